@@ -1,0 +1,41 @@
+/*
+ * Parsers for values written to control files. Each takes the bytes of one
+ * write (not NUL-terminated), accepts one trailing newline, and returns 0,
+ * -EINVAL (malformed) or -ERANGE (well-formed but out of range). *out is
+ * only written on success.
+ */
+#ifndef RCAPFS_FS_PARSE_H
+#define RCAPFS_FS_PARSE_H
+
+#include "rcapfs/stats.h"
+#include "scanner/scanner.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cap: decimal, fractions allowed, optional unit K M G T P E (powers of
+ * 1024, any case, optional trailing "B" or "iB"), or max/none/0 for
+ * uncapped (0). Rounded up to a whole KiB. */
+int rcapfs_parse_cap(const char *s, size_t len, uint64_t *out_bytes);
+
+/* An unsigned decimal integer in [min, max]. */
+int rcapfs_parse_uint(const char *s, size_t len, unsigned min, unsigned max,
+		      unsigned *out);
+
+/* enforce: 1 or 0. */
+int rcapfs_parse_bool(const char *s, size_t len, bool *out);
+
+/* mode: pageout | cold. */
+int rcapfs_parse_mode(const char *s, size_t len, enum rcapfs_mode *out);
+
+/* accounting: rss | pss | unique. */
+int rcapfs_parse_accounting(const char *s, size_t len,
+			    enum rcapfs_accounting *out);
+
+/* Names of the enum values as files show them. */
+const char *rcapfs_mode_name(enum rcapfs_mode mode);
+const char *rcapfs_accounting_name(enum rcapfs_accounting acct);
+const char *rcapfs_fidelity_name(enum rcapfs_fidelity fid);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * The scanner: the table of collections, their caps and membership rules,
+ * the global controls, and the sampling thread that keeps their statistics.
+ * Pure C over the backend; no FUSE. All functions are thread-safe.
+ */
+#ifndef RCAPFS_SCANNER_SCANNER_H
+#define RCAPFS_SCANNER_SCANNER_H
+
+#include "compat/backend.h"
+#include "compat/buf.h"
+#include "rcapfs/stats.h"
+#include "scanner/members.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define RCAPFS_NAME_MAX 31        /* collection name bytes */
+#define RCAPFS_COLLECTIONS_MAX 1024
+
+enum rcapfs_mode {
+	RCAPFS_MODE_PAGEOUT = 0, /* MADV_PAGEOUT */
+	RCAPFS_MODE_COLD = 1,    /* MADV_COLD */
+};
+
+/* ctl/ values. */
+struct rcapfs_ctl {
+	bool enforce;
+	unsigned pressure_pct;        /* 0..100, 0 = always enforce */
+	unsigned sample_interval_s;   /* > 0 */
+	unsigned scan_interval_s;     /* > 0 */
+	unsigned report_interval_s;   /* 0 = off */
+	enum rcapfs_mode mode;
+	enum rcapfs_accounting accounting;
+};
+
+/* The defaults of DESIGN section 3. */
+#define RCAPFS_CTL_DEFAULTS                                                  \
+	{ true, 0, 5, 15, 5, RCAPFS_MODE_PAGEOUT, RCAPFS_ACCT_RSS }
+
+/* ctl/status. */
+struct rcapfs_status {
+	struct rcapfs_meminfo mem;
+	unsigned memory_utilization_pct;
+	uint64_t collections;
+	enum rcapfs_fidelity fidelity;
+	struct rcapfs_features features;
+	uint64_t uptime_s; /* of the daemon */
+};
+
+struct rcapfs_scanner; /* opaque */
+
+/* Returns 0 and a scanner over be (borrowed: be must outlive it), freed
+ * with rcapfs_scanner_free(), or -ENOMEM. No thread runs until start. */
+int rcapfs_scanner_new(struct rcapfs_backend *be, struct rcapfs_scanner **out);
+
+/* Stop the thread if running and free everything. NULL is fine. */
+void rcapfs_scanner_free(struct rcapfs_scanner *sc);
+
+/* Start the sampling thread. Returns 0 or -errno. */
+int rcapfs_scanner_start(struct rcapfs_scanner *sc);
+
+/* Stop and join the sampling thread (no-op when not running). */
+void rcapfs_scanner_stop(struct rcapfs_scanner *sc);
+
+/* Take one sample of every collection now, in the caller's thread.
+ * Returns 0 or -errno from the backend. */
+int rcapfs_scanner_sample(struct rcapfs_scanner *sc);
+
+/* True when name is a valid collection name (1-31 of [A-Za-z0-9._-], not
+ * starting with '.'). */
+bool rcapfs_name_valid(const char *name);
+
+/* Collections. Each returns 0 or -errno: -EINVAL (bad name), -EEXIST,
+ * -ENOENT, -ENOSPC (more than RCAPFS_COLLECTIONS_MAX), -ENOMEM. */
+int rcapfs_scanner_create(struct rcapfs_scanner *sc, const char *name);
+int rcapfs_scanner_remove(struct rcapfs_scanner *sc, const char *name);
+bool rcapfs_scanner_exists(struct rcapfs_scanner *sc, const char *name);
+
+/* Names of all collections, sorted; the caller frees the array and each
+ * string with rcapfs_names_free(). Returns 0 or -ENOMEM. */
+int rcapfs_scanner_names(struct rcapfs_scanner *sc, char ***names, size_t *n);
+void rcapfs_names_free(char **names, size_t n);
+
+/* The cap in bytes (0 = uncapped). set rounds up to a whole KiB and wakes
+ * the thread at once when the new cap is below the current rss. */
+int rcapfs_scanner_set_cap(struct rcapfs_scanner *sc, const char *name,
+			   uint64_t cap_bytes);
+int rcapfs_scanner_get_cap(struct rcapfs_scanner *sc, const char *name,
+			   uint64_t *cap_bytes);
+
+/* Replace (append false) or extend (append true) the rules with text in
+ * the given syntax. Returns 0, -ENOENT, -EINVAL (err says why), -ENOSPC or
+ * -ENOMEM; nothing changes on error. The member list is refreshed at the
+ * next sample, which is woken at once. */
+int rcapfs_scanner_set_members(struct rcapfs_scanner *sc, const char *name,
+			       const char *text, size_t len, bool append,
+			       enum rcapfs_rules_syntax syntax, char *err,
+			       size_t errlen);
+
+/* Append the rules of a collection to out. Returns 0, -ENOENT, -ENOMEM. */
+int rcapfs_scanner_members(struct rcapfs_scanner *sc, const char *name,
+			   enum rcapfs_rules_syntax syntax,
+			   struct rcapfs_buf *out);
+
+/* Member pids of the last sample, ascending; the caller frees *pids with
+ * free(3). Returns 0, -ENOENT or -ENOMEM. */
+int rcapfs_scanner_procs(struct rcapfs_scanner *sc, const char *name,
+			 pid_t **pids, size_t *n);
+
+/* A copy of the statistics. Returns 0 or -ENOENT. */
+int rcapfs_scanner_stats(struct rcapfs_scanner *sc, const char *name,
+			 struct rcapfs_stats *out);
+
+/* Global controls. set validates every field (-EINVAL/-ERANGE, nothing
+ * changes) and wakes the thread so new intervals apply at once. */
+void rcapfs_scanner_get_ctl(struct rcapfs_scanner *sc, struct rcapfs_ctl *out);
+int rcapfs_scanner_set_ctl(struct rcapfs_scanner *sc,
+			   const struct rcapfs_ctl *ctl);
+
+/* Global gauges for ctl/status. Returns 0 or -errno from the backend. */
+int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out);
+
+#endif
