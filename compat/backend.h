@@ -56,7 +56,8 @@ struct rcapfs_features {
 struct rcapfs_backend_ops {
 	const char *name;
 
-	/* Fill *out with every process visible now (threads excluded).
+	/* Fill *out with every process visible now (threads and kernel
+	 * threads excluded: they have no memory of their own to cap).
 	 * Processes that vanish during the walk are left out silently.
 	 * Returns 0 or -errno; on error *out is empty. */
 	int (*procs)(void *ctx, unsigned flags, struct rcapfs_proc_list *out);
@@ -65,6 +66,12 @@ struct rcapfs_backend_ops {
 	 * process, or another -errno. */
 	int (*proc)(void *ctx, pid_t pid, unsigned flags,
 		    struct rcapfs_proc *out);
+
+	/* Cheap re-sample of a known process (one small read): rss and vm.
+	 * Returns 0, -ESRCH when it is gone or its start time is not
+	 * start_ticks (the pid was reused), or another -errno. */
+	int (*proc_sample)(void *ctx, pid_t pid, uint64_t start_ticks,
+			   uint64_t *rss_kb, uint64_t *vm_kb);
 
 	/* System memory figures. Returns 0 or -errno. */
 	int (*meminfo)(void *ctx, struct rcapfs_meminfo *out);
