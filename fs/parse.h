@@ -16,7 +16,10 @@
 
 /* cap: decimal, fractions allowed, optional unit K M G T P E (powers of
  * 1024, any case, optional trailing "B" or "iB"), or max/none/0 for
- * uncapped (0). Rounded up to a whole KiB. */
+ * uncapped (0). Rounded up to a whole KiB. A fraction needs digits on both
+ * sides of the point ("0.5", not ".5" or "1."); a bare "B" means bytes; no
+ * sign, space, hex or exponent. The value is exact (1.5K = 1536, 0.1K
+ * rounds up to 1024); -ERANGE when the rounded bytes exceed uint64_t. */
 int rcapfs_parse_cap(const char *s, size_t len, uint64_t *out_bytes);
 
 /* An unsigned decimal integer in [min, max]. */
