@@ -83,6 +83,10 @@ struct rcapfs_backend_ops {
 	int (*user_uid)(void *ctx, const char *name, uid_t *out);
 	int (*group_gid)(void *ctx, const char *name, gid_t *out);
 
+	/* Detach a mount left dead by a crashed daemon (ENOTCONN), lazily
+	 * so busy users do not block it. Returns 0 or -errno. */
+	int (*detach_mount)(void *ctx, const char *path);
+
 	/* Release the context. */
 	void (*free)(void *ctx);
 };

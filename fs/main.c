@@ -1,0 +1,243 @@
+/*
+ * rcapfs [options] MOUNTPOINT: parse options, restore the state, recover a
+ * mountpoint left dead by a crash, and run the FUSE loop.
+ */
+#include "config.h"
+
+#include "compat/backend.h"
+#include "compat/log.h"
+#include "fs/ops.h"
+#include "fs/state.h"
+#include "scanner/scanner.h"
+
+#include <errno.h>
+#include <fuse.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_STATE_ROOT "/var/lib/rcapfs/state"
+
+struct opts {
+	char *state;
+	char *proc_root;
+	char *sys_root;
+	char *mountpoint;
+	int help;
+	int version;
+	int foreground;
+	int debug;
+	int allow_other;
+};
+
+enum {
+	KEY_HELP,
+	KEY_VERSION,
+	KEY_FOREGROUND,
+	KEY_DEBUG,
+};
+
+#define OPT(t, field) { t, offsetof(struct opts, field), 1 }
+
+static const struct fuse_opt opt_spec[] = {
+	OPT("--state=%s", state),
+	OPT("--state %s", state),
+	OPT("--proc-root=%s", proc_root),
+	OPT("--proc-root %s", proc_root),
+	OPT("--sys-root=%s", sys_root),
+	OPT("--sys-root %s", sys_root),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
+	FUSE_OPT_KEY("-d", KEY_DEBUG),
+	FUSE_OPT_END,
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: rcapfs [options] MOUNTPOINT\n"
+		"\n"
+		"Memory caps on collections of processes (Solaris rcapd) and\n"
+		"Solaris /proc pagedata and xmap, as a filesystem.\n"
+		"\n"
+		"options:\n"
+		"  -f                   stay in the foreground, log to stderr\n"
+		"  -d                   debug: foreground, FUSE and debug logs\n"
+		"  -o OPT[,OPT...]      mount options (e.g. allow_other; see\n"
+		"                       mount.fuse3(8)); as root allow_other is\n"
+		"                       the default\n"
+		"  --state FILE         state file (default %s as root,\n"
+		"                       ~/.local/state/rcapfs/state otherwise)\n"
+		"  --proc-root DIR      procfs to read (default /proc)\n"
+		"  --sys-root DIR       sysfs to read (default /sys)\n"
+		"  -h, --help           this text\n"
+		"  -V, --version        the version\n",
+		DEFAULT_STATE_ROOT);
+}
+
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct opts *o = data;
+
+	switch (key) {
+	case KEY_HELP:
+		o->help = 1;
+		return 0;
+	case KEY_VERSION:
+		o->version = 1;
+		return 0;
+	case KEY_FOREGROUND:
+		o->foreground = 1;
+		return 1;
+	case KEY_DEBUG:
+		o->foreground = 1;
+		o->debug = 1;
+		return 1;
+	case FUSE_OPT_KEY_OPT:
+		if (strstr(arg, "allow_other") || strstr(arg, "allow_root"))
+			o->allow_other = 1;
+		return 1;
+	case FUSE_OPT_KEY_NONOPT:
+		if (o->mountpoint) {
+			fprintf(stderr, "rcapfs: unexpected argument: %s\n",
+				arg);
+			return -1;
+		}
+		o->mountpoint = strdup(arg);
+		return o->mountpoint ? 1 : -1;
+	default:
+		return 1;
+	}
+}
+
+/* Returns the state path (malloc'd, caller frees) or NULL. */
+static char *default_state_path(void)
+{
+	const char *home = getenv("HOME");
+	char *p = NULL;
+
+	if (geteuid() == 0)
+		return strdup(DEFAULT_STATE_ROOT);
+	if (!home || !*home)
+		return NULL;
+	if (asprintf(&p, "%s/.local/state/rcapfs/state", home) < 0)
+		return NULL;
+	return p;
+}
+
+/* Make the mountpoint usable: create it when missing, detach it when a
+ * crashed daemon left it dead. Returns 0 or -errno. */
+static int prepare_mountpoint(struct rcapfs_backend *be, const char *mp)
+{
+	struct stat st;
+	int rc;
+
+	if (stat(mp, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	if (errno == ENOENT) {
+		if (mkdir(mp, 0755) && errno != EEXIST)
+			return -errno;
+		return 0;
+	}
+	if (errno != ENOTCONN)
+		return -errno;
+	log_warn("%s: mount left by a dead daemon; detaching it", mp);
+	rc = be->ops->detach_mount(be->ctx, mp);
+	if (rc)
+		return rc;
+	return stat(mp, &st) ? -errno : 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct rcapfs_backend *be = NULL;
+	struct rcapfs_scanner *sc = NULL;
+	struct rcapfs_fs fs;
+	struct opts o = { 0 };
+	int rc, ret = 1;
+
+	if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) == -1) {
+		ret = 2;
+		goto out;
+	}
+	if (o.help) {
+		usage(stdout);
+		ret = 0;
+		goto out;
+	}
+	if (o.version) {
+		printf("rcapfs %s (FUSE %s)\n", PACKAGE_VERSION,
+		       fuse_pkgversion());
+		ret = 0;
+		goto out;
+	}
+	if (!o.mountpoint) {
+		usage(stderr);
+		ret = 2;
+		goto out;
+	}
+	rcapfs_log_setup(!o.foreground,
+			 o.debug ? RCAPFS_LOG_DEBUG : RCAPFS_LOG_INFO);
+	if (!o.state && !(o.state = default_state_path())) {
+		log_err("no state file: give --state FILE");
+		goto out;
+	}
+	rc = rcapfs_backend_new(o.proc_root ? o.proc_root : "/proc",
+				o.sys_root ? o.sys_root : "/sys", &be);
+	if (rc) {
+		log_err("cannot open the process tables: %s", strerror(-rc));
+		goto out;
+	}
+	rc = rcapfs_scanner_new(be, &sc);
+	if (rc) {
+		log_err("cannot create the scanner: %s", strerror(-rc));
+		goto out;
+	}
+	rc = rcapfs_state_load(sc, o.state);
+	if (rc) {
+		/* Starting empty would overwrite the file at the next change
+		 * and lose what it holds: refuse instead. */
+		log_err("cannot restore state from %s: %s; move it away to "
+			"start empty",
+			o.state, strerror(-rc));
+		goto out;
+	}
+	rc = prepare_mountpoint(be, o.mountpoint);
+	if (rc) {
+		log_err("mountpoint %s: %s", o.mountpoint, strerror(-rc));
+		goto out;
+	}
+	/* Containers and scripts of other users read the tree; the daemon
+	 * checks who may write itself. */
+	if (geteuid() == 0 && !o.allow_other &&
+	    fuse_opt_add_arg(&args, "-oallow_other"))
+		goto out;
+	if (fuse_opt_add_arg(&args, "-ofsname=rcapfs,subtype=rcapfs"))
+		goto out;
+	memset(&fs, 0, sizeof(fs));
+	fs.sc = sc;
+	fs.state_path = o.state;
+	fs.start_time = time(NULL);
+	pthread_mutex_init(&fs.state_lock, NULL);
+	log_info("rcapfs %s mounting %s (state %s)", PACKAGE_VERSION,
+		 o.mountpoint, o.state);
+	ret = fuse_main(args.argc, args.argv, rcapfs_fs_ops(), &fs);
+	pthread_mutex_destroy(&fs.state_lock);
+out:
+	rcapfs_scanner_free(sc);
+	rcapfs_backend_free(be);
+	fuse_opt_free_args(&args);
+	free(o.state);
+	free(o.proc_root);
+	free(o.sys_root);
+	free(o.mountpoint);
+	return ret;
+}

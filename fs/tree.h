@@ -1,0 +1,69 @@
+/*
+ * The mount tree: path -> node, directory listings and attributes. FUSE-free
+ * so it is unit-tested without a mount.
+ */
+#ifndef RCAPFS_FS_TREE_H
+#define RCAPFS_FS_TREE_H
+
+#include "scanner/scanner.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum rcapfs_node_kind {
+	RCAPFS_NODE_ROOT,
+	RCAPFS_NODE_CAPS,
+	RCAPFS_NODE_COLL,
+	RCAPFS_NODE_COLL_CAP,
+	RCAPFS_NODE_COLL_MEMBERS,
+	RCAPFS_NODE_COLL_PROCS,
+	RCAPFS_NODE_COLL_RSS,
+	RCAPFS_NODE_COLL_STATS,
+	RCAPFS_NODE_CTL,
+	RCAPFS_NODE_CTL_ENFORCE,
+	RCAPFS_NODE_CTL_PRESSURE,
+	RCAPFS_NODE_CTL_SAMPLE_INTERVAL,
+	RCAPFS_NODE_CTL_SCAN_INTERVAL,
+	RCAPFS_NODE_CTL_REPORT_INTERVAL,
+	RCAPFS_NODE_CTL_MODE,
+	RCAPFS_NODE_CTL_ACCOUNTING,
+	RCAPFS_NODE_CTL_STATUS,
+	RCAPFS_NODE_PROC,
+};
+
+/* A resolved path. name is the collection for RCAPFS_NODE_COLL*. */
+struct rcapfs_node {
+	enum rcapfs_node_kind kind;
+	char name[RCAPFS_NAME_MAX + 1];
+};
+
+/* Resolve a path ("/caps/web/cap"). Returns 0, or -ENOENT when there is no
+ * such node (including a collection that does not exist), -ENAMETOOLONG
+ * for an overlong component. */
+int rcapfs_tree_lookup(struct rcapfs_scanner *sc, const char *path,
+		       struct rcapfs_node *out);
+
+/* Split "/caps/NAME" style paths for mkdir/rmdir/create: on success *parent
+ * is the resolved parent directory and leaf points into path. Returns 0,
+ * -ENOENT (no parent) or -EINVAL (path ends in '/'). */
+int rcapfs_tree_parent(struct rcapfs_scanner *sc, const char *path,
+		       struct rcapfs_node *parent, const char **leaf);
+
+bool rcapfs_node_is_dir(enum rcapfs_node_kind kind);
+
+/* Whether root may write the node (control files). */
+bool rcapfs_node_writable(enum rcapfs_node_kind kind);
+
+/* Mode bits as DESIGN section 3 lists them (without the file type). */
+mode_t rcapfs_node_mode(enum rcapfs_node_kind kind);
+
+struct rcapfs_child {
+	const char *name;
+	enum rcapfs_node_kind kind;
+};
+
+/* The fixed children of a directory node, ended by a NULL name; NULL for a
+ * node without fixed children. Static storage. */
+const struct rcapfs_child *rcapfs_node_children(enum rcapfs_node_kind kind);
+
+#endif

@@ -1,0 +1,78 @@
+#!/bin/sh
+# rcapfs quick start on Debian/Ubuntu.
+#   ./quickstart.sh mount   install what is missing, build, and mount rcapfs at
+#                           /run/rcapfs with its defaults, in the foreground
+#   ./quickstart.sh test    install what is missing, build (gcc and clang,
+#                           warnings as errors) and pass every test, under
+#                           valgrind too
+set -eu
+cd "$(dirname "$0")"
+SRC=$(pwd)
+MNT=${RCAPFS_MOUNTPOINT:-/run/rcapfs}
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+
+install_deps() {
+	proc_dev=libproc2-dev
+	pkgs="build-essential autoconf automake pkg-config fuse3 libfuse3-dev
+		libcmocka-dev valgrind clang procps util-linux"
+	missing=
+	for p in $pkgs $proc_dev; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	[ -n "$missing" ] || return 0
+	echo "quickstart: installing$missing"
+	$SUDO apt-get update -qq
+	# Older releases ship procps 3 as libprocps-dev instead of libproc2-dev.
+	if ! apt-cache show libproc2-dev >/dev/null 2>&1; then
+		missing=$(echo "$missing" | sed 's/libproc2-dev/libprocps-dev/')
+	fi
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+}
+
+# build DIR [CONFIGURE ARGS...]: an out-of-tree build in DIR.
+build() {
+	dir=$1
+	shift
+	[ -x "$SRC/configure" ] || "$SRC/autogen.sh" >/dev/null
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ]; then
+		(cd "$dir" && "$SRC/configure" -q "$@")
+	fi
+	make -C "$dir" -j"$JOBS" >/dev/null
+}
+
+summary() {
+	log=$1/test-suite.log
+	pass=$(sed -n 's/^# PASS: *//p' "$log")
+	fail=$(sed -n 's/^# FAIL: *//p' "$log")
+	skip=$(sed -n 's/^# SKIP: *//p' "$log")
+	err=$(sed -n 's/^# ERROR: *//p' "$log")
+	echo "$((pass)) passed, $((fail + err)) failed, $((skip)) skipped"
+	grep '^SKIP:' "$log" | sed 's/^/  /' || true
+}
+
+case ${1:-} in
+mount)
+	install_deps
+	build build
+	echo "quickstart: mounting rcapfs at $MNT (Ctrl-C to unmount)"
+	exec $SUDO "$SRC/build/rcapfs" -f "$MNT"
+	;;
+test)
+	install_deps
+	build build-clang CC=clang --enable-werror
+	build build --enable-werror
+	status=0
+	make -C build -j"$JOBS" check || status=1
+	make -C build check-valgrind || status=1
+	summary build
+	exit $status
+	;;
+*)
+	echo "usage: ./quickstart.sh mount | test" >&2
+	exit 2
+	;;
+esac

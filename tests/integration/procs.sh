@@ -1,0 +1,57 @@
+#!/bin/sh
+# Real processes join collections through pid (with descendants) and comm
+# rules; rss and stats follow them.
+. "$top_builddir/tests/integration/lib.sh"
+setup
+start_daemon
+echo 1 >"$M/ctl/sample_interval"
+echo 1 >"$M/ctl/scan_interval"
+
+spawn_victim sleep 1000
+S1=$VPID
+# A shell that forks a grandchild: the pid rule covers its descendants.
+spawn_victim sh -c 'sleep 1001 & wait'
+SH=$VPID
+mkdir "$M/caps/bypid" "$M/caps/bycomm"
+echo "pid $S1" >"$M/caps/bypid/members"
+echo "pid $SH" >>"$M/caps/bypid/members"
+echo "comm sle?p" >"$M/caps/bycomm/members"
+
+has_pid() { grep -qx "$2" "$M/caps/$1/procs"; }
+nproc_of() { awk '$1 == "nproc" {print $2}' "$M/caps/$1/stats"; }
+
+wait_for "pid rule: sleep appears in procs" 20 has_pid bypid "$S1"
+wait_for "pid rule: the shell appears" 20 has_pid bypid "$SH"
+GC=$(pgrep -P "$SH" sleep)
+wait_for "pid rule: the shell's child sleep is a member" 20 has_pid bypid "$GC"
+wait_for "comm rule: sleep appears" 20 has_pid bycomm "$S1"
+wait_for "comm rule: the grandchild sleep appears" 20 has_pid bycomm "$GC"
+check "comm rule leaves the shell out" sh -c "! grep -qx $SH '$M/caps/bycomm/procs'"
+expect_eq "procs ascending" "$(sort -n "$M/caps/bypid/procs")" "$(cat "$M/caps/bypid/procs")"
+expect_eq "nproc counts procs" "$(wc -l <"$M/caps/bypid/procs")" "$(nproc_of bypid)"
+rss=$(cat "$M/caps/bypid/rss")
+check "rss > 0" test "$rss" -gt 0
+expect_eq "rss file matches stats" "$rss" "$(awk '$1 == "rss" {print $2}' "$M/caps/bypid/stats")"
+
+# The parent exits: its child stays a member (Solaris project inheritance).
+kill "$SH"
+wait "$SH" 2>/dev/null
+check "grandchild still alive" kill -0 "$GC"
+gone() { ! grep -qx "$SH" "$M/caps/bypid/procs"; }
+wait_for "exited shell leaves procs" 20 gone
+sleep 2.5
+check "orphaned child stays a member" has_pid bypid "$GC"
+
+# Over the cap with enforcement off: counted as unenforced.
+echo 0 >"$M/ctl/enforce"
+echo 1K >"$M/caps/bypid/cap"
+unenforced() { [ "$(awk '$1 == "unenforced" {print $2}' "$M/caps/bypid/stats")" -gt 0 ]; }
+wait_for "over cap with enforce 0 counts unenforced" 20 unenforced
+excess=$(awk '$1 == "excess" {print $2}' "$M/caps/bypid/stats")
+check "excess > 0 over the cap" test "$excess" -gt 0
+samples=$(awk '$1 == "samples" {print $2}' "$M/caps/bypid/stats")
+check "samples counted" test "$samples" -gt 0
+last=$(awk '$1 == "last_sample_unix" {print $2}' "$M/caps/bypid/stats")
+now=$(date +%s)
+check "last_sample_unix is recent" test $((now - last)) -lt 60
+stop_daemon

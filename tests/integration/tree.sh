@@ -1,0 +1,74 @@
+#!/bin/sh
+# The tree of DESIGN section 3: files, modes, defaults, formats, mkdir/rmdir.
+. "$top_builddir/tests/integration/lib.sh"
+setup
+start_daemon
+
+expect_eq "top level" "caps ctl proc" "$(ls "$M" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "ctl files" \
+	"accounting enforce mode pressure report_interval sample_interval scan_interval status" \
+	"$(ls "$M/ctl" | tr '\n' ' ' | sed 's/ $//')"
+for kv in enforce=1 pressure=0 sample_interval=5 scan_interval=15 \
+	report_interval=5 mode=pageout accounting=rss; do
+	expect_eq "default ctl/${kv%%=*}" "${kv#*=}" "$(cat "$M/ctl/${kv%%=*}")"
+done
+expect_eq "status keys in order" \
+	"memory_utilization_pct mem_total mem_available swap_total swap_free collections fidelity process_madvise pagemap_scan idle_page_tracking soft_dirty pfn_visible cgroup_v2 uptime_s version" \
+	"$(cut -d' ' -f1 "$M/ctl/status" | tr '\n' ' ' | sed 's/ $//')"
+memtotal_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+expect_eq "status mem_total is the machine's" "$((memtotal_kb * 1024))" \
+	"$(awk '$1 == "mem_total" {print $2}' "$M/ctl/status")"
+expect_eq "status collections 0" 0 \
+	"$(awk '$1 == "collections" {print $2}' "$M/ctl/status")"
+
+check "mkdir caps/web" mkdir "$M/caps/web"
+expect_eq "collection files" "cap members procs rss stats" \
+	"$(ls "$M/caps/web" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "new cap is 0 (uncapped)" 0 "$(cat "$M/caps/web/cap")"
+expect_eq "new members empty" "" "$(cat "$M/caps/web/members")"
+expect_eq "new procs empty" "" "$(cat "$M/caps/web/procs")"
+expect_eq "stats keys in order" \
+	"nproc rss vm cap excess samples at pg scans scans_complete scans_ineffective unenforced scan_time_ns rss_min rss_max last_sample_unix accounting fidelity" \
+	"$(cut -d' ' -f1 "$M/caps/web/stats" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "status counts the collection" 1 \
+	"$(awk '$1 == "collections" {print $2}' "$M/ctl/status")"
+for f in caps/web/cap caps/web/members ctl/enforce ctl/mode; do
+	expect_eq "mode of $f" 644 "$(stat -c %a "$M/$f")"
+done
+for f in caps/web/procs caps/web/rss caps/web/stats ctl/status; do
+	expect_eq "mode of $f" 444 "$(stat -c %a "$M/$f")"
+done
+expect_eq "mode of caps" 755 "$(stat -c %a "$M/caps")"
+expect_eq "mode of proc" 555 "$(stat -c %a "$M/proc")"
+expect_eq "stats ends with one newline" "1" \
+	"$(tail -c 2 "$M/caps/web/stats" | tr -cd '\n' | wc -c)"
+expect_eq "cap read is one line" "1" "$(wc -l <"$M/caps/web/cap")"
+expect_eq "st_size of stats is what a read gives" \
+	"$(stat -c %s "$M/caps/web/stats")" "$(wc -c <"$M/caps/web/stats")"
+# A reader taking one byte at a time still sees the whole file.
+expect_eq "byte-at-a-time read" "$(cat "$M/ctl/status" | head -c 40)" \
+	"$(dd if="$M/ctl/status" bs=1 count=40 2>/dev/null)"
+
+for bad in .hidden "a b" "x/y" "0123456789012345678901234567890123" "é"; do
+	if mkdir "$M/caps/$bad" 2>/dev/null; then
+		fail "mkdir caps/'$bad' should fail"
+	else
+		ok "mkdir caps/'$bad' refused"
+	fi
+done
+check "31-byte name accepted" mkdir "$M/caps/a123456789012345678901234567890"
+check "name with . _ - accepted" mkdir "$M/caps/db-1.main_x"
+if mkdir "$M/caps/web" 2>/dev/null; then fail "mkdir existing"; else ok "mkdir existing refused"; fi
+if mkdir "$M/ctl/x" 2>/dev/null; then fail "mkdir in ctl"; else ok "mkdir in ctl refused"; fi
+if touch "$M/caps/web/newfile" 2>/dev/null; then fail "create file"; else ok "create file refused"; fi
+if rm -f "$M/caps/web/cap" 2>/dev/null && [ -e "$M/caps/web/cap" ]; then
+	ok "unlink refused"
+else
+	fail "unlink of cap"
+fi
+if rmdir "$M/ctl" 2>/dev/null; then fail "rmdir ctl"; else ok "rmdir ctl refused"; fi
+check "rmdir caps/web" rmdir "$M/caps/web"
+check "caps/web gone" test ! -e "$M/caps/web"
+expect_eq "remaining collections" "a123456789012345678901234567890 db-1.main_x" \
+	"$(ls "$M/caps" | tr '\n' ' ' | sed 's/ $//')"
+stop_daemon
