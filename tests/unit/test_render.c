@@ -1,0 +1,313 @@
+#include "config.h"
+
+#include "fs/render.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The source tree: $top_srcdir under make check, else the configured one. */
+static const char *source_dir(void)
+{
+	const char *d = getenv("top_srcdir");
+
+	return d && *d ? d : TOP_SRCDIR;
+}
+
+static bool update_golden(void)
+{
+	const char *u = getenv("RCAPFS_UPDATE_GOLDEN");
+
+	return u && strcmp(u, "1") == 0;
+}
+
+/*
+ * Compare b with tests/golden/name byte for byte, or, under
+ * RCAPFS_UPDATE_GOLDEN=1 (make update-golden), write b there instead.
+ */
+static void check_golden(const char *name, const struct rcapfs_buf *b)
+{
+	char path[4096], *want;
+	size_t want_len;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/tests/golden/%s", source_dir(), name);
+	if (update_golden()) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		assert_int_equal(fwrite(b->data, 1, b->len, f), b->len);
+		assert_int_equal(fclose(f), 0);
+		return;
+	}
+	f = fopen(path, "r");
+	if (!f) {
+		print_error("cannot open %s\n", path);
+		fail();
+	}
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	want_len = (size_t)n;
+	want = malloc(want_len + 1);
+	assert_non_null(want);
+	assert_int_equal(fread(want, 1, want_len, f), want_len);
+	fclose(f);
+	want[want_len] = '\0';
+	if (want_len != b->len || memcmp(want, b->data, want_len) != 0) {
+		print_error("%s differs\n--- expected\n%s--- actual\n%s", path,
+			    want, b->data ? b->data : "");
+		free(want);
+		fail();
+	}
+	free(want);
+}
+
+/* Every generated file ends with exactly one newline. */
+static void assert_one_newline(const struct rcapfs_buf *b)
+{
+	assert_true(b->len > 0);
+	assert_int_equal(b->data[b->len - 1], '\n');
+	if (b->len > 1)
+		assert_int_not_equal(b->data[b->len - 2], '\n');
+}
+
+/* The keys of "key value" lines, in order, each line exactly "key value". */
+static void assert_keys(const struct rcapfs_buf *b, const char *const *keys,
+			size_t n)
+{
+	const char *line = b->data, *sp, *nl;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		sp = memchr(line, ' ', (size_t)(nl - line));
+		assert_non_null(sp);
+		if ((size_t)(sp - line) != strlen(keys[i]) ||
+		    memcmp(line, keys[i], strlen(keys[i])) != 0) {
+			print_error("line %zu: want key %s, got \"%.*s\"\n",
+				    i + 1, keys[i], (int)(nl - line), line);
+			fail();
+		}
+		/* One non-empty value without spaces. */
+		assert_true(nl - sp > 1);
+		assert_null(memchr(sp + 1, ' ', (size_t)(nl - sp - 1)));
+		line = nl + 1;
+	}
+	assert_int_equal(*line, '\0');
+}
+
+static const struct rcapfs_stats busy_stats = {
+	.version = RCAPFS_STATS_VERSION,
+	.accounting = RCAPFS_ACCT_PSS,
+	.fidelity = RCAPFS_FIDELITY_MAPPING,
+	.nproc = 3,
+	.rss_bytes = 104857600,
+	.vm_bytes = 2147483648,
+	.cap_bytes = 67108864,
+	.excess_bytes = 37748736,
+	.samples = 120,
+	.at_bytes = 52428800,
+	.pg_bytes = 41943040,
+	.scans = 7,
+	.scans_complete = 2,
+	.scans_ineffective = 1,
+	.unenforced = 4,
+	.scan_time_ns = 123456789,
+	.rss_min_bytes = 4096000,
+	.rss_max_bytes = 110100480,
+	.last_sample_unix = 1700000000,
+};
+
+static const char *const stats_keys[] = {
+	"nproc",
+	"rss",
+	"vm",
+	"cap",
+	"excess",
+	"samples",
+	"at",
+	"pg",
+	"scans",
+	"scans_complete",
+	"scans_ineffective",
+	"unenforced",
+	"scan_time_ns",
+	"rss_min",
+	"rss_max",
+	"last_sample_unix",
+	"accounting",
+	"fidelity",
+};
+
+static void test_render__stats(void **state)
+{
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(rcapfs_render_stats(&busy_stats, &b), 0);
+	assert_one_newline(&b);
+	assert_keys(&b, stats_keys, sizeof(stats_keys) / sizeof(stats_keys[0]));
+	check_golden("stats.ok", &b);
+	rcapfs_buf_release(&b);
+}
+
+static void test_render__stats_empty(void **state)
+{
+	struct rcapfs_stats st = {.version = RCAPFS_STATS_VERSION};
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(rcapfs_render_stats(&st, &b), 0);
+	assert_one_newline(&b);
+	assert_keys(&b, stats_keys, sizeof(stats_keys) / sizeof(stats_keys[0]));
+	check_golden("stats-empty.ok", &b);
+	rcapfs_buf_release(&b);
+}
+
+/* Full-width values are printed whole, and sizes stay in bytes. */
+static void test_render__stats_extremes(void **state)
+{
+	struct rcapfs_stats st = {.version = RCAPFS_STATS_VERSION};
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+
+	(void)state;
+	st.rss_bytes = UINT64_MAX;
+	st.last_sample_unix = INT64_MAX;
+	st.accounting = RCAPFS_ACCT_UNIQUE;
+	st.fidelity = RCAPFS_FIDELITY_PAGE;
+	assert_int_equal(rcapfs_render_stats(&st, &b), 0);
+	assert_non_null(strstr(b.data, "\nrss 18446744073709551615\n"));
+	assert_non_null(
+		strstr(b.data, "\nlast_sample_unix 9223372036854775807\n"));
+	assert_non_null(strstr(b.data, "\naccounting unique\nfidelity page\n"));
+	assert_one_newline(&b);
+	rcapfs_buf_release(&b);
+}
+
+static void test_render__status(void **state)
+{
+	static const char *const keys[] = {
+		"memory_utilization_pct",
+		"mem_total",
+		"mem_available",
+		"swap_total",
+		"swap_free",
+		"collections",
+		"fidelity",
+		"process_madvise",
+		"pagemap_scan",
+		"idle_page_tracking",
+		"soft_dirty",
+		"pfn_visible",
+		"cgroup_v2",
+		"uptime_s",
+		"version",
+	};
+	const struct rcapfs_status st = {
+		.mem = {.mem_total = 8589934592,
+			.mem_available = 5368709120,
+			.swap_total = 2147483648,
+			.swap_free = 1073741824},
+		.memory_utilization_pct = 37,
+		.collections = 3,
+		.fidelity = RCAPFS_FIDELITY_PAGE,
+		.features = {.process_madvise = true,
+			     .pagemap_scan = false,
+			     .idle_page_tracking = true,
+			     .soft_dirty = true,
+			     .pfn_visible = false,
+			     .cgroup_v2 = true},
+		.uptime_s = 3600,
+	};
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(rcapfs_render_status(&st, "0.1.0", &b), 0);
+	assert_one_newline(&b);
+	assert_keys(&b, keys, sizeof(keys) / sizeof(keys[0]));
+	check_golden("status.ok", &b);
+	rcapfs_buf_release(&b);
+}
+
+static void test_render__pids(void **state)
+{
+	static const pid_t one[] = {42};
+	static const pid_t many[] = {1, 2, 300, 4194304};
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+
+	(void)state;
+	/* No members: an empty file, not a lone newline. */
+	assert_int_equal(rcapfs_render_pids(NULL, 0, &b), 0);
+	assert_int_equal(b.len, 0);
+
+	assert_int_equal(rcapfs_render_pids(one, 1, &b), 0);
+	assert_string_equal(b.data, "42\n");
+	assert_one_newline(&b);
+
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_render_pids(many, 4, &b), 0);
+	assert_string_equal(b.data, "1\n2\n300\n4194304\n");
+	assert_one_newline(&b);
+	rcapfs_buf_release(&b);
+}
+
+static void test_render__single_values(void **state)
+{
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(rcapfs_render_u64(0, &b), 0);
+	assert_string_equal(b.data, "0\n");
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_render_u64(UINT64_MAX, &b), 0);
+	assert_string_equal(b.data, "18446744073709551615\n");
+	assert_one_newline(&b);
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_render_word("cold", &b), 0);
+	assert_string_equal(b.data, "cold\n");
+	assert_one_newline(&b);
+	rcapfs_buf_release(&b);
+}
+
+/* Renderers append: what the buffer held before is kept. */
+static void test_render__appends(void **state)
+{
+	static const pid_t pids[] = {7, 8};
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(rcapfs_buf_add(&b, "x\n", 2), 0);
+	assert_int_equal(rcapfs_render_u64(5, &b), 0);
+	assert_int_equal(rcapfs_render_pids(pids, 2, &b), 0);
+	assert_int_equal(rcapfs_render_word("rss", &b), 0);
+	assert_string_equal(b.data, "x\n5\n7\n8\nrss\n");
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_buf_add(&b, "y\n", 2), 0);
+	assert_int_equal(rcapfs_render_stats(&busy_stats, &b), 0);
+	assert_int_equal(strncmp(b.data, "y\nnproc 3\n", 10), 0);
+	rcapfs_buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_render__stats),
+		cmocka_unit_test(test_render__stats_empty),
+		cmocka_unit_test(test_render__stats_extremes),
+		cmocka_unit_test(test_render__status),
+		cmocka_unit_test(test_render__pids),
+		cmocka_unit_test(test_render__single_values),
+		cmocka_unit_test(test_render__appends),
+	};
+
+	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
+}
