@@ -1,0 +1,80 @@
+#include "config.h"
+
+#include "compat/backend.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+/*
+ * The backend for hosts rcapfs has no port to yet: every op answers -ENOSYS
+ * ("absent on this host"), so the daemon builds, starts and serves its
+ * control files there while capping nothing.
+ */
+
+static int stub_procs(void *ctx, unsigned flags, struct rcapfs_proc_list *out)
+{
+	out->procs = NULL;
+	out->n = 0;
+	return -ENOSYS;
+}
+
+static int stub_proc(void *ctx, pid_t pid, unsigned flags,
+		     struct rcapfs_proc *out)
+{
+	return -ENOSYS;
+}
+
+static int stub_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
+			    uint64_t *rss_kb, uint64_t *vm_kb)
+{
+	return -ENOSYS;
+}
+
+static int stub_meminfo(void *ctx, struct rcapfs_meminfo *out)
+{
+	return -ENOSYS;
+}
+
+static int stub_features(void *ctx, struct rcapfs_features *out)
+{
+	return -ENOSYS;
+}
+
+static int stub_user_uid(void *ctx, const char *name, uid_t *out)
+{
+	return -ENOSYS;
+}
+
+static int stub_group_gid(void *ctx, const char *name, gid_t *out)
+{
+	return -ENOSYS;
+}
+
+static void stub_free(void *ctx)
+{
+}
+
+static const struct rcapfs_backend_ops stub_ops = {
+	.name = "stub",
+	.procs = stub_procs,
+	.proc = stub_proc,
+	.proc_sample = stub_proc_sample,
+	.meminfo = stub_meminfo,
+	.features = stub_features,
+	.user_uid = stub_user_uid,
+	.group_gid = stub_group_gid,
+	.free = stub_free,
+};
+
+int rcapfs_backend_new(const char *proc_root, const char *sys_root,
+		       struct rcapfs_backend **out)
+{
+	struct rcapfs_backend *be = calloc(1, sizeof(*be));
+
+	*out = NULL;
+	if (!be)
+		return -ENOMEM;
+	be->ops = &stub_ops;
+	*out = be;
+	return 0;
+}

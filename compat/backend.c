@@ -1,0 +1,28 @@
+#include "config.h"
+
+#include "compat/backend.h"
+
+#include <stdlib.h>
+
+void rcapfs_backend_free(struct rcapfs_backend *be)
+{
+	if (!be)
+		return;
+	be->ops->free(be->ctx);
+	free(be);
+}
+
+void rcapfs_proc_release(struct rcapfs_proc *p)
+{
+	free(p->cgroup);
+	p->cgroup = NULL;
+}
+
+void rcapfs_proc_list_free(struct rcapfs_proc_list *list)
+{
+	for (size_t i = 0; i < list->n; i++)
+		rcapfs_proc_release(&list->procs[i]);
+	free(list->procs);
+	list->procs = NULL;
+	list->n = 0;
+}
