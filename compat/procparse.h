@@ -1,0 +1,70 @@
+/*
+ * Parsers for the text formats of Linux /proc. They work on a byte buffer
+ * that need not be NUL-terminated, never read past buf + len, do no I/O and
+ * allocate nothing. Each returns 0, or -EINVAL for malformed input (*out is
+ * then unspecified).
+ */
+#ifndef RCAPFS_COMPAT_PROCPARSE_H
+#define RCAPFS_COMPAT_PROCPARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "compat/backend.h"
+
+/* PF_KTHREAD in the flags field of PID/stat: a kernel thread. */
+#define RCAPFS_PF_KTHREAD 0x00200000u
+
+/* Parse a /proc directory name as a pid: a whole decimal 1..INT_MAX without
+ * leading zeros, the way procfs names them. Returns 0 or -EINVAL. */
+int rcapfs_procparse_pid(const char *buf, size_t len, pid_t *out);
+
+/* The fields of PID/stat that rcapfs uses. */
+struct rcapfs_procparse_stat {
+	pid_t pid;
+	char comm[RCAPFS_COMM_LEN]; /* cut to 15 bytes, NUL-terminated */
+	char state;
+	pid_t ppid;
+	uint64_t flags;	      /* PF_* */
+	uint64_t start_ticks; /* field 22 */
+	uint64_t vsize_bytes; /* field 23 */
+	uint64_t rss_pages;   /* field 24 */
+};
+
+/* Parse PID/stat. comm is what lies between the first '(' and the last ')',
+ * so it may hold spaces, parentheses and newlines. Returns 0 or -EINVAL. */
+int rcapfs_procparse_stat(const char *buf, size_t len,
+			  struct rcapfs_procparse_stat *out);
+
+/* The fields of PID/status that rcapfs uses. */
+struct rcapfs_procparse_status {
+	pid_t tgid;
+	uid_t ruid;
+	gid_t rgid;
+	bool has_vm; /* VmSize and VmRSS present (not without an mm) */
+	uint64_t vm_kb;
+	uint64_t rss_kb;
+};
+
+/* Parse PID/status: Tgid, Uid and Gid are required (the real ids are the
+ * first numbers), VmSize and VmRSS come together or not at all (0 then).
+ * Returns 0 or -EINVAL. */
+int rcapfs_procparse_status(const char *buf, size_t len,
+			    struct rcapfs_procparse_status *out);
+
+/* Find the cgroup path that governs memory in PID/cgroup: a v1 line whose
+ * controller list holds "memory" wins (memory is controlled there), else
+ * the v2 "0::" line. On 0, *path points into buf with *path_len bytes (not
+ * NUL-terminated), or is NULL when there is neither line. Returns 0 or
+ * -EINVAL. */
+int rcapfs_procparse_cgroup(const char *buf, size_t len, const char **path,
+			    size_t *path_len);
+
+/* Parse /proc/meminfo: MemTotal, MemAvailable, SwapTotal and SwapFree are
+ * required, in kB; *out gets them in bytes. Returns 0 or -EINVAL. */
+int rcapfs_procparse_meminfo(const char *buf, size_t len,
+			     struct rcapfs_meminfo *out);
+
+#endif

@@ -1,0 +1,554 @@
+#include "config.h"
+
+#include "compat/procparse.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The parsers get exactly len bytes on the heap, with nothing after them,
+ * so that memcheck catches any read past the end. */
+static char *exact(const char *s, size_t len)
+{
+	char *p = malloc(len ? len : 1);
+
+	assert_non_null(p);
+	memcpy(p, s, len);
+	return p;
+}
+
+static int parse_stat(const char *s, size_t len,
+		      struct rcapfs_procparse_stat *st)
+{
+	char *p = exact(s, len);
+	int ret = rcapfs_procparse_stat(p, len, st);
+
+	free(p);
+	return ret;
+}
+
+static int parse_status(const char *s, size_t len,
+			struct rcapfs_procparse_status *st)
+{
+	char *p = exact(s, len);
+	int ret = rcapfs_procparse_status(p, len, st);
+
+	free(p);
+	return ret;
+}
+
+static int parse_meminfo(const char *s, size_t len, struct rcapfs_meminfo *mi)
+{
+	char *p = exact(s, len);
+	int ret = rcapfs_procparse_meminfo(p, len, mi);
+
+	free(p);
+	return ret;
+}
+
+/* The cgroup path comes back as a string (or NULL), for easy comparison. */
+static int parse_cgroup(const char *s, char **path)
+{
+	size_t len = strlen(s), path_len = 12345;
+	char *p = exact(s, len);
+	const char *found = (const char *)p;
+	int ret = rcapfs_procparse_cgroup(p, len, &found, &path_len);
+
+	*path = NULL;
+	if (ret == 0 && found) {
+		assert_true(found >= p && found + path_len <= p + len);
+		*path = strndup(found, path_len);
+		assert_non_null(*path);
+	}
+	free(p);
+	return ret;
+}
+
+static int parse_pid(const char *s, pid_t *pid)
+{
+	char *p = exact(s, strlen(s));
+	int ret = rcapfs_procparse_pid(p, strlen(s), pid);
+
+	free(p);
+	return ret;
+}
+
+/* A stat line from a real 6.x kernel around a given comm; all 52 fields. */
+static size_t stat_line(char *buf, size_t size, const char *comm)
+{
+	int n = snprintf(
+		buf, size,
+		"4242 (%s) S 4200 4242 4200 34816 4242 4194304 1290 0 0 0 "
+		"3 1 0 0 20 0 1 0 29471 3133440 409 18446744073709551615 "
+		"94795088506880 94795088526761 140727740817024 0 0 0 0 0 0 "
+		"0 0 0 17 1 0 0 0 0 0 94795088542768 94795088544384 "
+		"94795781709824 140727740820108 140727740820128 "
+		"140727740820128 140727740821483 0\n",
+		comm);
+
+	assert_true(n > 0 && (size_t)n < size);
+	return (size_t)n;
+}
+
+static void test_procparse__stat_fields(void **state)
+{
+	struct rcapfs_procparse_stat st;
+	char buf[1024];
+	size_t len = stat_line(buf, sizeof(buf), "bash");
+
+	assert_int_equal(parse_stat(buf, len, &st), 0);
+	assert_int_equal(st.pid, 4242);
+	assert_string_equal(st.comm, "bash");
+	assert_int_equal(st.state, 'S');
+	assert_int_equal(st.ppid, 4200);
+	assert_int_equal(st.flags, 4194304);
+	assert_int_equal(st.start_ticks, 29471);
+	assert_int_equal(st.vsize_bytes, 3133440);
+	assert_int_equal(st.rss_pages, 409);
+}
+
+static void test_procparse__stat_hostile_comm(void **state)
+{
+	static const char *const comms[] = {
+		"a) b (c",	   /* parentheses both ways */
+		"Web Content",	   /* spaces */
+		"a\nb",		   /* a newline */
+		"123456789012345", /* the longest comm */
+		"",		   /* empty */
+		") 1 2 3 4 5 6 7", /* looks like fields */
+		"((((((((",
+	};
+	struct rcapfs_procparse_stat st;
+	char buf[1024];
+
+	for (size_t i = 0; i < sizeof(comms) / sizeof(comms[0]); i++) {
+		size_t len = stat_line(buf, sizeof(buf), comms[i]);
+
+		memset(&st, 0x55, sizeof(st));
+		assert_int_equal(parse_stat(buf, len, &st), 0);
+		assert_string_equal(st.comm, comms[i]);
+		assert_int_equal(st.pid, 4242);
+		assert_int_equal(st.ppid, 4200);
+		assert_int_equal(st.start_ticks, 29471);
+		assert_int_equal(st.rss_pages, 409);
+	}
+}
+
+static void test_procparse__stat_long_comm_is_cut(void **state)
+{
+	struct rcapfs_procparse_stat st;
+	char buf[1024];
+	/* Workqueue workers show more than TASK_COMM_LEN in stat. */
+	size_t len = stat_line(buf, sizeof(buf), "kworker/u8:0-events_unbound");
+
+	assert_int_equal(parse_stat(buf, len, &st), 0);
+	assert_string_equal(st.comm, "kworker/u8:0-ev");
+	assert_int_equal(st.rss_pages, 409);
+}
+
+static void test_procparse__stat_truncated(void **state)
+{
+	struct rcapfs_procparse_stat st;
+	char buf[1024];
+	size_t len = stat_line(buf, sizeof(buf), "a) b (c");
+	/* The rss field (24) ends before " 1844674...": every shorter
+	 * prefix lacks a field. */
+	const char *rss_end = strstr(buf, " 409 ") + 4;
+	size_t need = (size_t)(rss_end - buf);
+
+	for (size_t n = 0; n <= len; n++) {
+		int ret = parse_stat(buf, n, &st);
+
+		if (n < need - 2) /* "409" cut to "40" still parses */
+			assert_int_equal(ret, -EINVAL);
+		if (n >= need)
+			assert_int_equal(ret, 0);
+	}
+	assert_int_equal(parse_stat(buf, need - 1, &st), 0);
+	assert_int_equal(st.rss_pages, 40);
+}
+
+static void test_procparse__stat_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"4242",
+		"4242 bash S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
+		"4242 (bash S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
+		"x (bash) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
+		"(bash) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
+		"4242(bash) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
+		"4242 (bash) S",
+		"4242 (bash)",
+		/* two spaces: an empty field */
+		"4242 (bash)  S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
+		/* state of two letters */
+		"4242 (bash) SS 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
+		/* negative ppid, flags, start time */
+		"4242 (bash) S -1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
+		"4242 (bash) S 1 1 1 0 -1 -4 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
+		"4242 (bash) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 -5 6 7",
+		/* a field cut by a newline */
+		"4242 (bash) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5\n6 7",
+		/* a letter inside a number */
+		"4242 (bash) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7x",
+		/* pid and ppid beyond pid_t */
+		"2147483648 (a) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
+		"4242 (a) S 2147483648 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 "
+		"7",
+		/* rss beyond 64 bits */
+		"4242 (a) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 "
+		"18446744073709551616",
+		"4242 (a) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 "
+		"99999999999999999999999999",
+	};
+	struct rcapfs_procparse_stat st;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_stat(bad[i], strlen(bad[i]), &st) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+	}
+}
+
+static void test_procparse__stat_huge_numbers(void **state)
+{
+	/* Fields rcapfs skips may be negative or huge; used ones may be
+	 * as large as 64 bits allow. */
+	static const char line[] =
+		"2147483647 (big) R 2147483647 -1 -1 0 -1 "
+		"18446744073709551615 0 0 0 0 0 0 0 0 -100 -20 1 "
+		"999999999999999999999999 18446744073709551615 "
+		"18446744073709551615 18446744073709551615";
+	struct rcapfs_procparse_stat st;
+
+	assert_int_equal(parse_stat(line, strlen(line), &st), 0);
+	assert_int_equal(st.pid, 2147483647);
+	assert_int_equal(st.ppid, 2147483647);
+	assert_true(st.flags == UINT64_MAX);
+	assert_true(st.start_ticks == UINT64_MAX);
+	assert_true(st.vsize_bytes == UINT64_MAX);
+	assert_true(st.rss_pages == UINT64_MAX);
+}
+
+static const char status_full[] = "Name:\tbash\n"
+				  "Umask:\t0022\n"
+				  "State:\tS (sleeping)\n"
+				  "Tgid:\t4242\n"
+				  "Ngid:\t0\n"
+				  "Pid:\t4242\n"
+				  "PPid:\t4200\n"
+				  "TracerPid:\t0\n"
+				  "Uid:\t1000\t1001\t1002\t1003\n"
+				  "Gid:\t100\t101\t102\t103\n"
+				  "FDSize:\t256\n"
+				  "Groups:\t4 24 27 \n"
+				  "NStgid:\t4242\n"
+				  "NSpid:\t4242\n"
+				  "NSpgid:\t4242\n"
+				  "NSsid:\t4200\n"
+				  "Kthread:\t0\n"
+				  "VmPeak:\t   10380 kB\n"
+				  "VmSize:\t   10316 kB\n"
+				  "VmLck:\t       0 kB\n"
+				  "VmPin:\t       0 kB\n"
+				  "VmHWM:\t    5584 kB\n"
+				  "VmRSS:\t    5460 kB\n"
+				  "RssAnon:\t    1880 kB\n"
+				  "RssFile:\t    3580 kB\n"
+				  "RssShmem:\t       0 kB\n"
+				  "Threads:\t1\n"
+				  "Cpus_allowed_list:\t0-1\n";
+
+static void test_procparse__status_with_vm(void **state)
+{
+	struct rcapfs_procparse_status st;
+
+	assert_int_equal(parse_status(status_full, strlen(status_full), &st),
+			 0);
+	assert_int_equal(st.tgid, 4242);
+	assert_int_equal(st.ruid, 1000);
+	assert_int_equal(st.rgid, 100);
+	assert_true(st.has_vm);
+	assert_int_equal(st.vm_kb, 10316);
+	assert_int_equal(st.rss_kb, 5460);
+}
+
+static void test_procparse__status_without_vm(void **state)
+{
+	static const char s[] = "Name:\tkthreadd\n"
+				"State:\tS (sleeping)\n"
+				"Tgid:\t2\n"
+				"Pid:\t2\n"
+				"PPid:\t0\n"
+				"Uid:\t0\t0\t0\t0\n"
+				"Gid:\t0\t0\t0\t0\n"
+				"Threads:\t1\n";
+	struct rcapfs_procparse_status st;
+
+	memset(&st, 0x55, sizeof(st));
+	assert_int_equal(parse_status(s, strlen(s), &st), 0);
+	assert_int_equal(st.tgid, 2);
+	assert_int_equal(st.ruid, 0);
+	assert_false(st.has_vm);
+	assert_int_equal(st.vm_kb, 0);
+	assert_int_equal(st.rss_kb, 0);
+}
+
+static void test_procparse__status_no_trailing_newline(void **state)
+{
+	static const char s[] = "Tgid:\t7\nUid:\t5\t5\t5\t5\nGid:\t6\t6\t6\t6\n"
+				"VmSize:\t 8 kB\nVmRSS:\t 4 kB";
+	struct rcapfs_procparse_status st;
+
+	assert_int_equal(parse_status(s, strlen(s), &st), 0);
+	assert_int_equal(st.ruid, 5);
+	assert_int_equal(st.rgid, 6);
+	assert_int_equal(st.rss_kb, 4);
+}
+
+static void test_procparse__status_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"Tgid:\t1\nUid:\t0\t0\t0\t0\n",		/* no Gid */
+		"Tgid:\t1\nGid:\t0\t0\t0\t0\n",		/* no Uid */
+		"Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", /* no Tgid */
+		"Tgid:\t1\nUid:\tx\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
+		"Tgid:\t1\nUid:\n\nGid:\t0\t0\t0\t0\n",
+		"Tgid:\t1\nUid:\t-1\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
+		"Tgid:\t1\nUid:\t4294967296\t0\nGid:\t0\t0\t0\t0\n",
+		"Tgid:\t-1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
+		/* VmRSS without VmSize, and the other way round */
+		"Tgid:\t1\nUid:\t0\nGid:\t0\nVmRSS:\t 4 kB\n",
+		"Tgid:\t1\nUid:\t0\nGid:\t0\nVmSize:\t 4 kB\n",
+		/* a Vm value without its unit, with another, or cut */
+		"Tgid:\t1\nUid:\t0\nGid:\t0\nVmSize:\t 4 kB\nVmRSS:\t 4\n",
+		"Tgid:\t1\nUid:\t0\nGid:\t0\nVmSize:\t 4 kB\nVmRSS:\t 4 MB\n",
+		"Tgid:\t1\nUid:\t0\nGid:\t0\nVmSize:\t 4 kB\nVmRSS:\t 4 kBx\n",
+		"Tgid:\t1\nUid:\t0\nGid:\t0\nVmSize:\t 4 kB\nVmRSS:\t kB\n",
+	};
+	struct rcapfs_procparse_status st;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_status(bad[i], strlen(bad[i]), &st) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+	}
+}
+
+static void test_procparse__status_truncated(void **state)
+{
+	struct rcapfs_procparse_status st;
+	size_t len = strlen(status_full);
+	const char *gid_end = strstr(status_full, "Gid:\t100") + 8;
+	size_t need = (size_t)(gid_end - status_full);
+
+	/* Before the ids are complete: -EINVAL; after them either a whole
+	 * Vm pair or -EINVAL, never a crash or a read past the end. */
+	for (size_t n = 0; n <= len; n++) {
+		int ret = parse_status(status_full, n, &st);
+
+		if (n < need - 2)
+			assert_int_equal(ret, -EINVAL);
+		if (ret == 0 && n >= need)
+			assert_int_equal(st.rgid, 100);
+	}
+}
+
+static void test_procparse__cgroup_v2(void **state)
+{
+	char *path;
+
+	assert_int_equal(
+		parse_cgroup("0::/user.slice/user-1000.slice/session-2.scope\n",
+			     &path),
+		0);
+	assert_string_equal(path,
+			    "/user.slice/user-1000.slice/session-2.scope");
+	free(path);
+	/* no trailing newline, and a path with a colon and a space */
+	assert_int_equal(parse_cgroup("0::/a:b c", &path), 0);
+	assert_string_equal(path, "/a:b c");
+	free(path);
+}
+
+static void test_procparse__cgroup_v1(void **state)
+{
+	char *path;
+
+	assert_int_equal(parse_cgroup("9:name=systemd:/\n8:pids:/p\n"
+				      "4:memory:/process_api/6a54bd\n"
+				      "1:cpu:/c\n",
+				      &path),
+			 0);
+	assert_string_equal(path, "/process_api/6a54bd");
+	free(path);
+	/* memory co-mounted with other controllers */
+	assert_int_equal(parse_cgroup("3:cpu,memory,pids:/m\n", &path), 0);
+	assert_string_equal(path, "/m");
+	free(path);
+	/* names that only look like memory */
+	assert_int_equal(
+		parse_cgroup("3:memoryx:/x\n2:name=memory:/y\n1:cpu:/\n",
+			     &path),
+		0);
+	assert_null(path);
+}
+
+static void test_procparse__cgroup_hybrid_prefers_v1_memory(void **state)
+{
+	char *path;
+
+	assert_int_equal(
+		parse_cgroup("0::/init.scope\n4:memory:/mem/init\n", &path), 0);
+	assert_string_equal(path, "/mem/init");
+	free(path);
+	assert_int_equal(parse_cgroup("4:memory:/mem/init\n1:cpu:/\n"
+				      "0::/init.scope\n",
+				      &path),
+			 0);
+	assert_string_equal(path, "/mem/init");
+	free(path);
+	/* a v2 line and v1 lines without memory: the v2 path */
+	assert_int_equal(parse_cgroup("2:cpu:/c\n0::/u\n1:pids:/p\n", &path),
+			 0);
+	assert_string_equal(path, "/u");
+	free(path);
+}
+
+static void test_procparse__cgroup_empty_and_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"garbage\n",	    "x:memory:/a\n",
+		"4:memory\n",	    ":memory:/a\n",
+		"0::/ok\n-1::/a\n", "0::/ok\n4294967296:memory:/a\n",
+	};
+	char *path;
+
+	assert_int_equal(parse_cgroup("", &path), 0);
+	assert_null(path);
+	assert_int_equal(parse_cgroup("\n\n", &path), 0);
+	assert_null(path);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_cgroup(bad[i], &path) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+		assert_null(path);
+	}
+}
+
+static const char meminfo_full[] = "MemTotal:       24598660 kB\n"
+				   "MemFree:        21180692 kB\n"
+				   "MemAvailable:   23470412 kB\n"
+				   "Buffers:          114748 kB\n"
+				   "Cached:          2317512 kB\n"
+				   "SwapCached:            0 kB\n"
+				   "SwapTotal:       2097148 kB\n"
+				   "SwapFree:        2097000 kB\n"
+				   "HugePages_Total:       0\n"
+				   "Hugepagesize:       2048 kB\n";
+
+static void test_procparse__meminfo(void **state)
+{
+	struct rcapfs_meminfo mi;
+
+	assert_int_equal(parse_meminfo(meminfo_full, strlen(meminfo_full), &mi),
+			 0);
+	assert_true(mi.mem_total == 24598660ULL * 1024);
+	assert_true(mi.mem_available == 23470412ULL * 1024);
+	assert_true(mi.swap_total == 2097148ULL * 1024);
+	assert_true(mi.swap_free == 2097000ULL * 1024);
+}
+
+static void test_procparse__meminfo_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		/* MemAvailable missing */
+		"MemTotal: 1 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n",
+		/* no unit, a wrong unit, a bad number */
+		"MemTotal: 1\nMemAvailable: 1 kB\nSwapTotal: 0 kB\n"
+		"SwapFree: 0 kB\n",
+		"MemTotal: 1 MB\nMemAvailable: 1 kB\nSwapTotal: 0 kB\n"
+		"SwapFree: 0 kB\n",
+		"MemTotal: 1x kB\nMemAvailable: 1 kB\nSwapTotal: 0 kB\n"
+		"SwapFree: 0 kB\n",
+		/* bytes beyond 64 bits */
+		"MemTotal: 18014398509481984 kB\nMemAvailable: 1 kB\n"
+		"SwapTotal: 0 kB\nSwapFree: 0 kB\n",
+	};
+	struct rcapfs_meminfo mi;
+	size_t len = strlen(meminfo_full);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_meminfo(bad[i], strlen(bad[i]), &mi) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+	}
+	/* cut anywhere before SwapFree's unit: a key or unit is missing */
+	for (size_t n = 0; n < len; n++) {
+		int ret = parse_meminfo(meminfo_full, n, &mi);
+
+		if (n <
+		    (size_t)(strstr(meminfo_full, "SwapFree") - meminfo_full))
+			assert_int_equal(ret, -EINVAL);
+	}
+	/* the largest that fits */
+	assert_int_equal(parse_meminfo("MemTotal: 18014398509481983 kB\n"
+				       "MemAvailable: 0 kB\nSwapTotal: 0 kB\n"
+				       "SwapFree: 0 kB",
+				       strlen("MemTotal: 18014398509481983 kB\n"
+					      "MemAvailable: 0 kB\n"
+					      "SwapTotal: 0 kB\n"
+					      "SwapFree: 0 kB"),
+				       &mi),
+			 0);
+	assert_true(mi.mem_total == 18014398509481983ULL * 1024);
+}
+
+static void test_procparse__pid(void **state)
+{
+	static const char *const bad[] = {
+		"", "0", "0012", "12ab", "-1", "+1", "self", "2147483648", " 1",
+	};
+	pid_t pid;
+
+	assert_int_equal(parse_pid("1", &pid), 0);
+	assert_int_equal(pid, 1);
+	assert_int_equal(parse_pid("2147483647", &pid), 0);
+	assert_int_equal(pid, 2147483647);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_pid(bad[i], &pid) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_procparse__stat_fields),
+		cmocka_unit_test(test_procparse__stat_hostile_comm),
+		cmocka_unit_test(test_procparse__stat_long_comm_is_cut),
+		cmocka_unit_test(test_procparse__stat_truncated),
+		cmocka_unit_test(test_procparse__stat_malformed),
+		cmocka_unit_test(test_procparse__stat_huge_numbers),
+		cmocka_unit_test(test_procparse__status_with_vm),
+		cmocka_unit_test(test_procparse__status_without_vm),
+		cmocka_unit_test(test_procparse__status_no_trailing_newline),
+		cmocka_unit_test(test_procparse__status_malformed),
+		cmocka_unit_test(test_procparse__status_truncated),
+		cmocka_unit_test(test_procparse__cgroup_v2),
+		cmocka_unit_test(test_procparse__cgroup_v1),
+		cmocka_unit_test(
+			test_procparse__cgroup_hybrid_prefers_v1_memory),
+		cmocka_unit_test(test_procparse__cgroup_empty_and_malformed),
+		cmocka_unit_test(test_procparse__meminfo),
+		cmocka_unit_test(test_procparse__meminfo_malformed),
+		cmocka_unit_test(test_procparse__pid),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
