@@ -1,0 +1,632 @@
+#include "config.h"
+
+#include "fs/state.h"
+
+#include "compat/buf.h"
+#include "compat/log.h"
+#include "fs/parse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * The file, version 1: line-based text, every line ended by a newline.
+ *
+ *	rcapfs-state 1
+ *	enforce 1                  ctl values, as the ctl/ files show them
+ *	pressure 0
+ *	...
+ *	collection NAME            one block per collection
+ *	cap BYTES
+ *	member RULE                one per rule, in RCAPFS_RULES_STATE syntax
+ *	end
+ *	end                        the last line: a file cut short lacks it
+ */
+#define STATE_MAGIC   "rcapfs-state"
+#define STATE_VERSION "1"
+
+/*
+ * Saves share one temporary name, so they take turns. The text is taken
+ * inside the lock, so the last rename carries every change acknowledged
+ * before it.
+ */
+static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ctl keys, in the order they are written. */
+enum ctl_key {
+	CTL_ENFORCE,
+	CTL_PRESSURE,
+	CTL_SAMPLE_INTERVAL,
+	CTL_SCAN_INTERVAL,
+	CTL_REPORT_INTERVAL,
+	CTL_MODE,
+	CTL_ACCOUNTING,
+	CTL_KEYS,
+};
+
+static const char *const ctl_names[CTL_KEYS] = {
+	"enforce",	   "pressure", "sample_interval", "scan_interval",
+	"report_interval", "mode",     "accounting",
+};
+
+static int format_ctl(const struct rcapfs_ctl *ctl, struct rcapfs_buf *out)
+{
+	return rcapfs_buf_printf(
+		out, "%s %d\n%s %u\n%s %u\n%s %u\n%s %u\n%s %s\n%s %s\n",
+		ctl_names[CTL_ENFORCE], ctl->enforce ? 1 : 0,
+		ctl_names[CTL_PRESSURE], ctl->pressure_pct,
+		ctl_names[CTL_SAMPLE_INTERVAL], ctl->sample_interval_s,
+		ctl_names[CTL_SCAN_INTERVAL], ctl->scan_interval_s,
+		ctl_names[CTL_REPORT_INTERVAL], ctl->report_interval_s,
+		ctl_names[CTL_MODE], rcapfs_mode_name(ctl->mode),
+		ctl_names[CTL_ACCOUNTING],
+		rcapfs_accounting_name(ctl->accounting));
+}
+
+/* Append one collection's block; rules is scratch space. Returns 0,
+ * -ENOENT (removed meanwhile: nothing appended) or -ENOMEM. */
+static int format_collection(struct rcapfs_scanner *sc, const char *name,
+			     struct rcapfs_buf *rules, struct rcapfs_buf *out)
+{
+	const char *line, *end, *nl;
+	uint64_t cap_bytes;
+	int rc;
+
+	rcapfs_buf_reset(rules);
+	rc = rcapfs_scanner_get_cap(sc, name, &cap_bytes);
+	if (rc)
+		return rc;
+	rc = rcapfs_scanner_members(sc, name, RCAPFS_RULES_STATE, rules);
+	if (rc)
+		return rc;
+	rc = rcapfs_buf_printf(out, "collection %s\ncap %" PRIu64 "\n", name,
+			       cap_bytes);
+	line = rules->data;
+	end = line + rules->len;
+	for (; rc == 0 && line < end; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		if (!nl)
+			nl = end;
+		if (nl > line)
+			rc = rcapfs_buf_printf(out, "member %.*s\n",
+					       (int)(nl - line), line);
+	}
+	if (rc == 0)
+		rc = rcapfs_buf_add(out, "end\n", 4);
+	return rc;
+}
+
+/* The whole file text of sc's configuration. Returns 0 or -ENOMEM. */
+static int format_state(struct rcapfs_scanner *sc, struct rcapfs_buf *out)
+{
+	struct rcapfs_buf rules = RCAPFS_BUF_INIT;
+	struct rcapfs_ctl ctl;
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	rcapfs_scanner_get_ctl(sc, &ctl);
+	rc = rcapfs_buf_printf(out, STATE_MAGIC " " STATE_VERSION "\n");
+	if (rc == 0)
+		rc = format_ctl(&ctl, out);
+	if (rc == 0)
+		rc = rcapfs_scanner_names(sc, &names, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = format_collection(sc, names[i], &rules, out);
+		/* Removed since the names were taken: its remover saves. */
+		if (rc == -ENOENT)
+			rc = 0;
+	}
+	if (rc == 0)
+		rc = rcapfs_buf_add(out, "end\n", 4);
+	rcapfs_names_free(names, n);
+	rcapfs_buf_release(&rules);
+	return rc;
+}
+
+/* mkdir -p with mode 0700 (dir is modified and restored). */
+static int make_dirs(char *dir)
+{
+	char *slash;
+	int rc;
+
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return -ENOENT;
+	*slash = '\0';
+	rc = make_dirs(dir);
+	*slash = '/';
+	if (rc)
+		return rc;
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	return -errno;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd, rc = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* Create the temporary file. Saves are serialized, so an existing one was
+ * left by a dead process that had our pid (a container restarts with the
+ * same pids): remove it rather than fail every save from now on. */
+static int open_tmp(const char *tmp)
+{
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+	int fd;
+
+	fd = open(tmp, flags, 0600);
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, flags, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+int rcapfs_state_save(struct rcapfs_scanner *sc, const char *path)
+{
+	struct rcapfs_buf text = RCAPFS_BUF_INIT;
+	char *dir = NULL, *tmp = NULL;
+	const char *slash;
+	bool tmp_exists = false;
+	int fd = -1, rc;
+
+	if (!path || !*path)
+		return -EINVAL;
+	pthread_mutex_lock(&save_lock);
+	rc = format_state(sc, &text);
+	if (rc)
+		goto out;
+	slash = strrchr(path, '/');
+	if (!slash)
+		dir = strdup(".");
+	else
+		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!dir || asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		tmp = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = make_dirs(dir);
+	if (rc)
+		goto out;
+	fd = open_tmp(tmp);
+	if (fd < 0) {
+		rc = fd;
+		goto out;
+	}
+	tmp_exists = true;
+	rc = write_all(fd, text.data, text.len);
+	if (rc)
+		goto out;
+	if (fsync(fd) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = close(fd) < 0 ? -errno : 0;
+	fd = -1;
+	if (rc)
+		goto out;
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	tmp_exists = false;
+	rc = fsync_dir(dir);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp_exists)
+		unlink(tmp);
+	if (rc)
+		log_err("cannot save state to %s: %s", path, strerror(-rc));
+	pthread_mutex_unlock(&save_lock);
+	free(tmp);
+	free(dir);
+	rcapfs_buf_release(&text);
+	return rc;
+}
+
+/* One collection as the file gives it. */
+struct coll {
+	char name[RCAPFS_NAME_MAX + 1];
+	unsigned lineno; /* of its "collection" line */
+	bool have_cap;
+	uint64_t cap_bytes;
+	size_t nrules;
+	struct rcapfs_buf rules; /* one rule per line, RCAPFS_RULES_STATE */
+};
+
+/* What the file says, checked whole before anything is applied. */
+struct loader {
+	const char *path;
+	unsigned lineno;
+	struct rcapfs_ctl ctl;
+	unsigned ctl_seen;  /* bit per enum ctl_key */
+	struct coll *colls; /* room for RCAPFS_COLLECTIONS_MAX */
+	size_t n;
+	struct coll *cur; /* the open collection block, or NULL */
+	bool ended;	  /* the final end was read */
+};
+
+static int bad_line(const struct loader *ld, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Log why the current line is bad; returns -EINVAL. */
+static int bad_line(const struct loader *ld, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_err("state file %s, line %u: %s", ld->path, ld->lineno, msg);
+	return -EINVAL;
+}
+
+/* Quote at most this much of a bad value in the log. */
+static int quote_len(size_t len)
+{
+	return len > 64 ? 64 : (int)len;
+}
+
+static bool key_is(const char *key, size_t klen, const char *want)
+{
+	return strlen(want) == klen && memcmp(key, want, klen) == 0;
+}
+
+static int load_ctl(struct loader *ld, enum ctl_key k, const char *v,
+		    size_t vlen)
+{
+	struct rcapfs_ctl *ctl = &ld->ctl;
+	int rc = -EINVAL;
+
+	if (ld->ctl_seen & (1u << k))
+		return bad_line(ld, "%s given twice", ctl_names[k]);
+	ld->ctl_seen |= 1u << k;
+	switch (k) {
+	case CTL_ENFORCE:
+		rc = rcapfs_parse_bool(v, vlen, &ctl->enforce);
+		break;
+	case CTL_PRESSURE:
+		rc = rcapfs_parse_uint(v, vlen, 0, 100, &ctl->pressure_pct);
+		break;
+	case CTL_SAMPLE_INTERVAL:
+		rc = rcapfs_parse_uint(v, vlen, 1, UINT_MAX,
+				       &ctl->sample_interval_s);
+		break;
+	case CTL_SCAN_INTERVAL:
+		rc = rcapfs_parse_uint(v, vlen, 1, UINT_MAX,
+				       &ctl->scan_interval_s);
+		break;
+	case CTL_REPORT_INTERVAL:
+		rc = rcapfs_parse_uint(v, vlen, 0, UINT_MAX,
+				       &ctl->report_interval_s);
+		break;
+	case CTL_MODE:
+		rc = rcapfs_parse_mode(v, vlen, &ctl->mode);
+		break;
+	case CTL_ACCOUNTING:
+		rc = rcapfs_parse_accounting(v, vlen, &ctl->accounting);
+		break;
+	case CTL_KEYS:
+		break;
+	}
+	if (rc)
+		return bad_line(ld, "bad %s \"%.*s\"", ctl_names[k],
+				quote_len(vlen), v);
+	return 0;
+}
+
+/* A line outside a collection block. */
+static int load_top(struct loader *ld, const char *key, size_t klen,
+		    const char *v, size_t vlen, bool has_value)
+{
+	struct coll *c;
+	size_t i;
+
+	if (key_is(key, klen, "end") && !has_value) {
+		ld->ended = true;
+		return 0;
+	}
+	if (key_is(key, klen, "collection")) {
+		if (ld->n == RCAPFS_COLLECTIONS_MAX)
+			return bad_line(ld, "more than %d collections",
+					RCAPFS_COLLECTIONS_MAX);
+		c = &ld->colls[ld->n];
+		if (vlen > RCAPFS_NAME_MAX)
+			return bad_line(ld, "bad collection name \"%.*s\"",
+					quote_len(vlen), v);
+		memcpy(c->name, v, vlen);
+		c->name[vlen] = '\0';
+		if (!rcapfs_name_valid(c->name))
+			return bad_line(ld, "bad collection name \"%s\"",
+					c->name);
+		for (i = 0; i < ld->n; i++) {
+			if (strcmp(ld->colls[i].name, c->name) == 0)
+				return bad_line(ld, "collection %s given twice",
+						c->name);
+		}
+		c->lineno = ld->lineno;
+		ld->n++;
+		ld->cur = c;
+		return 0;
+	}
+	for (i = 0; i < CTL_KEYS; i++) {
+		if (key_is(key, klen, ctl_names[i]))
+			return load_ctl(ld, (enum ctl_key)i, v, vlen);
+	}
+	return bad_line(ld, "unknown key \"%.*s\"", quote_len(klen), key);
+}
+
+/* A line inside a collection block. */
+static int load_block(struct loader *ld, const char *key, size_t klen,
+		      const char *v, size_t vlen, bool has_value)
+{
+	struct coll *c = ld->cur;
+	int rc;
+
+	if (key_is(key, klen, "end") && !has_value) {
+		if (!c->have_cap)
+			return bad_line(ld, "collection %s has no cap",
+					c->name);
+		ld->cur = NULL;
+		return 0;
+	}
+	if (key_is(key, klen, "cap")) {
+		if (c->have_cap)
+			return bad_line(ld, "cap given twice");
+		if (rcapfs_parse_cap(v, vlen, &c->cap_bytes))
+			return bad_line(ld, "bad cap \"%.*s\"", quote_len(vlen),
+					v);
+		c->have_cap = true;
+		return 0;
+	}
+	if (key_is(key, klen, "member")) {
+		if (vlen == 0)
+			return bad_line(ld, "member without a rule");
+		if (c->nrules == RCAPFS_RULES_MAX)
+			return bad_line(ld, "more than %d member rules",
+					RCAPFS_RULES_MAX);
+		rc = rcapfs_buf_add(&c->rules, v, vlen);
+		if (rc == 0)
+			rc = rcapfs_buf_add(&c->rules, "\n", 1);
+		c->nrules++;
+		return rc;
+	}
+	return bad_line(ld, "unknown key \"%.*s\" in collection %s",
+			quote_len(klen), key, c->name);
+}
+
+static int load_line(struct loader *ld, const char *line, size_t len)
+{
+	static const char magic[] = STATE_MAGIC " " STATE_VERSION;
+	const char *sp, *v;
+	size_t klen, vlen;
+
+	if (ld->ended)
+		return bad_line(ld, "text after the final end");
+	if (memchr(line, '\0', len))
+		return bad_line(ld, "NUL byte");
+	if (ld->lineno == 1) {
+		if (len == sizeof(magic) - 1 && memcmp(line, magic, len) == 0)
+			return 0;
+		if (len > strlen(STATE_MAGIC " ") &&
+		    memcmp(line, STATE_MAGIC " ", strlen(STATE_MAGIC " ")) == 0)
+			return bad_line(ld, "unsupported version \"%.*s\"",
+					quote_len(len), line);
+		return bad_line(ld, "not an rcapfs state file");
+	}
+	sp = memchr(line, ' ', len);
+	klen = sp ? (size_t)(sp - line) : len;
+	v = sp ? sp + 1 : line + len;
+	vlen = len - (size_t)(v - line);
+	if (ld->cur)
+		return load_block(ld, line, klen, v, vlen, sp != NULL);
+	return load_top(ld, line, klen, v, vlen, sp != NULL);
+}
+
+/* Check the whole text into ld. Returns 0, -EINVAL or -ENOMEM. */
+static int load_text(struct loader *ld, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	int rc;
+
+	while (p < end) {
+		ld->lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return bad_line(ld,
+					"no newline: the file is cut short");
+		rc = load_line(ld, p, (size_t)(nl - p));
+		if (rc)
+			return rc;
+		p = nl + 1;
+	}
+	if (!ld->ended) {
+		log_err("state file %s: %s: the file is cut short", ld->path,
+			ld->lineno ? "no final \"end\"" : "empty");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Read the whole file into out. Returns 0 or -errno (logged, but for
+ * -ENOENT). */
+static int read_file(const char *path, struct rcapfs_buf *out)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		if (rc != -ENOENT)
+			log_err("cannot open state file %s: %s", path,
+				strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (st.st_size > (off_t)RCAPFS_STATE_MAX) {
+		rc = -EFBIG;
+		goto out;
+	}
+	for (;;) {
+		rc = rcapfs_buf_reserve(out, 65536);
+		if (rc)
+			goto out;
+		n = read(fd, out->data + out->len, out->cap - out->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+		/* It may have grown since fstat. */
+		if (out->len > RCAPFS_STATE_MAX) {
+			rc = -EFBIG;
+			goto out;
+		}
+	}
+out:
+	if (rc == -EFBIG)
+		log_err("state file %s is larger than %u bytes", path,
+			RCAPFS_STATE_MAX);
+	else if (rc)
+		log_err("cannot read state file %s: %s", path,
+			rc == -EINVAL ? "not a regular file" : strerror(-rc));
+	close(fd);
+	return rc;
+}
+
+/* Apply a checked file; on any failure undo what was done. */
+static int apply(struct rcapfs_scanner *sc, const struct loader *ld)
+{
+	const struct coll *c = NULL;
+	struct rcapfs_ctl old;
+	size_t created = 0, i;
+	char err[256] = "";
+	int rc;
+
+	rcapfs_scanner_get_ctl(sc, &old);
+	/* The scanner's bounds are the last check of the file's values. */
+	rc = rcapfs_scanner_set_ctl(sc, &ld->ctl);
+	if (rc) {
+		log_err("state file %s: ctl values refused: %s", ld->path,
+			strerror(-rc));
+		return rc == -ERANGE ? -EINVAL : rc;
+	}
+	for (i = 0; i < ld->n; i++) {
+		c = &ld->colls[i];
+		rc = rcapfs_scanner_create(sc, c->name);
+		if (rc)
+			goto undo;
+		created++;
+		rc = rcapfs_scanner_set_cap(sc, c->name, c->cap_bytes);
+		if (rc)
+			goto undo;
+		if (c->rules.len == 0)
+			continue;
+		rc = rcapfs_scanner_set_members(
+			sc, c->name, c->rules.data, c->rules.len, false,
+			RCAPFS_RULES_STATE, err, sizeof(err));
+		if (rc)
+			goto undo;
+	}
+	return 0;
+undo:
+	/* err counts lines among the collection's member rules. */
+	log_err("state file %s, collection %s (line %u): %s%s", ld->path,
+		c->name, c->lineno, *err ? "member rules, " : "",
+		*err ? err : strerror(-rc));
+	while (created-- > 0)
+		rcapfs_scanner_remove(sc, ld->colls[created].name);
+	if (rcapfs_scanner_set_ctl(sc, &old))
+		log_err("state file %s: cannot restore the ctl values",
+			ld->path);
+	return rc;
+}
+
+int rcapfs_state_load(struct rcapfs_scanner *sc, const char *path)
+{
+	struct rcapfs_buf text = RCAPFS_BUF_INIT;
+	struct loader ld = {.path = path};
+	size_t i;
+	int rc;
+
+	rc = read_file(path, &text);
+	if (rc == -ENOENT) {
+		log_info("no state file %s: starting without collections",
+			 path);
+		rc = 0;
+		goto out;
+	}
+	if (rc)
+		goto out;
+	ld.colls = calloc(RCAPFS_COLLECTIONS_MAX, sizeof(*ld.colls));
+	if (!ld.colls) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rcapfs_scanner_get_ctl(sc, &ld.ctl);
+	rc = load_text(&ld, text.data, text.len);
+	if (rc == 0)
+		rc = apply(sc, &ld);
+	if (rc == 0)
+		log_info("state file %s: %zu collections restored", path, ld.n);
+out:
+	for (i = 0; i < ld.n; i++)
+		rcapfs_buf_release(&ld.colls[i].rules);
+	free(ld.colls);
+	rcapfs_buf_release(&text);
+	return rc;
+}
