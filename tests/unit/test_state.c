@@ -528,8 +528,8 @@ static void test_state__bad_lines(void **state)
 		"collection a/b\ncap 0\nend\nend\n",
 		"collection \ncap 0\nend\nend\n",
 		"collection\ncap 0\nend\nend\n",
-		"collection abcdefghijklmnopqrstuvwxyz0123456\ncap "
-		"0\nend\nend\n",
+		/* 32 bytes, one too many */
+		"collection abcdefghijklmnopqrstuvwxyz012345\nend\n",
 		"collection a\ncap 0\nend\ncollection a\ncap 0\nend\nend\n",
 		"collection a\nend\nend\n",
 		"collection a\ncap 0\ncap 0\nend\nend\n",
