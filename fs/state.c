@@ -30,6 +30,8 @@
  *	member RULE                one per rule, in RCAPFS_RULES_STATE syntax
  *	end
  *	end                        the last line: a file cut short lacks it
+ *
+ * Each ctl key at most once; one left out keeps the scanner's value.
  */
 #define STATE_MAGIC   "rcapfs-state"
 #define STATE_VERSION "1"
@@ -248,6 +250,7 @@ int rcapfs_state_save(struct rcapfs_scanner *sc, const char *path)
 		goto out;
 	}
 	tmp_exists = false;
+	/* Without this the rename itself may not survive a crash. */
 	rc = fsync_dir(dir);
 out:
 	if (fd >= 0)
