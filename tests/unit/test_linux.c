@@ -1,0 +1,510 @@
+#include "config.h"
+
+#include "compat/backend.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The fixture tree: see tests/fixtures/proc-basic. */
+struct want {
+	pid_t pid;
+	pid_t ppid;
+	uid_t ruid;
+	gid_t rgid;
+	uint64_t start_ticks;
+	uint64_t rss_kb;
+	uint64_t vm_kb;
+	const char *comm;
+	const char *cgroup;
+};
+
+static const struct want fixture_procs[] = {
+	{1, 0, 0, 0, 5, 12000, 170000, "systemd", "/mem/init"},
+	{42, 1, 1000, 1000, 1000, 2000, 8000, "a) b (c", "/user/42:odd"},
+	{100, 1, 33, 33, 2000, 0, 0, "defunct", "/system.slice/cron.service"},
+	{1234, 1, 1000, 100, 29471, 5460, 10316, "bash",
+	 "/user.slice/user-1000.slice/session-2.scope"},
+	{31337, 1234, 1000, 100, 40000, 10240, 20480, "Web Content",
+	 "/app.slice"},
+};
+#define NFIXTURE (sizeof(fixture_procs) / sizeof(fixture_procs[0]))
+
+struct env {
+	char proc_root[PATH_MAX];
+	char sys_root[PATH_MAX];
+	struct rcapfs_backend *fixture;
+	struct rcapfs_backend *real;
+};
+
+static const char *top_srcdir(void)
+{
+	const char *s = getenv("top_srcdir");
+
+	return s && *s ? s : TOP_SRCDIR;
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -1;
+	snprintf(e->proc_root, sizeof(e->proc_root),
+		 "%s/tests/fixtures/proc-basic", top_srcdir());
+	snprintf(e->sys_root, sizeof(e->sys_root),
+		 "%s/tests/fixtures/sys-basic", top_srcdir());
+	if (rcapfs_backend_new(e->proc_root, e->sys_root, &e->fixture) ||
+	    rcapfs_backend_new("/proc", "/sys", &e->real)) {
+		rcapfs_backend_free(e->fixture);
+		free(e);
+		return -1;
+	}
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	rcapfs_backend_free(e->fixture);
+	rcapfs_backend_free(e->real);
+	free(e);
+	return 0;
+}
+
+static void check_proc(const struct rcapfs_proc *p, const struct want *w,
+		       int with_cgroup)
+{
+	assert_int_equal(p->pid, w->pid);
+	assert_int_equal(p->ppid, w->ppid);
+	assert_int_equal(p->ruid, w->ruid);
+	assert_int_equal(p->rgid, w->rgid);
+	assert_int_equal(p->start_ticks, w->start_ticks);
+	assert_int_equal(p->rss_kb, w->rss_kb);
+	assert_int_equal(p->vm_kb, w->vm_kb);
+	assert_string_equal(p->comm, w->comm);
+	if (with_cgroup)
+		assert_string_equal(p->cgroup, w->cgroup);
+	else
+		assert_null(p->cgroup);
+}
+
+static void test_linux__new_bad_roots(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_backend *be = (struct rcapfs_backend *)e;
+	char file[PATH_MAX + 16];
+
+	assert_int_equal(
+		rcapfs_backend_new("/nonexistent/proc", e->sys_root, &be),
+		-ENOENT);
+	assert_null(be);
+	assert_int_equal(
+		rcapfs_backend_new(e->proc_root, "/nonexistent/sys", &be),
+		-ENOENT);
+	assert_null(be);
+	snprintf(file, sizeof(file), "%s/meminfo", e->proc_root);
+	assert_int_equal(rcapfs_backend_new(file, e->sys_root, &be), -ENOTDIR);
+	assert_null(be);
+	assert_int_equal(rcapfs_backend_new(NULL, e->sys_root, &be), -EINVAL);
+	assert_null(be);
+}
+
+static void test_linux__procs_fixture(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_proc_list list = {NULL, 0};
+
+	/* Twice: the second walk starts over from a rewound directory. */
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(
+			e->fixture->ops->procs(e->fixture->ctx, 0, &list), 0);
+		assert_int_equal(list.n, NFIXTURE);
+		for (size_t i = 0; i < NFIXTURE; i++)
+			check_proc(&list.procs[i], &fixture_procs[i], 0);
+		rcapfs_proc_list_free(&list);
+		assert_null(list.procs);
+		assert_int_equal(list.n, 0);
+	}
+}
+
+static void test_linux__procs_fixture_cgroup(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_proc_list list = {NULL, 0};
+
+	assert_int_equal(e->fixture->ops->procs(e->fixture->ctx,
+						RCAPFS_PROCS_CGROUP, &list),
+			 0);
+	assert_int_equal(list.n, NFIXTURE);
+	for (size_t i = 0; i < NFIXTURE; i++)
+		check_proc(&list.procs[i], &fixture_procs[i], 1);
+	rcapfs_proc_list_free(&list);
+}
+
+static void test_linux__procs_bad_flags(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_proc_list list = {(struct rcapfs_proc *)e, 7};
+
+	assert_int_equal(e->fixture->ops->procs(e->fixture->ctx, 0x80, &list),
+			 -EINVAL);
+	assert_null(list.procs);
+	assert_int_equal(list.n, 0);
+}
+
+static void test_linux__proc_fixture(void **state)
+{
+	struct env *e = *state;
+	void *ctx = e->fixture->ctx;
+	struct rcapfs_proc p;
+
+	assert_int_equal(e->fixture->ops->proc(ctx, 42, 0, &p), 0);
+	check_proc(&p, &fixture_procs[1], 0);
+	assert_int_equal(
+		e->fixture->ops->proc(ctx, 1234, RCAPFS_PROCS_CGROUP, &p), 0);
+	check_proc(&p, &fixture_procs[3], 1);
+	rcapfs_proc_release(&p);
+	assert_null(p.cgroup);
+
+	/* a kernel thread, a thread id, vanished, missing, malformed */
+	assert_int_equal(e->fixture->ops->proc(ctx, 2, 0, &p), -ESRCH);
+	assert_int_equal(e->fixture->ops->proc(ctx, 701, 0, &p), -ESRCH);
+	assert_int_equal(e->fixture->ops->proc(ctx, 555, 0, &p), -ESRCH);
+	assert_int_equal(e->fixture->ops->proc(ctx, 556, 0, &p), -ESRCH);
+	assert_int_equal(e->fixture->ops->proc(ctx, 999, 0, &p), -ESRCH);
+	assert_int_equal(e->fixture->ops->proc(ctx, 557, 0, &p), -EINVAL);
+	assert_int_equal(e->fixture->ops->proc(ctx, 0, 0, &p), -EINVAL);
+	assert_int_equal(e->fixture->ops->proc(ctx, -1, 0, &p), -EINVAL);
+	assert_null(p.cgroup);
+}
+
+static void test_linux__proc_sample_fixture(void **state)
+{
+	struct env *e = *state;
+	void *ctx = e->fixture->ctx;
+	uint64_t page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+	uint64_t rss_kb = 7, vm_kb = 7;
+
+	/* stat of 1234: 1365 pages, 10563584 bytes */
+	assert_int_equal(
+		e->fixture->ops->proc_sample(ctx, 1234, 29471, &rss_kb, &vm_kb),
+		0);
+	assert_int_equal(rss_kb, 1365 * page_kb);
+	assert_int_equal(vm_kb, 10316);
+
+	/* another start time: the pid was reused */
+	rss_kb = vm_kb = 7;
+	assert_int_equal(
+		e->fixture->ops->proc_sample(ctx, 1234, 29470, &rss_kb, &vm_kb),
+		-ESRCH);
+	assert_int_equal(rss_kb, 7);
+	assert_int_equal(vm_kb, 7);
+	assert_int_equal(
+		e->fixture->ops->proc_sample(ctx, 999, 0, &rss_kb, &vm_kb),
+		-ESRCH);
+	assert_int_equal(
+		e->fixture->ops->proc_sample(ctx, 555, 0, &rss_kb, &vm_kb),
+		-ESRCH);
+	assert_int_equal(
+		e->fixture->ops->proc_sample(ctx, 556, 0, &rss_kb, &vm_kb),
+		-ESRCH);
+	assert_int_equal(
+		e->fixture->ops->proc_sample(ctx, 557, 0, &rss_kb, &vm_kb),
+		-EINVAL);
+}
+
+static void test_linux__meminfo_fixture(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_meminfo mi;
+
+	assert_int_equal(e->fixture->ops->meminfo(e->fixture->ctx, &mi), 0);
+	assert_true(mi.mem_total == 24598660ULL * 1024);
+	assert_true(mi.mem_available == 23470412ULL * 1024);
+	assert_true(mi.swap_total == 2097148ULL * 1024);
+	assert_true(mi.swap_free == 2097000ULL * 1024);
+}
+
+static void test_linux__features_fixture(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_features f, real;
+
+	memset(&f, 0x55, sizeof(f));
+	assert_int_equal(e->fixture->ops->features(e->fixture->ctx, &f), 0);
+	assert_false(f.pagemap_scan);
+	assert_false(f.idle_page_tracking);
+	assert_false(f.soft_dirty);
+	assert_false(f.pfn_visible);
+	assert_false(f.cgroup_v2);
+	/* a syscall probe: the proc root does not matter */
+	assert_int_equal(e->real->ops->features(e->real->ctx, &real), 0);
+	assert_int_equal(f.process_madvise, real.process_madvise);
+}
+
+static void make_file(const char *root, const char *rel)
+{
+	char path[PATH_MAX], *slash;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (slash = strchr(path + strlen(root) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+		*slash = '/';
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static void remove_tree(const char *root, const char *const *rels)
+{
+	char path[PATH_MAX], *slash;
+
+	for (; *rels; rels++) {
+		snprintf(path, sizeof(path), "%s/%s", root, *rels);
+		unlink(path);
+		while ((slash = strrchr(path, '/')) &&
+		       slash > path + strlen(root)) {
+			*slash = '\0';
+			rmdir(path);
+		}
+	}
+	rmdir(root);
+}
+
+static void test_linux__features_sys_probes(void **state)
+{
+	static const char *const files[] = {"kernel/mm/page_idle/bitmap",
+					    "fs/cgroup/cgroup.controllers",
+					    NULL};
+	struct env *e = *state;
+	char sys[] = "/tmp/rcapfs-sys-XXXXXX";
+	struct rcapfs_backend *be = NULL;
+	struct rcapfs_features f;
+
+	assert_non_null(mkdtemp(sys));
+	for (size_t i = 0; files[i]; i++)
+		make_file(sys, files[i]);
+	assert_int_equal(rcapfs_backend_new(e->proc_root, sys, &be), 0);
+	assert_int_equal(be->ops->features(be->ctx, &f), 0);
+	rcapfs_backend_free(be);
+	remove_tree(sys, files);
+	assert_true(f.idle_page_tracking);
+	assert_true(f.cgroup_v2);
+	assert_false(f.pagemap_scan);
+	assert_false(f.pfn_visible);
+}
+
+static void test_linux__real_self(void **state)
+{
+	/* A comm made to trip a parser, set on ourselves. */
+	static const char comm[] = "rc) t (x";
+	struct env *e = *state;
+	void *ctx = e->real->ctx;
+	struct rcapfs_proc_list list = {NULL, 0};
+	const struct rcapfs_proc *me = NULL;
+	struct rcapfs_proc p;
+	uint64_t rss_kb = 0, vm_kb = 0;
+
+	assert_int_equal(prctl(PR_SET_NAME, comm, 0, 0, 0), 0);
+	assert_int_equal(e->real->ops->procs(ctx, RCAPFS_PROCS_CGROUP, &list),
+			 0);
+	assert_true(list.n > 1);
+	for (size_t i = 0; i < list.n; i++) {
+		if (i > 0)
+			assert_true(list.procs[i - 1].pid < list.procs[i].pid);
+		if (list.procs[i].pid == getpid())
+			me = &list.procs[i];
+	}
+	assert_non_null(me);
+	assert_string_equal(me->comm, comm);
+	assert_int_equal(me->ppid, getppid());
+	assert_int_equal(me->ruid, getuid());
+	assert_int_equal(me->rgid, getgid());
+	assert_true(me->rss_kb > 0);
+	assert_true(me->vm_kb >= me->rss_kb);
+	assert_non_null(me->cgroup);
+	assert_int_equal(me->cgroup[0], '/');
+
+	assert_int_equal(e->real->ops->proc(ctx, getpid(), 0, &p), 0);
+	assert_int_equal(p.start_ticks, me->start_ticks);
+	assert_string_equal(p.comm, comm);
+	assert_null(p.cgroup);
+
+	assert_int_equal(e->real->ops->proc_sample(ctx, getpid(),
+						   me->start_ticks, &rss_kb,
+						   &vm_kb),
+			 0);
+	assert_true(rss_kb > 0);
+	assert_true(vm_kb >= rss_kb);
+	assert_int_equal(e->real->ops->proc_sample(ctx, getpid(),
+						   me->start_ticks + 1, &rss_kb,
+						   &vm_kb),
+			 -ESRCH);
+	rcapfs_proc_list_free(&list);
+}
+
+struct thread_arg {
+	pthread_barrier_t ready;
+	pthread_barrier_t done;
+	pid_t tid;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_arg *a = p;
+
+	a->tid = gettid();
+	pthread_barrier_wait(&a->ready);
+	pthread_barrier_wait(&a->done);
+	return NULL;
+}
+
+static void test_linux__real_thread_is_not_a_process(void **state)
+{
+	struct env *e = *state;
+	struct thread_arg a;
+	struct rcapfs_proc p;
+	pthread_t t;
+
+	pthread_barrier_init(&a.ready, NULL, 2);
+	pthread_barrier_init(&a.done, NULL, 2);
+	assert_int_equal(pthread_create(&t, NULL, thread_main, &a), 0);
+	pthread_barrier_wait(&a.ready);
+	assert_int_not_equal(a.tid, getpid());
+	assert_int_equal(e->real->ops->proc(e->real->ctx, a.tid, 0, &p),
+			 -ESRCH);
+	assert_int_equal(e->real->ops->proc(e->real->ctx, getpid(), 0, &p), 0);
+	pthread_barrier_wait(&a.done);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&a.ready);
+	pthread_barrier_destroy(&a.done);
+}
+
+static void *walk_main(void *p)
+{
+	struct rcapfs_backend *be = p;
+	struct rcapfs_proc_list list = {NULL, 0};
+	intptr_t found_all = 1;
+
+	for (int i = 0; i < 20; i++) {
+		int found = 0;
+
+		if (be->ops->procs(be->ctx, 0, &list))
+			return (void *)0;
+		for (size_t j = 0; j < list.n; j++)
+			found |= list.procs[j].pid == getpid();
+		found_all &= found;
+		rcapfs_proc_list_free(&list);
+	}
+	return (void *)found_all;
+}
+
+static void test_linux__real_concurrent_walks(void **state)
+{
+	struct env *e = *state;
+	pthread_t t[4];
+	void *ok;
+
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(
+			pthread_create(&t[i], NULL, walk_main, e->real), 0);
+	for (size_t i = 0; i < 4; i++) {
+		pthread_join(t[i], &ok);
+		assert_true(ok == (void *)1);
+	}
+}
+
+static void test_linux__real_meminfo(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_meminfo mi;
+
+	assert_int_equal(e->real->ops->meminfo(e->real->ctx, &mi), 0);
+	assert_true(mi.mem_total > 0);
+	assert_true(mi.mem_available <= mi.mem_total);
+	assert_true(mi.swap_free <= mi.swap_total);
+	assert_true(mi.mem_total % 1024 == 0);
+}
+
+static void test_linux__real_features(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_features f;
+
+	assert_int_equal(e->real->ops->features(e->real->ctx, &f), 0);
+	assert_int_equal(f.cgroup_v2,
+			 access("/sys/fs/cgroup/cgroup.controllers", F_OK) ==
+				 0);
+	assert_int_equal(f.idle_page_tracking,
+			 access("/sys/kernel/mm/page_idle/bitmap", F_OK) == 0);
+	print_message("features: process_madvise %d pagemap_scan %d "
+		      "idle_page_tracking %d soft_dirty %d pfn_visible %d "
+		      "cgroup_v2 %d\n",
+		      f.process_madvise, f.pagemap_scan, f.idle_page_tracking,
+		      f.soft_dirty, f.pfn_visible, f.cgroup_v2);
+}
+
+static void test_linux__user_group(void **state)
+{
+	struct env *e = *state;
+	uid_t uid = 4242;
+	gid_t gid = 4242;
+
+	assert_int_equal(e->real->ops->user_uid(e->real->ctx, "root", &uid), 0);
+	assert_int_equal(uid, 0);
+	assert_int_equal(e->real->ops->group_gid(e->real->ctx, "root", &gid),
+			 0);
+	assert_int_equal(gid, 0);
+	uid = 4242;
+	gid = 4242;
+	assert_int_equal(e->real->ops->user_uid(e->real->ctx,
+						"no-such-user.rcapfs", &uid),
+			 -ENOENT);
+	assert_int_equal(e->real->ops->group_gid(e->real->ctx,
+						 "no-such-group.rcapfs", &gid),
+			 -ENOENT);
+	assert_int_equal(uid, 4242);
+	assert_int_equal(gid, 4242);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_linux__new_bad_roots),
+		cmocka_unit_test(test_linux__procs_fixture),
+		cmocka_unit_test(test_linux__procs_fixture_cgroup),
+		cmocka_unit_test(test_linux__procs_bad_flags),
+		cmocka_unit_test(test_linux__proc_fixture),
+		cmocka_unit_test(test_linux__proc_sample_fixture),
+		cmocka_unit_test(test_linux__meminfo_fixture),
+		cmocka_unit_test(test_linux__features_fixture),
+		cmocka_unit_test(test_linux__features_sys_probes),
+		cmocka_unit_test(test_linux__real_self),
+		cmocka_unit_test(test_linux__real_thread_is_not_a_process),
+		cmocka_unit_test(test_linux__real_concurrent_walks),
+		cmocka_unit_test(test_linux__real_meminfo),
+		cmocka_unit_test(test_linux__real_features),
+		cmocka_unit_test(test_linux__user_group),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
