@@ -1,0 +1,711 @@
+#include "config.h"
+#include "scanner/scanner.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tests/unit/fake_backend.h"
+
+#define KIB 1024ULL
+#define MIB (1024ULL * 1024)
+
+struct fixture {
+	struct rcapfs_backend *be;
+	struct rcapfs_scanner *sc;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->be = fake_backend_new();
+	if (rcapfs_scanner_new(f->be, &f->sc) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	rcapfs_scanner_free(f->sc);
+	rcapfs_backend_free(f->be);
+	free(f);
+	return 0;
+}
+
+static struct rcapfs_proc mkproc(pid_t pid, uid_t uid, uint64_t rss_kb,
+				 uint64_t vm_kb)
+{
+	struct rcapfs_proc p;
+
+	memset(&p, 0, sizeof(p));
+	p.pid = pid;
+	p.ppid = 1;
+	p.ruid = uid;
+	p.rgid = uid;
+	p.start_ticks = (uint64_t)pid * 10;
+	p.rss_kb = rss_kb;
+	p.vm_kb = vm_kb;
+	snprintf(p.comm, sizeof(p.comm), "p%d", (int)pid);
+	return p;
+}
+
+static void set_members(struct fixture *f, const char *name, const char *text)
+{
+	char err[128];
+	int rc = rcapfs_scanner_set_members(f->sc, name, text, strlen(text),
+					    false, RCAPFS_RULES_USER, err,
+					    sizeof(err));
+
+	if (rc)
+		fail_msg("set_members \"%s\": %d %s", text, rc, err);
+}
+
+static struct rcapfs_stats stats_of(struct fixture *f, const char *name)
+{
+	struct rcapfs_stats st;
+
+	assert_int_equal(rcapfs_scanner_stats(f->sc, name, &st), 0);
+	return st;
+}
+
+/* Collection "c" with members 10 (1000 kB) and 11 (3000 kB) by uid 1000,
+ * and 12, which belongs to someone else. */
+static void three_procs(struct fixture *f)
+{
+	struct rcapfs_proc procs[] = {
+		mkproc(10, 1000, 1000, 5000),
+		mkproc(11, 1000, 3000, 7000),
+		mkproc(12, 2000, 50000, 90000),
+	};
+
+	fake_backend_set_procs(f->be, procs, 3);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
+	set_members(f, "c", "uid 1000\n");
+}
+
+static void test_scanner__collections(void **state)
+{
+	struct fixture *f = *state;
+	char **names = NULL;
+	size_t n = 0;
+
+	assert_int_equal(rcapfs_scanner_create(f->sc, "web"), 0);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "db"), 0);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "batch-2.x_y"), 0);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "web"), -EEXIST);
+	assert_true(rcapfs_scanner_exists(f->sc, "db"));
+	assert_false(rcapfs_scanner_exists(f->sc, "dbx"));
+
+	assert_int_equal(rcapfs_scanner_names(f->sc, &names, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(names[0], "batch-2.x_y");
+	assert_string_equal(names[1], "db");
+	assert_string_equal(names[2], "web");
+	rcapfs_names_free(names, n);
+
+	assert_int_equal(rcapfs_scanner_remove(f->sc, "db"), 0);
+	assert_int_equal(rcapfs_scanner_remove(f->sc, "db"), -ENOENT);
+	assert_false(rcapfs_scanner_exists(f->sc, "db"));
+	assert_int_equal(rcapfs_scanner_names(f->sc, &names, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "batch-2.x_y");
+	assert_string_equal(names[1], "web");
+	rcapfs_names_free(names, n);
+
+	/* Every per-collection call knows a missing name. */
+	{
+		struct rcapfs_buf buf = RCAPFS_BUF_INIT;
+		struct rcapfs_stats st;
+		uint64_t cap;
+		pid_t *pids;
+		size_t np;
+
+		assert_int_equal(rcapfs_scanner_set_cap(f->sc, "db", 1),
+				 -ENOENT);
+		assert_int_equal(rcapfs_scanner_get_cap(f->sc, "db", &cap),
+				 -ENOENT);
+		assert_int_equal(rcapfs_scanner_set_members(
+					 f->sc, "db", "uid 1", 5, false,
+					 RCAPFS_RULES_USER, NULL, 0),
+				 -ENOENT);
+		assert_int_equal(rcapfs_scanner_members(
+					 f->sc, "db", RCAPFS_RULES_USER, &buf),
+				 -ENOENT);
+		assert_int_equal(rcapfs_scanner_procs(f->sc, "db", &pids, &np),
+				 -ENOENT);
+		assert_int_equal(rcapfs_scanner_stats(f->sc, "db", &st),
+				 -ENOENT);
+	}
+}
+
+static void test_scanner__names(void **state)
+{
+	static const char *const bad[] = {
+		"",	".x",
+		"..",	".",
+		"a/b",	"a b",
+		"a\nb", "caf\xc3\xa9",
+		"a*",	"a:b",
+		"x\\y", "abcdefghijabcdefghijabcdefghijab", /* 32 */
+	};
+	static const char *const good[] = {
+		"a", "-", "x.", "A-Z_0.9", "abcdefghijabcdefghijabcdefghija",
+	};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (rcapfs_name_valid(bad[i]))
+			fail_msg("\"%s\" accepted", bad[i]);
+		assert_int_equal(rcapfs_scanner_create(f->sc, bad[i]), -EINVAL);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (!rcapfs_name_valid(good[i]))
+			fail_msg("\"%s\" refused", good[i]);
+		assert_int_equal(rcapfs_scanner_create(f->sc, good[i]), 0);
+	}
+}
+
+static void test_scanner__collections_max(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_status st;
+	char name[16];
+
+	for (int i = 0; i < RCAPFS_COLLECTIONS_MAX; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		assert_int_equal(rcapfs_scanner_create(f->sc, name), 0);
+	}
+	assert_int_equal(rcapfs_scanner_create(f->sc, "one-more"), -ENOSPC);
+	assert_false(rcapfs_scanner_exists(f->sc, "one-more"));
+	assert_int_equal(rcapfs_scanner_status(f->sc, &st), 0);
+	assert_int_equal(st.collections, RCAPFS_COLLECTIONS_MAX);
+	/* Room again after a removal. */
+	assert_int_equal(rcapfs_scanner_remove(f->sc, "c7"), 0);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "one-more"), 0);
+}
+
+static void test_scanner__cap_rounding(void **state)
+{
+	static const struct {
+		uint64_t set, want;
+	} cases[] = {
+		{0, 0},
+		{1, 1024},
+		{1023, 1024},
+		{1024, 1024},
+		{1025, 2048},
+		{5 * MIB + 1, 5 * MIB + 1024},
+		{UINT64_MAX - 1023, UINT64_MAX - 1023},
+	};
+	struct fixture *f = *state;
+	uint64_t cap = 1;
+
+	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
+	assert_int_equal(rcapfs_scanner_get_cap(f->sc, "c", &cap), 0);
+	assert_int_equal(cap, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(
+			rcapfs_scanner_set_cap(f->sc, "c", cases[i].set), 0);
+		assert_int_equal(rcapfs_scanner_get_cap(f->sc, "c", &cap), 0);
+		assert_int_equal(cap, cases[i].want);
+	}
+	/* Cannot be rounded up: refused, the cap stays. */
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", UINT64_MAX),
+			 -ERANGE);
+	assert_int_equal(rcapfs_scanner_get_cap(f->sc, "c", &cap), 0);
+	assert_int_equal(cap, UINT64_MAX - 1023);
+	assert_int_equal(stats_of(f, "c").cap_bytes, UINT64_MAX - 1023);
+}
+
+static void test_scanner__sample_figures(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_stats st;
+	time_t before = time(NULL);
+
+	three_procs(f);
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 3 * MIB), 0);
+
+	/* Before any sample: zeros, but the cap and the record's kind. */
+	st = stats_of(f, "c");
+	assert_int_equal(st.version, RCAPFS_STATS_VERSION);
+	assert_int_equal(st.samples, 0);
+	assert_int_equal(st.rss_min_bytes, 0);
+	assert_int_equal(st.rss_max_bytes, 0);
+	assert_int_equal(st.last_sample_unix, 0);
+	assert_int_equal(st.cap_bytes, 3 * MIB);
+	assert_int_equal(st.excess_bytes, 0);
+
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	st = stats_of(f, "c");
+	assert_int_equal(st.nproc, 2);
+	assert_int_equal(st.rss_bytes, 4000 * KIB);
+	assert_int_equal(st.vm_bytes, 12000 * KIB);
+	assert_int_equal(st.excess_bytes, 4000 * KIB - 3 * MIB);
+	assert_int_equal(st.samples, 1);
+	assert_int_equal(st.rss_min_bytes, 4000 * KIB);
+	assert_int_equal(st.rss_max_bytes, 4000 * KIB);
+	assert_true(st.last_sample_unix >= before &&
+		    st.last_sample_unix <= time(NULL));
+	assert_int_equal(st.accounting, RCAPFS_ACCT_RSS);
+	assert_int_equal(st.fidelity, RCAPFS_FIDELITY_NONE);
+	assert_int_equal(st.at_bytes, 0);
+	assert_int_equal(st.pg_bytes, 0);
+	assert_int_equal(st.scans, 0);
+
+	/* Shrink, then grow: min and max follow; under the cap, no
+	 * excess. */
+	fake_backend_set_rss(f->be, 11, 1000, 7000);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	fake_backend_set_rss(f->be, 10, 6000, 9000);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	fake_backend_set_rss(f->be, 10, 2000, 9000);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	st = stats_of(f, "c");
+	assert_int_equal(st.samples, 4);
+	assert_int_equal(st.rss_bytes, 3000 * KIB);
+	assert_int_equal(st.vm_bytes, 16000 * KIB);
+	assert_int_equal(st.excess_bytes, 0);
+	assert_int_equal(st.rss_min_bytes, 2000 * KIB);
+	assert_int_equal(st.rss_max_bytes, 7000 * KIB);
+
+	/* Uncapped: never any excess. */
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 0), 0);
+	fake_backend_set_rss(f->be, 10, 900000, 900000);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	st = stats_of(f, "c");
+	assert_int_equal(st.excess_bytes, 0);
+	assert_int_equal(st.unenforced, 0);
+}
+
+/* Set the pressure and enforce controls, keeping the rest. */
+static void set_enforce(struct fixture *f, bool enforce, unsigned pressure)
+{
+	struct rcapfs_ctl ctl;
+
+	rcapfs_scanner_get_ctl(f->sc, &ctl);
+	ctl.enforce = enforce;
+	ctl.pressure_pct = pressure;
+	assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &ctl), 0);
+}
+
+static void test_scanner__unenforced(void **state)
+{
+	struct fixture *f = *state;
+
+	three_procs(f); /* 4000 kB, memory utilization 50% */
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 3 * MIB), 0);
+
+	/* Enforcement off: every sample over the cap is unenforced. */
+	set_enforce(f, false, 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "c").unenforced, 2);
+
+	/* Pressure above the utilization: not enforced either. */
+	set_enforce(f, true, 60);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "c").unenforced, 3);
+	set_enforce(f, true, 50); /* must be exceeded, not reached */
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "c").unenforced, 4);
+
+	/* Pressure below the utilization, or 0: enforced. */
+	set_enforce(f, true, 40);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	set_enforce(f, true, 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "c").unenforced, 4);
+
+	/* Memory fills up past the pressure: enforced. */
+	{
+		struct rcapfs_meminfo mi = {8ULL << 30, 1ULL << 30, 0, 0};
+
+		set_enforce(f, true, 80);
+		fake_backend_set_meminfo(f->be, &mi);
+		assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+		assert_int_equal(stats_of(f, "c").unenforced, 4);
+	}
+
+	/* Under the cap nothing is counted, enforcement or not. */
+	set_enforce(f, false, 0);
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 4000 * KIB), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "c").unenforced, 4);
+	assert_int_equal(stats_of(f, "c").samples, 8);
+}
+
+static void set_scan_interval(struct fixture *f, unsigned s)
+{
+	struct rcapfs_ctl ctl;
+
+	rcapfs_scanner_get_ctl(f->sc, &ctl);
+	ctl.scan_interval_s = s;
+	assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &ctl), 0);
+}
+
+static void test_scanner__walk_interval(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec pause = {1, 100 * 1000 * 1000};
+
+	three_procs(f);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(fake_backend_walks(f->be), 1);
+	assert_int_equal(fake_backend_samples(f->be), 0);
+
+	/* Between walks, one re-sample per member and no walk. */
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(fake_backend_walks(f->be), 1);
+	assert_int_equal(fake_backend_samples(f->be), 4);
+	assert_int_equal(stats_of(f, "c").nproc, 2);
+
+	/* A process that joins between walks is found at the next one. */
+	{
+		struct rcapfs_proc procs[] = {
+			mkproc(10, 1000, 1000, 5000),
+			mkproc(11, 1000, 3000, 7000),
+			mkproc(13, 1000, 500, 500),
+		};
+
+		fake_backend_set_procs(f->be, procs, 3);
+	}
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "c").nproc, 2);
+	assert_int_equal(fake_backend_walks(f->be), 1);
+	/* Once scan_interval has passed, the next sample walks. */
+	set_scan_interval(f, 1);
+	nanosleep(&pause, NULL);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(fake_backend_walks(f->be), 2);
+	assert_int_equal(stats_of(f, "c").nproc, 3);
+	assert_int_equal(stats_of(f, "c").rss_bytes, 4500 * KIB);
+}
+
+static void test_scanner__resample_drops_gone(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_proc procs[] = {
+		mkproc(10, 1000, 1000, 5000),
+		mkproc(12, 2000, 50000, 90000),
+		mkproc(11, 1000, 3000, 7000),
+	};
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	three_procs(f);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "c").nproc, 2);
+
+	/* 10 exits; 11 is replaced by a process with the same pid. */
+	procs[2].start_ticks = 999;
+	fake_backend_set_procs(f->be, &procs[1], 2);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(fake_backend_walks(f->be), 1);
+	assert_int_equal(stats_of(f, "c").nproc, 0);
+	assert_int_equal(stats_of(f, "c").rss_bytes, 0);
+	assert_int_equal(rcapfs_scanner_procs(f->sc, "c", &pids, &n), 0);
+	assert_int_equal(n, 0);
+	free(pids);
+}
+
+static void test_scanner__set_members_walks(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_buf buf = RCAPFS_BUF_INIT;
+	char err[128];
+
+	three_procs(f);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(fake_backend_walks(f->be), 1);
+
+	set_members(f, "c", "uid 2000\n");
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(fake_backend_walks(f->be), 2);
+	assert_int_equal(stats_of(f, "c").nproc, 1);
+	assert_int_equal(stats_of(f, "c").rss_bytes, 50000 * KIB);
+
+	/* Append keeps the old rules; a bad write changes nothing. */
+	assert_int_equal(rcapfs_scanner_set_members(f->sc, "c", "pid 10", 6,
+						    true, RCAPFS_RULES_USER,
+						    err, sizeof(err)),
+			 0);
+	assert_int_equal(rcapfs_scanner_set_members(f->sc, "c", "pid x", 5,
+						    false, RCAPFS_RULES_USER,
+						    err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "line 1:"));
+	assert_int_equal(
+		rcapfs_scanner_members(f->sc, "c", RCAPFS_RULES_STATE, &buf),
+		0);
+	assert_string_equal(buf.data, "uid 2000\npid 10 start=100\n");
+	rcapfs_buf_release(&buf);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(fake_backend_walks(f->be), 3);
+	assert_int_equal(stats_of(f, "c").nproc, 2);
+
+	/* A sample with nothing changed does not walk. */
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(fake_backend_walks(f->be), 3);
+}
+
+static void test_scanner__cgroup_walk(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_proc procs[] = {
+		mkproc(10, 0, 100, 100),
+		mkproc(11, 0, 200, 200),
+	};
+
+	procs[0].cgroup = (char *)"/system.slice/a.service";
+	procs[1].cgroup = (char *)"/user.slice";
+	fake_backend_set_procs(f->be, procs, 2);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "svc"), 0);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "none"), 0);
+	set_members(f, "svc", "cgroup /system.slice");
+	/* The fake gives cgroup paths only when asked for them. */
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "svc").nproc, 1);
+	assert_int_equal(stats_of(f, "svc").rss_bytes, 100 * KIB);
+	assert_int_equal(stats_of(f, "none").nproc, 0);
+	assert_int_equal(stats_of(f, "none").samples, 1);
+}
+
+static void test_scanner__procs_sorted(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_proc procs[] = {
+		mkproc(3000, 5, 1, 1), mkproc(20, 5, 1, 1),
+		mkproc(700, 6, 1, 1),  mkproc(1000, 5, 1, 1),
+		mkproc(21, 5, 1, 1),
+	};
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	fake_backend_set_procs(f->be, procs, 5);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
+	assert_int_equal(rcapfs_scanner_procs(f->sc, "c", &pids, &n), 0);
+	assert_int_equal(n, 0);
+	free(pids);
+
+	set_members(f, "c", "uid 5");
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_procs(f->sc, "c", &pids, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(pids[0], 20);
+	assert_int_equal(pids[1], 21);
+	assert_int_equal(pids[2], 1000);
+	assert_int_equal(pids[3], 3000);
+	free(pids);
+}
+
+static void test_scanner__remove_keeps_others(void **state)
+{
+	struct fixture *f = *state;
+
+	three_procs(f);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "d"), 0);
+	set_members(f, "d", "uid 2000");
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_remove(f->sc, "c"), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "d").samples, 2);
+	assert_int_equal(stats_of(f, "d").nproc, 1);
+	/* Same name again: a fresh collection. */
+	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
+	assert_int_equal(stats_of(f, "c").samples, 0);
+	assert_int_equal(stats_of(f, "c").nproc, 0);
+}
+
+/* Field by field: the struct has padding. */
+static void assert_ctl_equal(const struct rcapfs_ctl *a,
+			     const struct rcapfs_ctl *b)
+{
+	assert_int_equal(a->enforce, b->enforce);
+	assert_int_equal(a->pressure_pct, b->pressure_pct);
+	assert_int_equal(a->sample_interval_s, b->sample_interval_s);
+	assert_int_equal(a->scan_interval_s, b->scan_interval_s);
+	assert_int_equal(a->report_interval_s, b->report_interval_s);
+	assert_int_equal(a->mode, b->mode);
+	assert_int_equal(a->accounting, b->accounting);
+}
+
+static void test_scanner__ctl(void **state)
+{
+	struct fixture *f = *state;
+	const struct rcapfs_ctl defaults = RCAPFS_CTL_DEFAULTS;
+	struct rcapfs_ctl ctl, got;
+	struct {
+		int rc;
+		struct rcapfs_ctl ctl;
+	} bad[10];
+	size_t nbad = 0;
+
+#define BAD(err, field, value)                                                 \
+	do {                                                                   \
+		bad[nbad].rc = (err);                                          \
+		bad[nbad].ctl = defaults;                                      \
+		bad[nbad].ctl.field = (value);                                 \
+		nbad++;                                                        \
+	} while (0)
+	BAD(-ERANGE, pressure_pct, 101);
+	BAD(-ERANGE, sample_interval_s, 0);
+	BAD(-ERANGE, sample_interval_s, 86401);
+	BAD(-ERANGE, scan_interval_s, 0);
+	BAD(-ERANGE, scan_interval_s, 86401);
+	BAD(-ERANGE, report_interval_s, 86401);
+	BAD(-EINVAL, mode, (enum rcapfs_mode)2);
+	BAD(-EINVAL, accounting, (enum rcapfs_accounting)3);
+#undef BAD
+
+	rcapfs_scanner_get_ctl(f->sc, &got);
+	assert_ctl_equal(&got, &defaults);
+	assert_true(got.enforce);
+	assert_int_equal(got.sample_interval_s, 5);
+	assert_int_equal(got.scan_interval_s, 15);
+	assert_int_equal(got.report_interval_s, 5);
+
+	for (size_t i = 0; i < nbad; i++) {
+		assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &bad[i].ctl),
+				 bad[i].rc);
+		rcapfs_scanner_get_ctl(f->sc, &got);
+		assert_ctl_equal(&got, &defaults);
+	}
+
+	ctl = (struct rcapfs_ctl){.enforce = false,
+				  .pressure_pct = 100,
+				  .sample_interval_s = 86400,
+				  .scan_interval_s = 1,
+				  .report_interval_s = 0,
+				  .mode = RCAPFS_MODE_COLD,
+				  .accounting = RCAPFS_ACCT_UNIQUE};
+	assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &ctl), 0);
+	rcapfs_scanner_get_ctl(f->sc, &got);
+	assert_ctl_equal(&got, &ctl);
+}
+
+static void test_scanner__status(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_meminfo mi = {1000 * MIB, 250 * MIB, 64 * MIB, 16 * MIB};
+	struct rcapfs_status st;
+
+	assert_int_equal(rcapfs_scanner_create(f->sc, "a"), 0);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "b"), 0);
+	assert_int_equal(rcapfs_scanner_status(f->sc, &st), 0);
+	assert_int_equal(st.mem.mem_total, 8ULL << 30);
+	assert_int_equal(st.mem.mem_available, 4ULL << 30);
+	assert_int_equal(st.memory_utilization_pct, 50);
+	assert_int_equal(st.collections, 2);
+	assert_int_equal(st.fidelity, RCAPFS_FIDELITY_NONE);
+	assert_false(st.features.process_madvise);
+	assert_false(st.features.cgroup_v2);
+	assert_true(st.uptime_s < 60);
+
+	fake_backend_set_meminfo(f->be, &mi);
+	assert_int_equal(rcapfs_scanner_status(f->sc, &st), 0);
+	assert_int_equal(st.memory_utilization_pct, 75);
+	assert_int_equal(st.mem.swap_total, 64 * MIB);
+	assert_int_equal(st.mem.swap_free, 16 * MIB);
+}
+
+/* Wait (up to several seconds: a functional check, not a speed claim)
+ * until the collection has at least want samples. */
+static bool wait_samples(struct fixture *f, const char *name, uint64_t want)
+{
+	struct timespec pause = {0, 10 * 1000 * 1000};
+
+	for (int i = 0; i < 1000; i++) {
+		if (stats_of(f, name).samples >= want)
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	return false;
+}
+
+static void test_scanner__thread(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_ctl ctl;
+	uint64_t n;
+
+	three_procs(f);
+	/* Only a wake-up can cause a second sample within the test. */
+	rcapfs_scanner_get_ctl(f->sc, &ctl);
+	ctl.sample_interval_s = 86400;
+	ctl.report_interval_s = 1;
+	assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &ctl), 0);
+
+	assert_int_equal(rcapfs_scanner_start(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_start(f->sc), -EALREADY);
+	assert_true(wait_samples(f, "c", 1));
+	assert_int_equal(stats_of(f, "c").rss_bytes, 4000 * KIB);
+
+	/* A cap above the rss wakes nobody; one below does. */
+	n = stats_of(f, "c").samples;
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 8 * MIB), 0);
+	nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
+	assert_int_equal(stats_of(f, "c").samples, n);
+	fake_backend_set_rss(f->be, 10, 2000, 5000);
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 2 * MIB), 0);
+	assert_true(wait_samples(f, "c", n + 1));
+	assert_int_equal(stats_of(f, "c").rss_bytes, 5000 * KIB);
+
+	/* New members wake it too. */
+	n = stats_of(f, "c").samples;
+	set_members(f, "c", "uid 2000");
+	assert_true(wait_samples(f, "c", n + 1));
+	assert_int_equal(stats_of(f, "c").nproc, 1);
+
+	/* A shorter interval applies at once, without a wake-up. */
+	n = stats_of(f, "c").samples;
+	ctl.sample_interval_s = 1;
+	assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &ctl), 0);
+	assert_true(wait_samples(f, "c", n + 2));
+
+	rcapfs_scanner_stop(f->sc);
+	rcapfs_scanner_stop(f->sc);
+	/* It can run again after a stop; free stops it. */
+	assert_int_equal(rcapfs_scanner_start(f->sc), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_scanner__collections),
+		T(test_scanner__names),
+		T(test_scanner__collections_max),
+		T(test_scanner__cap_rounding),
+		T(test_scanner__sample_figures),
+		T(test_scanner__unenforced),
+		T(test_scanner__walk_interval),
+		T(test_scanner__resample_drops_gone),
+		T(test_scanner__set_members_walks),
+		T(test_scanner__cgroup_walk),
+		T(test_scanner__procs_sorted),
+		T(test_scanner__remove_keeps_others),
+		T(test_scanner__ctl),
+		T(test_scanner__status),
+		T(test_scanner__thread),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
