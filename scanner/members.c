@@ -369,7 +369,7 @@ int rcapfs_rules_parse(const struct rcapfs_rules *base, const char *text,
 {
 	struct parser ps = {be, syntax, 0, err, errlen};
 	size_t nbase = rcapfs_rules_count(base);
-	struct rcapfs_rules *rules;
+	struct rcapfs_rules *rules, *shrunk;
 	char *buf = NULL;
 	size_t pos = 0;
 	int rc = -ENOMEM;
@@ -419,7 +419,11 @@ int rcapfs_rules_parse(const struct rcapfs_rules *base, const char *text,
 	for (size_t i = 0; i < nbase; i++)
 		if (base->rules[i].kind == RCAPFS_RULE_CGROUP)
 			rules->need_cgroup = true;
-	*out = rules;
+	/* Parsed into room for the maximum; keep only what is used, as a
+	 * set lives as long as its collection. */
+	shrunk = realloc(rules,
+			 sizeof(*rules) + rules->n * sizeof(*rules->rules));
+	*out = shrunk ? shrunk : rules;
 	rules = NULL;
 	rc = 0;
 out:
