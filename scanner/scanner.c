@@ -391,7 +391,11 @@ static unsigned read_utilization(struct rcapfs_scanner *sc)
 	return utilization_pct(&mi);
 }
 
-/* Decide, for each collection over its cap, whether the cap is enforced. */
+/*
+ * Decide, for each collection over its cap, whether the cap is enforced
+ * now. Runs without the table lock, between measuring and committing, so
+ * the backend work of enforcing a cap fits here too.
+ */
 static void decide(struct rcapfs_scanner *sc, const struct rcapfs_ctl *ctl,
 		   struct snap *snaps, size_t n)
 {
