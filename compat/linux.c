@@ -348,14 +348,16 @@ static int linux_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
 			    &len);
 	if (ret)
 		goto out;
-	if (rcapfs_procparse_stat(data, len, &st) || st.pid != pid)
+	if (rcapfs_procparse_stat(data, len, &st) || st.pid != pid) {
 		ret = malformed(pid, "stat");
-	else if (st.start_ticks != start_ticks)
-		ret = -ESRCH;
-	else {
-		*rss_kb = st.rss_pages * c->page_kb;
-		*vm_kb = st.vsize_bytes / 1024;
+		goto out;
 	}
+	if (st.start_ticks != start_ticks) {
+		ret = -ESRCH;
+		goto out;
+	}
+	*rss_kb = st.rss_pages * c->page_kb;
+	*vm_kb = st.vsize_bytes / 1024;
 out:
 	rcapfs_buf_release(&big);
 	return ret;
