@@ -17,7 +17,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef MADV_COLD
@@ -465,6 +467,29 @@ static int linux_group_gid(void *ctx, const char *name, gid_t *out)
 	return ret;
 }
 
+static int linux_detach_mount(void *ctx, const char *path)
+{
+	pid_t child;
+	int status;
+
+	if (umount2(path, MNT_DETACH) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -errno;
+	/* Not root: the setuid helper may detach a FUSE mount of ours. */
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0) {
+		execlp("fusermount3", "fusermount3", "-u", "-z", "--", path,
+		       (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(child, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
+}
+
 static void linux_free(void *ctx)
 {
 	struct linux_ctx *c = ctx;
@@ -490,6 +515,7 @@ static const struct rcapfs_backend_ops linux_ops = {
 	.features = linux_features,
 	.user_uid = linux_user_uid,
 	.group_gid = linux_group_gid,
+	.detach_mount = linux_detach_mount,
 	.free = linux_free,
 };
 

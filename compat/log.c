@@ -20,8 +20,8 @@ void rcapfs_log_setup(int use_syslog, enum rcapfs_log_level max_level)
 
 void rcapfs_log(enum rcapfs_log_level level, const char *fmt, ...)
 {
-	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	static const char *const tag[] = { "error", "warning", "info", "debug" };
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+	static const char *const tag[] = {"error", "warning", "info", "debug"};
 	char msg[1024];
 	va_list ap;
 

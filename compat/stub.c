@@ -50,6 +50,11 @@ static int stub_group_gid(void *ctx, const char *name, gid_t *out)
 	return -ENOSYS;
 }
 
+static int stub_detach_mount(void *ctx, const char *path)
+{
+	return -ENOSYS;
+}
+
 static void stub_free(void *ctx)
 {
 }
@@ -63,6 +68,7 @@ static const struct rcapfs_backend_ops stub_ops = {
 	.features = stub_features,
 	.user_uid = stub_user_uid,
 	.group_gid = stub_group_gid,
+	.detach_mount = stub_detach_mount,
 	.free = stub_free,
 };
 

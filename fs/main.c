@@ -40,7 +40,10 @@ enum {
 	KEY_DEBUG,
 };
 
-#define OPT(t, field) { t, offsetof(struct opts, field), 1 }
+#define OPT(t, field)                                                          \
+	{                                                                      \
+		t, offsetof(struct opts, field), 1                             \
+	}
 
 static const struct fuse_opt opt_spec[] = {
 	OPT("--state=%s", state),
@@ -68,12 +71,15 @@ static void usage(FILE *out)
 		"\n"
 		"options:\n"
 		"  -f                   stay in the foreground, log to stderr\n"
-		"  -d                   debug: foreground, FUSE and debug logs\n"
+		"  -d                   debug: foreground, FUSE and debug "
+		"logs\n"
 		"  -o OPT[,OPT...]      mount options (e.g. allow_other; see\n"
-		"                       mount.fuse3(8)); as root allow_other is\n"
+		"                       mount.fuse3(8)); as root allow_other "
+		"is\n"
 		"                       the default\n"
 		"  --state FILE         state file (default %s as root,\n"
-		"                       ~/.local/state/rcapfs/state otherwise)\n"
+		"                       ~/.local/state/rcapfs/state "
+		"otherwise)\n"
 		"  --proc-root DIR      procfs to read (default /proc)\n"
 		"  --sys-root DIR       sysfs to read (default /sys)\n"
 		"  -h, --help           this text\n"
@@ -161,7 +167,7 @@ int main(int argc, char *argv[])
 	struct rcapfs_backend *be = NULL;
 	struct rcapfs_scanner *sc = NULL;
 	struct rcapfs_fs fs;
-	struct opts o = { 0 };
+	struct opts o = {0};
 	int rc, ret = 1;
 
 	if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) == -1) {
@@ -220,7 +226,9 @@ int main(int argc, char *argv[])
 	if (geteuid() == 0 && !o.allow_other &&
 	    fuse_opt_add_arg(&args, "-oallow_other"))
 		goto out;
-	if (fuse_opt_add_arg(&args, "-ofsname=rcapfs,subtype=rcapfs"))
+	/* A bounded worker pool (libfuse's default is unbounded). */
+	if (fuse_opt_add_arg(&args, "-ofsname=rcapfs,subtype=rcapfs") ||
+	    fuse_opt_add_arg(&args, "-omax_threads=16,max_idle_threads=8"))
 		goto out;
 	memset(&fs, 0, sizeof(fs));
 	fs.sc = sc;

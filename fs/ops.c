@@ -24,8 +24,8 @@
 struct rcapfs_fh {
 	struct rcapfs_node node;
 	struct rcapfs_buf snap; /* snapshot served by offset */
-	bool served;            /* a read has been answered from snap */
-	bool append;            /* members: next write appends */
+	bool served;		/* a read has been answered from snap */
+	bool append;		/* members: next write appends */
 };
 
 static struct rcapfs_fs *fs_ctx(void)
@@ -44,14 +44,14 @@ static void excerpt(const char *buf, size_t size, char *out, size_t outlen)
 {
 	size_t i, j = 0;
 
-	for (i = 0; i < size && j + 5 < outlen; i++) {
+	if (size && buf[size - 1] == '\n')
+		size--;
+	for (i = 0; i < size && j + 4 < outlen; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
-		if (c == '\n' && i + 1 == size)
-			break;
 		out[j++] = isprint(c) ? (char)c : '?';
 	}
-	if (i < size && j + 4 < outlen) {
+	if (i < size) {
 		memcpy(out + j, "...", 3);
 		j += 3;
 	}
@@ -108,8 +108,8 @@ static int render(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 			rcapfs_accounting_name(ctl.accounting), out);
 	case RCAPFS_NODE_CTL_STATUS:
 		rc = rcapfs_scanner_status(sc, &status);
-		return rc ? rc : rcapfs_render_status(&status, PACKAGE_VERSION,
-						      out);
+		return rc ? rc
+			  : rcapfs_render_status(&status, PACKAGE_VERSION, out);
 	default:
 		return -EISDIR;
 	}
@@ -244,8 +244,7 @@ static int set_ctl_field(struct rcapfs_ctl *ctl, enum rcapfs_node_kind kind,
 	case RCAPFS_NODE_CTL_ENFORCE:
 		return rcapfs_parse_bool(buf, size, &ctl->enforce);
 	case RCAPFS_NODE_CTL_PRESSURE:
-		return rcapfs_parse_uint(buf, size, 0, 100,
-					 &ctl->pressure_pct);
+		return rcapfs_parse_uint(buf, size, 0, 100, &ctl->pressure_pct);
 	case RCAPFS_NODE_CTL_SAMPLE_INTERVAL:
 		return rcapfs_parse_uint(buf, size, 1, 86400,
 					 &ctl->sample_interval_s);
@@ -277,8 +276,7 @@ static int save(struct rcapfs_fs *fs)
 }
 
 static int write_members(struct rcapfs_fs *fs, struct rcapfs_fh *fh,
-			 const char *buf, size_t size, char *err,
-			 size_t errlen)
+			 const char *buf, size_t size, char *err, size_t errlen)
 {
 	struct rcapfs_buf old = RCAPFS_BUF_INIT;
 	char ignored[8];
@@ -351,8 +349,8 @@ static int write_ctl(struct rcapfs_fs *fs, struct rcapfs_fh *fh,
 	return 0;
 }
 
-static int op_write(const char *path, const char *buf, size_t size,
-		    off_t off, struct fuse_file_info *fi)
+static int op_write(const char *path, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
 {
 	struct rcapfs_fh *fh = (struct rcapfs_fh *)(uintptr_t)fi->fh;
 	struct rcapfs_fs *fs = fs_ctx();

@@ -12,7 +12,7 @@ struct fuse_operations;
 /* What every operation works on; fuse private_data. */
 struct rcapfs_fs {
 	struct rcapfs_scanner *sc; /* borrowed */
-	const char *state_path;    /* borrowed */
+	const char *state_path;	   /* borrowed */
 	/* Serialises "apply a change + save the state file", so the file
 	 * always holds the latest acknowledged configuration. */
 	pthread_mutex_t state_lock;

@@ -6,31 +6,31 @@
 #include <string.h>
 
 static const struct rcapfs_child root_children[] = {
-	{ "caps", RCAPFS_NODE_CAPS },
-	{ "ctl", RCAPFS_NODE_CTL },
-	{ "proc", RCAPFS_NODE_PROC },
-	{ NULL, 0 },
+	{"caps", RCAPFS_NODE_CAPS},
+	{"ctl", RCAPFS_NODE_CTL},
+	{"proc", RCAPFS_NODE_PROC},
+	{NULL, 0},
 };
 
 static const struct rcapfs_child coll_children[] = {
-	{ "cap", RCAPFS_NODE_COLL_CAP },
-	{ "members", RCAPFS_NODE_COLL_MEMBERS },
-	{ "procs", RCAPFS_NODE_COLL_PROCS },
-	{ "rss", RCAPFS_NODE_COLL_RSS },
-	{ "stats", RCAPFS_NODE_COLL_STATS },
-	{ NULL, 0 },
+	{"cap", RCAPFS_NODE_COLL_CAP},
+	{"members", RCAPFS_NODE_COLL_MEMBERS},
+	{"procs", RCAPFS_NODE_COLL_PROCS},
+	{"rss", RCAPFS_NODE_COLL_RSS},
+	{"stats", RCAPFS_NODE_COLL_STATS},
+	{NULL, 0},
 };
 
 static const struct rcapfs_child ctl_children[] = {
-	{ "enforce", RCAPFS_NODE_CTL_ENFORCE },
-	{ "pressure", RCAPFS_NODE_CTL_PRESSURE },
-	{ "sample_interval", RCAPFS_NODE_CTL_SAMPLE_INTERVAL },
-	{ "scan_interval", RCAPFS_NODE_CTL_SCAN_INTERVAL },
-	{ "report_interval", RCAPFS_NODE_CTL_REPORT_INTERVAL },
-	{ "mode", RCAPFS_NODE_CTL_MODE },
-	{ "accounting", RCAPFS_NODE_CTL_ACCOUNTING },
-	{ "status", RCAPFS_NODE_CTL_STATUS },
-	{ NULL, 0 },
+	{"enforce", RCAPFS_NODE_CTL_ENFORCE},
+	{"pressure", RCAPFS_NODE_CTL_PRESSURE},
+	{"sample_interval", RCAPFS_NODE_CTL_SAMPLE_INTERVAL},
+	{"scan_interval", RCAPFS_NODE_CTL_SCAN_INTERVAL},
+	{"report_interval", RCAPFS_NODE_CTL_REPORT_INTERVAL},
+	{"mode", RCAPFS_NODE_CTL_MODE},
+	{"accounting", RCAPFS_NODE_CTL_ACCOUNTING},
+	{"status", RCAPFS_NODE_CTL_STATUS},
+	{NULL, 0},
 };
 
 const struct rcapfs_child *rcapfs_node_children(enum rcapfs_node_kind kind)
@@ -77,7 +77,7 @@ static int step(struct rcapfs_scanner *sc, struct rcapfs_node *node,
 int rcapfs_tree_lookup(struct rcapfs_scanner *sc, const char *path,
 		       struct rcapfs_node *out)
 {
-	struct rcapfs_node node = { RCAPFS_NODE_ROOT, "" };
+	struct rcapfs_node node = {RCAPFS_NODE_ROOT, ""};
 	const char *p = path;
 	int rc;
 

@@ -31,7 +31,7 @@ while [ $i -lt 5 ]; do
 	(
 		n=1
 		while [ $n -lt 100000 ]; do
-			echo "${n}M" >"$M/caps/a/cap" 2>/dev/null || exit 0
+			{ echo "${n}M" >"$M/caps/a/cap"; } 2>/dev/null || exit 0
 			echo "$n" >"$T/acked"
 			n=$((n + 1))
 		done

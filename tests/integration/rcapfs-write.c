@@ -55,7 +55,7 @@ static size_t unescape(const char *s, char *out)
 			out[n++] = '\t';
 			s++;
 		} else if (*s == 'x' && s[1] && s[2]) {
-			char hex[3] = { s[1], s[2], 0 };
+			char hex[3] = {s[1], s[2], 0};
 
 			out[n++] = (char)strtol(hex, NULL, 16);
 			s += 3;

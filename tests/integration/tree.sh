@@ -61,7 +61,7 @@ check "name with . _ - accepted" mkdir "$M/caps/db-1.main_x"
 if mkdir "$M/caps/web" 2>/dev/null; then fail "mkdir existing"; else ok "mkdir existing refused"; fi
 if mkdir "$M/ctl/x" 2>/dev/null; then fail "mkdir in ctl"; else ok "mkdir in ctl refused"; fi
 if touch "$M/caps/web/newfile" 2>/dev/null; then fail "create file"; else ok "create file refused"; fi
-if rm -f "$M/caps/web/cap" 2>/dev/null && [ -e "$M/caps/web/cap" ]; then
+if ! rm -f "$M/caps/web/cap" 2>/dev/null && [ -e "$M/caps/web/cap" ]; then
 	ok "unlink refused"
 else
 	fail "unlink of cap"

@@ -10,13 +10,13 @@ C=$M/caps/c
 echo 512M >"$C/cap"
 expect_eq "echo 512M > cap" 536870912 "$(cat "$C/cap")"
 for kv in 1.5G=1610612736 1=1024 1025=2048 2k=2048 4MiB=4194304 \
-	1GB=1073741824 max=0 none=0 0=0 0.5K=512 1T=1099511627776; do
+	1GB=1073741824 max=0 none=0 0=0 0.5K=1024 2.5K=3072 1T=1099511627776; do
 	expect_write OK "$C/cap" "${kv%%=*}\\n"
 	expect_eq "cap ${kv%%=*}" "${kv#*=}" "$(cat "$C/cap")"
 done
 expect_write OK "$C/cap" "64M"
 expect_eq "value without newline" 67108864 "$(cat "$C/cap")"
-for bad in "" "\\n" "-1" "+1" "1..5G" "12Q" "512 M" " 512M" "abc" "0x10" \
+for bad in "\\n" "-1" "+1" "1..5G" "12Q" "512 M" " 512M" "abc" "0x10" \
 	"1e9" "512M\\n\\n" "K" "5\\x01" "1.5.5"; do
 	expect_write EINVAL "$C/cap" "$bad"
 done

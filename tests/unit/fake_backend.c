@@ -177,6 +177,11 @@ static int fake_group_gid(void *ctx, const char *name, gid_t *out)
 	return ret;
 }
 
+static int fake_detach_mount(void *ctx, const char *path)
+{
+	return -ENOSYS;
+}
+
 static void free_procs(struct fake_ctx *c)
 {
 	for (size_t i = 0; i < c->nprocs; i++)
@@ -215,6 +220,7 @@ static const struct rcapfs_backend_ops fake_ops = {
 	.features = fake_features,
 	.user_uid = fake_user_uid,
 	.group_gid = fake_group_gid,
+	.detach_mount = fake_detach_mount,
 	.free = fake_free,
 };
 

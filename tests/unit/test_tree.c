@@ -58,8 +58,7 @@ static void test_tree__lookup(void **state)
 	assert_int_equal(kind_of(f, "/caps/"), RCAPFS_NODE_CAPS);
 	assert_int_equal(kind_of(f, "/caps/web"), RCAPFS_NODE_COLL);
 	assert_int_equal(kind_of(f, "/caps/web/cap"), RCAPFS_NODE_COLL_CAP);
-	assert_int_equal(kind_of(f, "/caps/web/stats"),
-			 RCAPFS_NODE_COLL_STATS);
+	assert_int_equal(kind_of(f, "/caps/web/stats"), RCAPFS_NODE_COLL_STATS);
 	assert_int_equal(kind_of(f, "/ctl/status"), RCAPFS_NODE_CTL_STATUS);
 	assert_int_equal(kind_of(f, "/ctl/scan_interval"),
 			 RCAPFS_NODE_CTL_SCAN_INTERVAL);
@@ -76,13 +75,11 @@ static void test_tree__missing(void **state)
 
 	assert_int_equal(rcapfs_tree_lookup(f->sc, "/nope", &n), -ENOENT);
 	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/db", &n), -ENOENT);
-	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/web/x", &n),
-			 -ENOENT);
+	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/web/x", &n), -ENOENT);
 	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/web/cap/x", &n),
 			 -ENOENT);
 	assert_int_equal(rcapfs_tree_lookup(f->sc, "/ctl/cap", &n), -ENOENT);
-	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/.web", &n),
-			 -ENOENT);
+	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/.web", &n), -ENOENT);
 	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/cap", &n), -ENOENT);
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[0] = '/';
