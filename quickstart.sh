@@ -44,6 +44,11 @@ build() {
 	make -C "$dir" -j"$JOBS" >/dev/null
 }
 
+# lines REGEX FILE: how many lines match (0 when none).
+lines() {
+	grep -c "$1" "$2" || true
+}
+
 # count KEY FILE...: sum of automake's "# KEY: N" summary lines.
 count() {
 	key=$1
@@ -68,15 +73,15 @@ test)
 	cp build/test-suite.log build/check.log 2>/dev/null || true
 	{ make -C build check-valgrind 2>&1 || echo "FAIL: check-valgrind"; } |
 		tee build/valgrind.out
-	grep -q '^FAIL' build/valgrind.out && status=1
+	if grep -q '^FAIL' build/valgrind.out; then status=1; fi
 	# Skipped tests say why; show it.
 	grep -h '^SKIP' build/tests/*/*.log 2>/dev/null || true
 	pass=$(($(count PASS build/check.log build/test-suite.log) +
-		$(grep -c '^PASS: valgrind' build/valgrind.out)))
+		$(lines '^PASS: valgrind' build/valgrind.out)))
 	fail=$(($(count FAIL build/check.log build/test-suite.log) +
 		$(count ERROR build/check.log build/test-suite.log) +
-		$(grep -c '^FAIL: valgrind' build/valgrind.out) +
-		$(grep -c '^FAIL: check-valgrind' build/valgrind.out)))
+		$(lines '^FAIL: valgrind' build/valgrind.out) +
+		$(lines '^FAIL: check-valgrind' build/valgrind.out)))
 	echo "$pass passed, $fail failed, $(count SKIP build/check.log build/test-suite.log) skipped"
 	exit $status
 	;;
