@@ -45,13 +45,94 @@ struct rcapfs_meminfo {
 
 /* Kernel features, probed once when the backend is created. */
 struct rcapfs_features {
+	uint32_t page_size; /* bytes */
 	bool process_madvise;
 	bool pagemap_scan;
 	bool idle_page_tracking;
 	bool soft_dirty;
 	bool pfn_visible;
 	bool cgroup_v2;
+	bool clear_refs; /* per-mapping Referenced can be reset */
 };
+
+/* ---- The memory of one process: scanner, pagedata and xmap ---- */
+
+/* Mapping flags (struct rcapfs_mapping.flags). */
+#define RCAPFS_MAP_READ 0x0001
+#define RCAPFS_MAP_WRITE 0x0002
+#define RCAPFS_MAP_EXEC 0x0004
+#define RCAPFS_MAP_SHARED 0x0008    /* MAP_SHARED ('s' in maps perms) */
+#define RCAPFS_MAP_ANON 0x0010      /* no file behind it (heap, stack too) */
+#define RCAPFS_MAP_HEAP 0x0020      /* [heap] */
+#define RCAPFS_MAP_STACK 0x0040     /* [stack], the main thread's stack */
+#define RCAPFS_MAP_LOCKED 0x0080    /* mlocked (VmFlags lo) */
+#define RCAPFS_MAP_HUGETLB 0x0100   /* hugetlbfs (VmFlags ht) */
+#define RCAPFS_MAP_NORESERVE 0x0200 /* no swap reserved (VmFlags nr) */
+#define RCAPFS_MAP_SYSV 0x0400      /* SysV shared memory segment */
+#define RCAPFS_MAP_SPECIAL 0x0800   /* vdso, vvar, vsyscall, device memory
+				       (VmFlags io/pf/dd): never paged */
+
+/* One mapping (VMA) of a process, as smaps shows it. */
+struct rcapfs_mapping {
+	uint64_t start;  /* first byte */
+	uint64_t end;    /* one past the last byte */
+	uint64_t offset; /* into the file */
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint64_t inode; /* 0 when anonymous */
+	uint32_t flags; /* RCAPFS_MAP_* */
+	int32_t shmid;  /* SysV shm id, -1 when not SysV */
+	uint64_t rss_kb;
+	uint64_t pss_kb;
+	uint64_t anon_kb;          /* Anonymous: private or COW pages */
+	uint64_t shared_kb;        /* Shared_Clean + Shared_Dirty */
+	uint64_t private_dirty_kb; /* Private_Dirty */
+	uint64_t referenced_kb;    /* Referenced: since the last clear */
+	uint64_t swap_kb;
+	uint32_t kernel_page_kb; /* KernelPageSize */
+	uint32_t mmu_page_kb;    /* MMUPageSize */
+	/* Path, "[heap]", "[stack]", "[vdso]"... as maps names it, "" when
+	 * anonymous; points into the list's storage. */
+	const char *name;
+};
+
+/* Mappings of a process, ascending by start; owned by the caller, freed
+ * with rcapfs_mapping_list_free. */
+struct rcapfs_mapping_list {
+	struct rcapfs_mapping *maps;
+	size_t n;
+	char *names; /* storage behind every name */
+};
+
+/* Per-page flags, one byte per page (pages()). */
+#define RCAPFS_PAGE_PRESENT 0x01    /* in RAM, mapped (pagemap bit 63) */
+#define RCAPFS_PAGE_SWAPPED 0x02    /* in swap (pagemap bit 62) */
+#define RCAPFS_PAGE_ZERO 0x04       /* the shared zero page: not in rss */
+#define RCAPFS_PAGE_EXCLUSIVE 0x08  /* mapped by this process only */
+#define RCAPFS_PAGE_REFERENCED 0x10 /* accessed since the last clear;
+				       page fidelity only */
+#define RCAPFS_PAGE_DIRTY 0x20      /* written since the last clear;
+				       soft-dirty only */
+
+/* What clear() resets. */
+#define RCAPFS_CLEAR_REFERENCED 0x1
+#define RCAPFS_CLEAR_DIRTY 0x2
+
+/* Advice for pageout(). */
+enum rcapfs_advice {
+	RCAPFS_ADVICE_PAGEOUT = 0, /* MADV_PAGEOUT: reclaim now */
+	RCAPFS_ADVICE_COLD = 1,    /* MADV_COLD: deactivate only */
+};
+
+/* A byte range of an address space; page aligned. */
+struct rcapfs_range {
+	uint64_t start;
+	uint64_t len;
+};
+
+/* A process held for memory work: a pidfd, so an exited or reused pid is
+ * never touched, plus whatever the backend caches. Opaque. */
+struct rcapfs_task;
 
 struct rcapfs_backend_ops {
 	const char *name;
@@ -82,6 +163,59 @@ struct rcapfs_backend_ops {
 	/* Name <-> id lookups for membership rules: 0, -ENOENT or -errno. */
 	int (*user_uid)(void *ctx, const char *name, uid_t *out);
 	int (*group_gid)(void *ctx, const char *name, gid_t *out);
+
+	/* Hold process pid if it is still the one started at start_ticks
+	 * (0: whichever process has the pid now). Returns 0 and a task the
+	 * caller closes with task_close, -ESRCH when it is gone or the pid
+	 * was reused, -EACCES/-EPERM, or another -errno. */
+	int (*task_open)(void *ctx, pid_t pid, uint64_t start_ticks,
+			 struct rcapfs_task **out);
+	void (*task_close)(void *ctx, struct rcapfs_task *t);
+
+	/* 0 while the process lives; -ESRCH once it has exited (zombies
+	 * included). */
+	int (*task_alive)(void *ctx, struct rcapfs_task *t);
+
+	/* Resident memory now (statm): 0 or -errno (-ESRCH when gone). */
+	int (*task_rss)(void *ctx, struct rcapfs_task *t, uint64_t *rss_kb);
+
+	/* Proportional set size (smaps_rollup Pss): 0 or -errno. */
+	int (*task_pss)(void *ctx, struct rcapfs_task *t, uint64_t *pss_kb);
+
+	/* Page frame numbers of the present pages (zero page excluded), in
+	 * address order, for unique accounting: 0 with a malloc'd array the
+	 * caller frees, -EPERM when PFNs are hidden (needs CAP_SYS_ADMIN),
+	 * or -errno. */
+	int (*task_pfns)(void *ctx, struct rcapfs_task *t, uint64_t **pfns,
+			 size_t *n);
+
+	/* The mappings now (smaps). Returns 0 or -errno; -ESRCH when gone
+	 * (an exited process reads as empty on Linux: reported as ESRCH). */
+	int (*mappings)(void *ctx, struct rcapfs_task *t,
+			struct rcapfs_mapping_list *out);
+
+	/* Flags of each page of [start, end) (page aligned, within one
+	 * mapping or several) into flags[(end - start) / page_size].
+	 * RCAPFS_PAGE_REFERENCED and _DIRTY are filled only when asked for
+	 * in want and the kernel can tell them (idle page tracking,
+	 * soft-dirty); the other bits always. Returns 0 or -errno. */
+	int (*pages)(void *ctx, struct rcapfs_task *t, uint64_t start,
+		     uint64_t end, unsigned want, uint8_t *flags);
+
+	/* Reset the process's referenced and/or dirty tracking (what:
+	 * RCAPFS_CLEAR_*): clear_refs, or marking its pages idle when idle
+	 * page tracking is used. Returns 0 or -errno. */
+	int (*clear)(void *ctx, struct rcapfs_task *t, unsigned what);
+
+	/* Advise ranges (ascending, page aligned) through process_madvise,
+	 * at most 1024 iovecs and about 2 GiB a call, looping on partial
+	 * results. *done_bytes is what the kernel accepted (which is not
+	 * what it freed). Returns 0, -ESRCH, -EINVAL (a locked or hugetlb
+	 * range), -EPERM, -ENOSYS or another -errno; *done_bytes is set in
+	 * every case. */
+	int (*pageout)(void *ctx, struct rcapfs_task *t,
+		       const struct rcapfs_range *ranges, size_t n,
+		       enum rcapfs_advice advice, uint64_t *done_bytes);
 
 	/* Detach a mount left dead by a crashed daemon (ENOTCONN), lazily
 	 * so busy users do not block it. Returns 0 or -errno. */
@@ -114,5 +248,8 @@ void rcapfs_proc_list_free(struct rcapfs_proc_list *list);
 
 /* Free the cgroup string of one process and clear it. */
 void rcapfs_proc_release(struct rcapfs_proc *p);
+
+/* Free the contents of a mapping list and empty it. */
+void rcapfs_mapping_list_free(struct rcapfs_mapping_list *list);
 
 #endif

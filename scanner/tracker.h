@@ -1,0 +1,76 @@
+/*
+ * The reference tracker: the single place that reads and resets the
+ * kernel's referenced/modified information of a process. Every consumer
+ * (the scanner's view of a victim, each open pagedata descriptor) is a
+ * reader with its own "since my last read" bits: when any reader reads, the
+ * tracker samples the kernel, resets the kernel's bits once, and folds what
+ * it saw into every reader of that process, so readers never clear each
+ * other's bits. Thread-safe.
+ */
+#ifndef RCAPFS_SCANNER_TRACKER_H
+#define RCAPFS_SCANNER_TRACKER_H
+
+#include "compat/backend.h"
+#include "rcapfs/stats.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct rcapfs_tracker;        /* opaque */
+struct rcapfs_tracker_reader; /* opaque */
+
+/* Returns 0 and a tracker over be (borrowed, must outlive it), freed with
+ * rcapfs_tracker_free(); or -ENOMEM. The fidelity is decided here from the
+ * backend's features: page (idle page tracking with visible PFNs), mapping
+ * (clear_refs and per-mapping Referenced), or none. */
+int rcapfs_tracker_new(struct rcapfs_backend *be, struct rcapfs_tracker **out);
+
+/* Free a tracker whose readers are all closed. NULL is fine. */
+void rcapfs_tracker_free(struct rcapfs_tracker *tr);
+
+enum rcapfs_fidelity rcapfs_tracker_fidelity(const struct rcapfs_tracker *tr);
+
+/* Start reading process pid (as started at start_ticks; 0 = whoever has
+ * the pid now). Activity from now on is reported to this reader. Returns 0
+ * and a reader closed with rcapfs_tracker_close(), -ESRCH, -EACCES, or
+ * -ENOMEM. */
+int rcapfs_tracker_open(struct rcapfs_tracker *tr, pid_t pid,
+			uint64_t start_ticks, struct rcapfs_tracker_reader **out);
+
+/* Stop reading and free the reader. NULL is fine. */
+void rcapfs_tracker_close(struct rcapfs_tracker_reader *r);
+
+/* The task the reader holds (borrowed: valid until close), for callers
+ * that act on the process (the scanner's pageout). */
+struct rcapfs_task *rcapfs_tracker_task(struct rcapfs_tracker_reader *r);
+
+/*
+ * A snapshot of a process: its mappings and one flag byte per page
+ * (RCAPFS_PAGE_PRESENT, and RCAPFS_PAGE_REFERENCED / RCAPFS_PAGE_DIRTY as
+ * far as the fidelity allows: at mapping fidelity every present page of a
+ * mapping referenced since the reader's last read is marked referenced, and
+ * no page is marked dirty).
+ */
+struct rcapfs_snapshot {
+	struct rcapfs_mapping_list maps;
+	uint8_t *pages;     /* all pages of maps.maps[0], then [1], ... */
+	size_t *first_page; /* index into pages of each mapping's first page */
+	size_t npages;
+	uint32_t page_size;
+	enum rcapfs_fidelity fidelity;
+	int64_t tstamp_ns; /* CLOCK_MONOTONIC when taken */
+};
+
+/* Take a snapshot for r. With consume, the reader's accumulated bits are
+ * cleared afterwards (a pagedata read); without, they stay (a size query).
+ * Returns 0 (release the snapshot with rcapfs_snapshot_release), -ESRCH
+ * when the process is gone, or -errno. */
+int rcapfs_tracker_read(struct rcapfs_tracker_reader *r, bool consume,
+			struct rcapfs_snapshot *out);
+
+/* Free a snapshot's contents. */
+void rcapfs_snapshot_release(struct rcapfs_snapshot *s);
+
+#endif
