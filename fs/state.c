@@ -92,7 +92,8 @@ static int format_collection(struct rcapfs_scanner *sc, const char *name,
 		return rc;
 	rc = rcapfs_buf_printf(out, "collection %s\ncap %" PRIu64 "\n", name,
 			       cap_bytes);
-	line = rules->data;
+	/* An empty rule set has no storage at all: nothing to walk. */
+	line = rules->len ? rules->data : "";
 	end = line + rules->len;
 	for (; rc == 0 && line < end; line = nl + 1) {
 		nl = memchr(line, '\n', (size_t)(end - line));
