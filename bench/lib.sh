@@ -21,6 +21,7 @@ BENCH_TMP=
 BENCH_DPID=
 BENCH_MNT=
 BENCH_PIDS=
+BENCH_MOUNTS=
 
 bench_skip() {
 	echo "SKIP: $BENCH_NAME: $*"
@@ -94,6 +95,12 @@ bench_track() {
 	BENCH_PIDS="$BENCH_PIDS $*"
 }
 
+# bench_track_mount DIR...: mountpoints of other FUSE servers (a floor, a
+# peer) that the exit trap unmounts before it kills their processes.
+bench_track_mount() {
+	BENCH_MOUNTS="$BENCH_MOUNTS $*"
+}
+
 # bench_wait_mount MNT FILE PID: wait (10 s at most) until MNT/FILE reads
 # while PID lives; returns 1 otherwise.
 bench_wait_mount() {
@@ -148,6 +155,9 @@ bench_rss_kb() {
 }
 
 bench_cleanup() {
+	for m in $BENCH_MOUNTS; do
+		fusermount3 -u "$m" 2>/dev/null
+	done
 	for p in $BENCH_PIDS; do
 		kill -9 "$p" 2>/dev/null
 	done
@@ -158,9 +168,9 @@ bench_cleanup() {
 		fusermount3 -u "$BENCH_MNT" 2>/dev/null
 		wait "$BENCH_DPID" 2>/dev/null
 	fi
-	if [ -n "$BENCH_MNT" ]; then
-		fusermount3 -u -z "$BENCH_MNT" 2>/dev/null
-	fi
+	for m in $BENCH_MNT $BENCH_MOUNTS; do
+		fusermount3 -u -z "$m" 2>/dev/null
+	done
 	[ -z "$BENCH_TMP" ] || rm -rf "$BENCH_TMP"
 }
 
