@@ -3,6 +3,7 @@
 #include "fs/tree.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 static const struct rcapfs_child root_children[] = {
@@ -33,6 +34,12 @@ static const struct rcapfs_child ctl_children[] = {
 	{NULL, 0},
 };
 
+static const struct rcapfs_child pid_children[] = {
+	{"pagedata", RCAPFS_NODE_PROC_PAGEDATA},
+	{"xmap", RCAPFS_NODE_PROC_XMAP},
+	{NULL, 0},
+};
+
 const struct rcapfs_child *rcapfs_node_children(enum rcapfs_node_kind kind)
 {
 	switch (kind) {
@@ -42,9 +49,30 @@ const struct rcapfs_child *rcapfs_node_children(enum rcapfs_node_kind kind)
 		return coll_children;
 	case RCAPFS_NODE_CTL:
 		return ctl_children;
+	case RCAPFS_NODE_PROC_PID:
+		return pid_children;
 	default:
 		return NULL;
 	}
+}
+
+/* A pid as /proc names it: decimal, no sign, no leading zero, > 0.
+ * Returns 0 or -ENOENT. */
+static int parse_pid(const char *comp, size_t len, pid_t *out)
+{
+	pid_t pid = 0;
+	size_t i;
+
+	if (!len || comp[0] == '0')
+		return -ENOENT;
+	for (i = 0; i < len; i++) {
+		if (comp[i] < '0' || comp[i] > '9' ||
+		    pid > (INT_MAX - (comp[i] - '0')) / 10)
+			return -ENOENT;
+		pid = pid * 10 + (comp[i] - '0');
+	}
+	*out = pid;
+	return 0;
 }
 
 /* Step from node into the child called comp[0..len). */
@@ -52,6 +80,7 @@ static int step(struct rcapfs_scanner *sc, struct rcapfs_node *node,
 		const char *comp, size_t len)
 {
 	const struct rcapfs_child *c;
+	int rc;
 
 	if (node->kind == RCAPFS_NODE_CAPS) {
 		if (len > RCAPFS_NAME_MAX)
@@ -62,6 +91,13 @@ static int step(struct rcapfs_scanner *sc, struct rcapfs_node *node,
 		    !rcapfs_scanner_exists(sc, node->name))
 			return -ENOENT;
 		node->kind = RCAPFS_NODE_COLL;
+		return 0;
+	}
+	if (node->kind == RCAPFS_NODE_PROC) {
+		rc = parse_pid(comp, len, &node->pid);
+		if (rc)
+			return rc;
+		node->kind = RCAPFS_NODE_PROC_PID;
 		return 0;
 	}
 	c = rcapfs_node_children(node->kind);
@@ -77,7 +113,7 @@ static int step(struct rcapfs_scanner *sc, struct rcapfs_node *node,
 int rcapfs_tree_lookup(struct rcapfs_scanner *sc, const char *path,
 		       struct rcapfs_node *out)
 {
-	struct rcapfs_node node = {RCAPFS_NODE_ROOT, ""};
+	struct rcapfs_node node = {RCAPFS_NODE_ROOT, "", 0};
 	const char *p = path;
 	int rc;
 
@@ -124,7 +160,13 @@ bool rcapfs_node_is_dir(enum rcapfs_node_kind kind)
 {
 	return kind == RCAPFS_NODE_ROOT || kind == RCAPFS_NODE_CAPS ||
 	       kind == RCAPFS_NODE_COLL || kind == RCAPFS_NODE_CTL ||
-	       kind == RCAPFS_NODE_PROC;
+	       kind == RCAPFS_NODE_PROC || kind == RCAPFS_NODE_PROC_PID;
+}
+
+bool rcapfs_node_owner_only(enum rcapfs_node_kind kind)
+{
+	return kind == RCAPFS_NODE_PROC_PAGEDATA ||
+	       kind == RCAPFS_NODE_PROC_XMAP;
 }
 
 bool rcapfs_node_writable(enum rcapfs_node_kind kind)
@@ -152,5 +194,7 @@ mode_t rcapfs_node_mode(enum rcapfs_node_kind kind)
 		return 0755;
 	if (rcapfs_node_is_dir(kind))
 		return 0555;
+	if (rcapfs_node_owner_only(kind))
+		return 0400;
 	return rcapfs_node_writable(kind) ? 0644 : 0444;
 }

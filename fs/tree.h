@@ -29,17 +29,23 @@ enum rcapfs_node_kind {
 	RCAPFS_NODE_CTL_ACCOUNTING,
 	RCAPFS_NODE_CTL_STATUS,
 	RCAPFS_NODE_PROC,
+	RCAPFS_NODE_PROC_PID,
+	RCAPFS_NODE_PROC_PAGEDATA,
+	RCAPFS_NODE_PROC_XMAP,
 };
 
-/* A resolved path. name is the collection for RCAPFS_NODE_COLL*. */
+/* A resolved path. name is the collection for RCAPFS_NODE_COLL*, pid the
+ * process for RCAPFS_NODE_PROC_* below M/proc. */
 struct rcapfs_node {
 	enum rcapfs_node_kind kind;
 	char name[RCAPFS_NAME_MAX + 1];
+	pid_t pid;
 };
 
 /* Resolve a path ("/caps/web/cap"). Returns 0, or -ENOENT when there is no
  * such node (including a collection that does not exist), -ENAMETOOLONG
- * for an overlong component. */
+ * for an overlong component. Below M/proc only the syntax of the pid is
+ * checked: whether the process exists is the backend's to say. */
 int rcapfs_tree_lookup(struct rcapfs_scanner *sc, const char *path,
 		       struct rcapfs_node *out);
 
@@ -53,6 +59,9 @@ bool rcapfs_node_is_dir(enum rcapfs_node_kind kind);
 
 /* Whether root may write the node (control files). */
 bool rcapfs_node_writable(enum rcapfs_node_kind kind);
+
+/* Files only their process's owner (and root) may open: pagedata, xmap. */
+bool rcapfs_node_owner_only(enum rcapfs_node_kind kind);
 
 /* Mode bits as DESIGN section 3 lists them (without the file type). */
 mode_t rcapfs_node_mode(enum rcapfs_node_kind kind);
