@@ -13,6 +13,32 @@ struct fake_name {
 	unsigned id;
 };
 
+/* Page bits of the simulation that pages() never shows. */
+#define PAGE_ANON     0x40 /* anonymous content: needs swap to leave */
+#define PAGE_MODIFIED 0x80 /* written since last written back */
+#define PAGE_VISIBLE  0x3f /* the RCAPFS_PAGE_* bits */
+
+struct fake_map {
+	struct rcapfs_mapping m; /* m.name is unused: see name */
+	char *name;
+	uint8_t *pages;	   /* one per page */
+	uint32_t *advised; /* per page: MADV_PAGEOUT while present */
+	size_t npages;
+};
+
+/* The address space of a pid. */
+struct fake_as {
+	pid_t pid;
+	struct fake_map *maps; /* ascending, disjoint */
+	size_t nmaps;
+};
+
+/* A held process: the pid and the start time it was opened at. */
+struct rcapfs_task {
+	pid_t pid;
+	uint64_t start_ticks;
+};
+
 struct fake_ctx {
 	/* The scanner thread reads while the test writes: one lock for all. */
 	pthread_mutex_t lock;
@@ -25,16 +51,28 @@ struct fake_ctx {
 	size_t ngroups;
 	unsigned walks;
 	unsigned samples;
+	struct rcapfs_features features;
+	uint64_t swap_used;
+	struct fake_as *as;
+	size_t nas;
+	struct fake_backend_counts counts;
+	fake_pageout_hook hook;
+	void *hook_arg;
+	struct rcapfs_backend *be; /* the backend around this context */
 };
+
+static void oom(void)
+{
+	fprintf(stderr, "fake_backend: out of memory\n");
+	abort();
+}
 
 static void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size);
 
-	if (!p) {
-		fprintf(stderr, "fake_backend: out of memory\n");
-		abort();
-	}
+	if (!p)
+		oom();
 	return p;
 }
 
@@ -42,16 +80,25 @@ static char *xstrdup(const char *s)
 {
 	char *p = strdup(s);
 
-	if (!p) {
-		fprintf(stderr, "fake_backend: out of memory\n");
-		abort();
-	}
+	if (!p)
+		oom();
 	return p;
+}
+
+static void die(const char *what, pid_t pid)
+{
+	fprintf(stderr, "fake_backend: %s (pid %d)\n", what, (int)pid);
+	abort();
 }
 
 static struct fake_ctx *ctx_of(const struct rcapfs_backend *be)
 {
 	return be->ctx;
+}
+
+static uint64_t page_kb(const struct fake_ctx *c)
+{
+	return c->features.page_size / 1024;
 }
 
 /* Copy src into *dst; the cgroup string only when want_cgroup. */
@@ -70,6 +117,42 @@ static struct rcapfs_proc *find_proc(struct fake_ctx *c, pid_t pid)
 	return NULL;
 }
 
+static struct fake_as *find_as(struct fake_ctx *c, pid_t pid)
+{
+	for (size_t i = 0; i < c->nas; i++)
+		if (c->as[i].pid == pid)
+			return &c->as[i];
+	return NULL;
+}
+
+static bool present(uint8_t page)
+{
+	return (page & RCAPFS_PAGE_PRESENT) && !(page & RCAPFS_PAGE_ZERO);
+}
+
+/* Resident KiB of an address space, or -1 when pid has none. */
+static int64_t as_rss_kb(struct fake_ctx *c, pid_t pid)
+{
+	struct fake_as *as = find_as(c, pid);
+	uint64_t n = 0;
+
+	if (!as || as->nmaps == 0)
+		return -1;
+	for (size_t i = 0; i < as->nmaps; i++)
+		for (size_t j = 0; j < as->maps[i].npages; j++)
+			n += present(as->maps[i].pages[j]);
+	return (int64_t)(n * page_kb(c));
+}
+
+/* A process's figures as the table shows them, rss from its pages. */
+static void proc_figures(struct fake_ctx *c, struct rcapfs_proc *p)
+{
+	int64_t rss = as_rss_kb(c, p->pid);
+
+	if (rss >= 0)
+		p->rss_kb = (uint64_t)rss;
+}
+
 static int fake_procs(void *ctx, unsigned flags, struct rcapfs_proc_list *out)
 {
 	struct fake_ctx *c = ctx;
@@ -79,8 +162,10 @@ static int fake_procs(void *ctx, unsigned flags, struct rcapfs_proc_list *out)
 	c->walks++;
 	out->procs = xcalloc(c->nprocs, sizeof(*out->procs));
 	out->n = c->nprocs;
-	for (size_t i = 0; i < c->nprocs; i++)
+	for (size_t i = 0; i < c->nprocs; i++) {
 		copy_proc(&out->procs[i], &c->procs[i], want_cgroup);
+		proc_figures(c, &out->procs[i]);
+	}
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -96,6 +181,7 @@ static int fake_proc(void *ctx, pid_t pid, unsigned flags,
 	p = find_proc(c, pid);
 	if (p) {
 		copy_proc(out, p, (flags & RCAPFS_PROCS_CGROUP) != 0);
+		proc_figures(c, out);
 		ret = 0;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -113,8 +199,11 @@ static int fake_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
 	c->samples++;
 	p = find_proc(c, pid);
 	if (p && p->start_ticks == start_ticks) {
-		*rss_kb = p->rss_kb;
-		*vm_kb = p->vm_kb;
+		struct rcapfs_proc q = *p;
+
+		proc_figures(c, &q);
+		*rss_kb = q.rss_kb;
+		*vm_kb = q.vm_kb;
 		ret = 0;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -127,14 +216,20 @@ static int fake_meminfo(void *ctx, struct rcapfs_meminfo *out)
 
 	pthread_mutex_lock(&c->lock);
 	*out = c->mi;
+	out->swap_free = c->mi.swap_free > c->swap_used
+				 ? c->mi.swap_free - c->swap_used
+				 : 0;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
 
 static int fake_features(void *ctx, struct rcapfs_features *out)
 {
-	(void)ctx;
-	memset(out, 0, sizeof(*out));
+	struct fake_ctx *c = ctx;
+
+	pthread_mutex_lock(&c->lock);
+	*out = c->features;
+	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
 
@@ -177,6 +272,401 @@ static int fake_group_gid(void *ctx, const char *name, gid_t *out)
 	return ret;
 }
 
+/* ---- Memory ops ---- */
+
+/* The address space of pid, created empty when it has none yet. Under
+ * c->lock. */
+static struct fake_as *get_as(struct fake_ctx *c, pid_t pid)
+{
+	struct fake_as *as = find_as(c, pid), *grown;
+
+	if (as)
+		return as;
+	grown = realloc(c->as, (c->nas + 1) * sizeof(*grown));
+	if (!grown)
+		oom();
+	c->as = grown;
+	as = &c->as[c->nas++];
+	*as = (struct fake_as){pid, NULL, 0};
+	return as;
+}
+
+/* The address space behind a task, or NULL when its process has exited
+ * or the pid now names another process. Under c->lock. */
+static struct fake_as *task_as(struct fake_ctx *c, const struct rcapfs_task *t)
+{
+	const struct rcapfs_proc *p = find_proc(c, t->pid);
+
+	if (!p || p->start_ticks != t->start_ticks)
+		return NULL;
+	return get_as(c, t->pid);
+}
+
+static int fake_task_open(void *ctx, pid_t pid, uint64_t start_ticks,
+			  struct rcapfs_task **out)
+{
+	struct fake_ctx *c = ctx;
+	const struct rcapfs_proc *p;
+	int ret = -ESRCH;
+
+	*out = NULL;
+	pthread_mutex_lock(&c->lock);
+	c->counts.task_opens++;
+	p = find_proc(c, pid);
+	if (p && (start_ticks == 0 || p->start_ticks == start_ticks)) {
+		*out = xcalloc(1, sizeof(**out));
+		(*out)->pid = pid;
+		(*out)->start_ticks = p->start_ticks;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+static void fake_task_close(void *ctx, struct rcapfs_task *t)
+{
+	free(t);
+}
+
+static int fake_task_alive(void *ctx, struct rcapfs_task *t)
+{
+	struct fake_ctx *c = ctx;
+	int ret;
+
+	pthread_mutex_lock(&c->lock);
+	ret = task_as(c, t) ? 0 : -ESRCH;
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+static int fake_task_rss(void *ctx, struct rcapfs_task *t, uint64_t *rss_kb)
+{
+	struct fake_ctx *c = ctx;
+	int ret = -ESRCH;
+
+	pthread_mutex_lock(&c->lock);
+	if (task_as(c, t)) {
+		struct rcapfs_proc q = *find_proc(c, t->pid);
+
+		proc_figures(c, &q);
+		*rss_kb = q.rss_kb;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+/* Pss of one mapping: a page shared with another process counts half. */
+static uint64_t map_pss_kb(const struct fake_ctx *c, const struct fake_map *fm)
+{
+	uint64_t halves = 0;
+
+	for (size_t j = 0; j < fm->npages; j++)
+		if (present(fm->pages[j]))
+			halves += fm->pages[j] & RCAPFS_PAGE_EXCLUSIVE ? 2 : 1;
+	return halves * page_kb(c) / 2;
+}
+
+static int fake_task_pss(void *ctx, struct rcapfs_task *t, uint64_t *pss_kb)
+{
+	struct fake_ctx *c = ctx;
+	struct fake_as *as;
+	int ret = -ESRCH;
+
+	pthread_mutex_lock(&c->lock);
+	c->counts.pss++;
+	as = task_as(c, t);
+	if (as && as->nmaps == 0) {
+		*pss_kb = find_proc(c, t->pid)->rss_kb;
+		ret = 0;
+	} else if (as) {
+		*pss_kb = 0;
+		for (size_t i = 0; i < as->nmaps; i++)
+			*pss_kb += map_pss_kb(c, &as->maps[i]);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+/*
+ * The frame behind a page: pages of one file at one file offset are the
+ * same frame in every process; anonymous pages are their process's own.
+ */
+static uint64_t page_pfn(const struct fake_ctx *c, pid_t pid,
+			 const struct fake_map *fm, size_t j)
+{
+	uint64_t pgoff;
+
+	if (fm->m.inode && !(fm->pages[j] & PAGE_ANON)) {
+		pgoff = fm->m.offset / c->features.page_size + j;
+		return ((fm->m.inode & 0xffffff) << 36) | (pgoff & 0xfffffffff);
+	}
+	pgoff = fm->m.start / c->features.page_size + j;
+	return (1ULL << 63) | ((uint64_t)pid << 36) | (pgoff & 0xfffffffff);
+}
+
+static int fake_task_pfns(void *ctx, struct rcapfs_task *t, uint64_t **pfns,
+			  size_t *n)
+{
+	struct fake_ctx *c = ctx;
+	struct fake_as *as;
+	int ret = -ESRCH;
+
+	*pfns = NULL;
+	*n = 0;
+	pthread_mutex_lock(&c->lock);
+	c->counts.pfns++;
+	as = task_as(c, t);
+	if (as && !c->features.pfn_visible) {
+		ret = -EPERM;
+	} else if (as) {
+		size_t total = 0;
+
+		for (size_t i = 0; i < as->nmaps; i++)
+			total += as->maps[i].npages;
+		*pfns = xcalloc(total, sizeof(**pfns));
+		for (size_t i = 0; i < as->nmaps; i++)
+			for (size_t j = 0; j < as->maps[i].npages; j++)
+				if (present(as->maps[i].pages[j]))
+					(*pfns)[(*n)++] = page_pfn(
+						c, t->pid, &as->maps[i], j);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+/* The figures smaps would show for a mapping. */
+static void map_figures(const struct fake_ctx *c, const struct fake_map *fm,
+			struct rcapfs_mapping *m)
+{
+	uint64_t kb = page_kb(c);
+
+	m->rss_kb = m->anon_kb = m->shared_kb = m->private_dirty_kb = 0;
+	m->referenced_kb = m->swap_kb = 0;
+	for (size_t j = 0; j < fm->npages; j++) {
+		uint8_t pg = fm->pages[j];
+
+		if (pg & RCAPFS_PAGE_SWAPPED)
+			m->swap_kb += kb;
+		if (!present(pg))
+			continue;
+		m->rss_kb += kb;
+		if (pg & PAGE_ANON)
+			m->anon_kb += kb;
+		if (!(pg & RCAPFS_PAGE_EXCLUSIVE))
+			m->shared_kb += kb;
+		else if (pg & PAGE_MODIFIED)
+			m->private_dirty_kb += kb;
+		if (pg & RCAPFS_PAGE_REFERENCED)
+			m->referenced_kb += kb;
+	}
+	m->pss_kb = map_pss_kb(c, fm);
+}
+
+static int fake_mappings(void *ctx, struct rcapfs_task *t,
+			 struct rcapfs_mapping_list *out)
+{
+	struct fake_ctx *c = ctx;
+	struct fake_as *as;
+	size_t names_len = 0, pos = 0;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&c->lock);
+	c->counts.mappings++;
+	as = task_as(c, t);
+	if (!as) {
+		pthread_mutex_unlock(&c->lock);
+		return -ESRCH;
+	}
+	for (size_t i = 0; i < as->nmaps; i++)
+		names_len += strlen(as->maps[i].name) + 1;
+	out->maps = xcalloc(as->nmaps, sizeof(*out->maps));
+	out->names = xcalloc(names_len, 1);
+	out->n = as->nmaps;
+	for (size_t i = 0; i < as->nmaps; i++) {
+		const struct fake_map *fm = &as->maps[i];
+		size_t len = strlen(fm->name) + 1;
+
+		out->maps[i] = fm->m;
+		map_figures(c, fm, &out->maps[i]);
+		memcpy(out->names + pos, fm->name, len);
+		out->maps[i].name = out->names + pos;
+		pos += len;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+/* The mapping holding addr, or NULL. */
+static struct fake_map *find_map(struct fake_as *as, uint64_t addr)
+{
+	for (size_t i = 0; i < as->nmaps; i++)
+		if (addr >= as->maps[i].m.start && addr < as->maps[i].m.end)
+			return &as->maps[i];
+	return NULL;
+}
+
+static bool aligned(const struct fake_ctx *c, uint64_t addr)
+{
+	return addr % c->features.page_size == 0;
+}
+
+static int fake_pages(void *ctx, struct rcapfs_task *t, uint64_t start,
+		      uint64_t end, unsigned want, uint8_t *flags)
+{
+	struct fake_ctx *c = ctx;
+	uint64_t ps = c->features.page_size;
+	uint8_t mask = RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_SWAPPED |
+		       RCAPFS_PAGE_ZERO | RCAPFS_PAGE_EXCLUSIVE;
+	struct fake_as *as;
+
+	if (start > end || !aligned(c, start) || !aligned(c, end))
+		return -EINVAL;
+	pthread_mutex_lock(&c->lock);
+	c->counts.pages++;
+	as = task_as(c, t);
+	if (!as) {
+		pthread_mutex_unlock(&c->lock);
+		return -ESRCH;
+	}
+	if ((want & RCAPFS_PAGE_REFERENCED) && c->features.idle_page_tracking)
+		mask |= RCAPFS_PAGE_REFERENCED;
+	if ((want & RCAPFS_PAGE_DIRTY) && c->features.soft_dirty)
+		mask |= RCAPFS_PAGE_DIRTY;
+	for (uint64_t a = start; a < end; a += ps) {
+		struct fake_map *fm = find_map(as, a);
+		uint8_t pg = 0;
+
+		if (fm) {
+			pg = fm->pages[(a - fm->m.start) / ps] & mask;
+			/* Exclusivity is a property of a mapped page. */
+			if (!(pg & RCAPFS_PAGE_PRESENT))
+				pg &= (uint8_t)~RCAPFS_PAGE_EXCLUSIVE;
+		}
+		flags[(a - start) / ps] = pg;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static int fake_clear(void *ctx, struct rcapfs_task *t, unsigned what)
+{
+	struct fake_ctx *c = ctx;
+	uint8_t bits = 0;
+	struct fake_as *as;
+
+	if (what & RCAPFS_CLEAR_REFERENCED)
+		bits |= RCAPFS_PAGE_REFERENCED;
+	if (what & RCAPFS_CLEAR_DIRTY)
+		bits |= RCAPFS_PAGE_DIRTY;
+	pthread_mutex_lock(&c->lock);
+	c->counts.clears++;
+	as = task_as(c, t);
+	if (as)
+		for (size_t i = 0; i < as->nmaps; i++)
+			for (size_t j = 0; j < as->maps[i].npages; j++)
+				as->maps[i].pages[j] &= (uint8_t)~bits;
+	pthread_mutex_unlock(&c->lock);
+	return as ? 0 : -ESRCH;
+}
+
+/* MADV_PAGEOUT or MADV_COLD on one page, as the kernel would. */
+static void advise_page(struct fake_ctx *c, struct fake_map *fm, size_t j,
+			enum rcapfs_advice advice)
+{
+	uint8_t *pg = &fm->pages[j];
+	uint64_t ps = c->features.page_size;
+
+	if (!present(*pg))
+		return;
+	if (advice == RCAPFS_ADVICE_COLD) {
+		*pg &= (uint8_t)~RCAPFS_PAGE_REFERENCED;
+		return;
+	}
+	fm->advised[j]++;
+	/* Pages mapped by other processes too are left alone. */
+	if (!(*pg & RCAPFS_PAGE_EXCLUSIVE))
+		return;
+	if (*pg & PAGE_ANON) {
+		/* Without room in swap the page is only activated. */
+		if (c->swap_used + ps > c->mi.swap_free)
+			return;
+		c->swap_used += ps;
+		*pg |= RCAPFS_PAGE_SWAPPED;
+	}
+	*pg &= (uint8_t) ~(RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_REFERENCED |
+			   PAGE_MODIFIED);
+}
+
+/* Advise one range. Returns 0, -EINVAL (a locked, hugetlb or special
+ * mapping in it) or -ENOMEM (a hole: the mapped parts are still advised,
+ * as madvise does). */
+static int advise_range(struct fake_ctx *c, struct fake_as *as,
+			const struct rcapfs_range *r, enum rcapfs_advice advice)
+{
+	const uint32_t never =
+		RCAPFS_MAP_LOCKED | RCAPFS_MAP_HUGETLB | RCAPFS_MAP_SPECIAL;
+	uint64_t ps = c->features.page_size, end = r->start + r->len;
+	bool hole = false;
+
+	for (size_t i = 0; i < as->nmaps; i++) {
+		const struct rcapfs_mapping *m = &as->maps[i].m;
+
+		if (m->start < end && m->end > r->start && (m->flags & never))
+			return -EINVAL;
+	}
+	for (uint64_t a = r->start; a < end; a += ps) {
+		struct fake_map *fm = find_map(as, a);
+
+		if (fm)
+			advise_page(c, fm, (a - fm->m.start) / ps, advice);
+		else
+			hole = true;
+	}
+	return hole ? -ENOMEM : 0;
+}
+
+static int fake_pageout(void *ctx, struct rcapfs_task *t,
+			const struct rcapfs_range *ranges, size_t n,
+			enum rcapfs_advice advice, uint64_t *done_bytes)
+{
+	struct fake_ctx *c = ctx;
+	fake_pageout_hook hook;
+	struct fake_as *as;
+	void *hook_arg;
+	int ret = 0;
+
+	*done_bytes = 0;
+	pthread_mutex_lock(&c->lock);
+	c->counts.pageouts++;
+	as = task_as(c, t);
+	if (!as)
+		ret = -ESRCH;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		const struct rcapfs_range *r = &ranges[i];
+
+		if (r->len == 0 || !aligned(c, r->start) ||
+		    !aligned(c, r->len) ||
+		    (i > 0 &&
+		     r->start < ranges[i - 1].start + ranges[i - 1].len)) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = advise_range(c, as, r, advice);
+		if (ret == 0)
+			*done_bytes += r->len;
+	}
+	c->counts.advised_bytes += *done_bytes;
+	hook = c->hook;
+	hook_arg = c->hook_arg;
+	pthread_mutex_unlock(&c->lock);
+	if (hook && ret != -ESRCH)
+		hook(c->be, t->pid, advice, hook_arg);
+	return ret;
+}
+
 static int fake_detach_mount(void *ctx, const char *path)
 {
 	return -ENOSYS;
@@ -198,12 +688,35 @@ static void free_names(struct fake_name *names, size_t n)
 	free(names);
 }
 
+static void free_map(struct fake_map *fm)
+{
+	free(fm->name);
+	free(fm->pages);
+	free(fm->advised);
+}
+
+/* Drop the address space of pid, if any. Under c->lock. */
+static void drop_as(struct fake_ctx *c, pid_t pid)
+{
+	struct fake_as *as = find_as(c, pid);
+
+	if (!as)
+		return;
+	for (size_t i = 0; i < as->nmaps; i++)
+		free_map(&as->maps[i]);
+	free(as->maps);
+	*as = c->as[--c->nas];
+}
+
 static void fake_free(void *ctx)
 {
 	struct fake_ctx *c = ctx;
 
 	if (!c)
 		return;
+	while (c->nas)
+		drop_as(c, c->as[0].pid);
+	free(c->as);
 	free_procs(c);
 	free_names(c->users, c->nusers);
 	free_names(c->groups, c->ngroups);
@@ -220,6 +733,16 @@ static const struct rcapfs_backend_ops fake_ops = {
 	.features = fake_features,
 	.user_uid = fake_user_uid,
 	.group_gid = fake_group_gid,
+	.task_open = fake_task_open,
+	.task_close = fake_task_close,
+	.task_alive = fake_task_alive,
+	.task_rss = fake_task_rss,
+	.task_pss = fake_task_pss,
+	.task_pfns = fake_task_pfns,
+	.mappings = fake_mappings,
+	.pages = fake_pages,
+	.clear = fake_clear,
+	.pageout = fake_pageout,
 	.detach_mount = fake_detach_mount,
 	.free = fake_free,
 };
@@ -231,10 +754,8 @@ static void add_name(struct fake_ctx *c, struct fake_name **names, size_t *n,
 
 	pthread_mutex_lock(&c->lock);
 	grown = realloc(*names, (*n + 1) * sizeof(**names));
-	if (!grown) {
-		fprintf(stderr, "fake_backend: out of memory\n");
-		abort();
-	}
+	if (!grown)
+		oom();
 	grown[*n].name = xstrdup(name);
 	grown[*n].id = id;
 	*names = grown;
@@ -250,8 +771,10 @@ struct rcapfs_backend *fake_backend_new(void)
 	pthread_mutex_init(&c->lock, NULL);
 	c->mi.mem_total = 8ULL << 30;
 	c->mi.mem_available = 4ULL << 30;
+	c->features.page_size = 4096;
 	be->ops = &fake_ops;
 	be->ctx = c;
+	c->be = be;
 	fake_backend_add_user(be, "root", 0);
 	fake_backend_add_user(be, "nobody", 65534);
 	fake_backend_add_group(be, "root", 0);
@@ -283,6 +806,16 @@ void fake_backend_set_procs(struct rcapfs_backend *be,
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* The process pid of the table, which must exist. Under c->lock. */
+static struct rcapfs_proc *must_proc(struct fake_ctx *c, pid_t pid)
+{
+	struct rcapfs_proc *p = find_proc(c, pid);
+
+	if (!p)
+		die("no such process", pid);
+	return p;
+}
+
 void fake_backend_set_rss(struct rcapfs_backend *be, pid_t pid, uint64_t rss_kb,
 			  uint64_t vm_kb)
 {
@@ -290,11 +823,7 @@ void fake_backend_set_rss(struct rcapfs_backend *be, pid_t pid, uint64_t rss_kb,
 	struct rcapfs_proc *p;
 
 	pthread_mutex_lock(&c->lock);
-	p = find_proc(c, pid);
-	if (!p) {
-		fprintf(stderr, "fake_backend: no process %d\n", (int)pid);
-		abort();
-	}
+	p = must_proc(c, pid);
 	p->rss_kb = rss_kb;
 	p->vm_kb = vm_kb;
 	pthread_mutex_unlock(&c->lock);
@@ -346,4 +875,260 @@ unsigned fake_backend_walks(const struct rcapfs_backend *be)
 unsigned fake_backend_samples(const struct rcapfs_backend *be)
 {
 	return read_counter(be, &ctx_of(be)->samples);
+}
+
+void fake_backend_set_features(struct rcapfs_backend *be,
+			       const struct rcapfs_features *f)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	if (f->page_size < 1024 || (f->page_size & (f->page_size - 1)))
+		die("page size must be a power of two >= 1024", 0);
+	pthread_mutex_lock(&c->lock);
+	c->features = *f;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_set_swap(struct rcapfs_backend *be, uint64_t bytes)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	c->mi.swap_total = bytes;
+	c->mi.swap_free = bytes + c->swap_used;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_add_mapping(struct rcapfs_backend *be, pid_t pid,
+			      const struct rcapfs_mapping *m)
+{
+	struct fake_ctx *c = ctx_of(be);
+	struct fake_map fm, *grown;
+	struct fake_as *as;
+	size_t pos = 0;
+
+	pthread_mutex_lock(&c->lock);
+	must_proc(c, pid);
+	if (m->start >= m->end || !aligned(c, m->start) || !aligned(c, m->end))
+		die("mapping not page aligned", pid);
+	as = get_as(c, pid);
+	while (pos < as->nmaps && as->maps[pos].m.start < m->start)
+		pos++;
+	if ((pos > 0 && as->maps[pos - 1].m.end > m->start) ||
+	    (pos < as->nmaps && as->maps[pos].m.start < m->end))
+		die("mappings overlap", pid);
+	memset(&fm, 0, sizeof(fm));
+	fm.m = *m;
+	fm.m.name = NULL;
+	if (!fm.m.kernel_page_kb)
+		fm.m.kernel_page_kb = (uint32_t)page_kb(c);
+	if (!fm.m.mmu_page_kb)
+		fm.m.mmu_page_kb = fm.m.kernel_page_kb;
+	fm.name = xstrdup(m->name ? m->name : "");
+	fm.npages = (m->end - m->start) / c->features.page_size;
+	fm.pages = xcalloc(fm.npages, 1);
+	fm.advised = xcalloc(fm.npages, sizeof(*fm.advised));
+	grown = realloc(as->maps, (as->nmaps + 1) * sizeof(*grown));
+	if (!grown)
+		oom();
+	as->maps = grown;
+	memmove(&grown[pos + 1], &grown[pos],
+		(as->nmaps - pos) * sizeof(*grown));
+	grown[pos] = fm;
+	as->nmaps++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_remove_mapping(struct rcapfs_backend *be, pid_t pid,
+				 uint64_t start)
+{
+	struct fake_ctx *c = ctx_of(be);
+	struct fake_as *as;
+	size_t i = 0;
+
+	pthread_mutex_lock(&c->lock);
+	as = get_as(c, pid);
+	while (i < as->nmaps && as->maps[i].m.start != start)
+		i++;
+	if (i == as->nmaps)
+		die("no mapping there", pid);
+	free_map(&as->maps[i]);
+	memmove(&as->maps[i], &as->maps[i + 1],
+		(as->nmaps - i - 1) * sizeof(*as->maps));
+	as->nmaps--;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Apply fn to every page of [start, end) of pid that a mapping holds.
+ * Under c->lock. */
+static void each_page(struct fake_ctx *c, pid_t pid, uint64_t start,
+		      uint64_t end,
+		      void (*fn)(struct fake_ctx *c, struct fake_map *fm,
+				 uint8_t *pg, const void *arg),
+		      const void *arg)
+{
+	uint64_t ps = c->features.page_size;
+	struct fake_as *as = find_as(c, pid);
+
+	if (!as || !aligned(c, start) || !aligned(c, end))
+		die("no address space, or range not page aligned", pid);
+	for (uint64_t a = start; a < end; a += ps) {
+		struct fake_map *fm = find_map(as, a);
+
+		if (fm)
+			fn(c, fm, &fm->pages[(a - fm->m.start) / ps], arg);
+	}
+}
+
+static void touch_page(struct fake_ctx *c, struct fake_map *fm, uint8_t *pg,
+		       const void *arg)
+{
+	bool write = *(const bool *)arg;
+	uint32_t flags = fm->m.flags;
+
+	if (!present(*pg)) {
+		if (*pg & RCAPFS_PAGE_SWAPPED)
+			c->swap_used -= c->features.page_size;
+		*pg &= (uint8_t) ~(RCAPFS_PAGE_SWAPPED | RCAPFS_PAGE_ZERO);
+		*pg |= RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE;
+		if (flags & (RCAPFS_MAP_ANON | RCAPFS_MAP_SYSV))
+			*pg |= PAGE_ANON;
+	}
+	*pg |= RCAPFS_PAGE_REFERENCED;
+	if (write) {
+		*pg |= RCAPFS_PAGE_DIRTY | PAGE_MODIFIED;
+		if (!(flags & RCAPFS_MAP_SHARED))
+			*pg |= PAGE_ANON;
+	}
+}
+
+void fake_backend_touch(struct rcapfs_backend *be, pid_t pid, uint64_t start,
+			uint64_t end, bool write)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	each_page(c, pid, start, end, touch_page, &write);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void set_page(struct fake_ctx *c, struct fake_map *fm, uint8_t *pg,
+		     const void *arg)
+{
+	const uint8_t *sc = arg;
+
+	*pg = (uint8_t)((*pg | (sc[0] & PAGE_VISIBLE)) &
+			~(sc[1] & PAGE_VISIBLE));
+}
+
+void fake_backend_set_page_flags(struct rcapfs_backend *be, pid_t pid,
+				 uint64_t start, uint64_t end, uint8_t set,
+				 uint8_t clear)
+{
+	struct fake_ctx *c = ctx_of(be);
+	const uint8_t sc[2] = {set, clear};
+
+	pthread_mutex_lock(&c->lock);
+	each_page(c, pid, start, end, set_page, sc);
+	pthread_mutex_unlock(&c->lock);
+}
+
+uint8_t fake_backend_page_flags(struct rcapfs_backend *be, pid_t pid,
+				uint64_t addr)
+{
+	struct fake_ctx *c = ctx_of(be);
+	struct fake_as *as;
+	struct fake_map *fm;
+	uint8_t pg = 0;
+
+	pthread_mutex_lock(&c->lock);
+	as = find_as(c, pid);
+	fm = as ? find_map(as, addr) : NULL;
+	if (fm)
+		pg = fm->pages[(addr - fm->m.start) / c->features.page_size] &
+		     PAGE_VISIBLE;
+	pthread_mutex_unlock(&c->lock);
+	return pg;
+}
+
+static void count_present(struct fake_ctx *c, struct fake_map *fm, uint8_t *pg,
+			  const void *arg)
+{
+	*(uint64_t *)arg += present(*pg) ? page_kb(c) : 0;
+}
+
+uint64_t fake_backend_present_kb(struct rcapfs_backend *be, pid_t pid,
+				 uint64_t start, uint64_t end)
+{
+	struct fake_ctx *c = ctx_of(be);
+	uint64_t kb = 0;
+
+	pthread_mutex_lock(&c->lock);
+	each_page(c, pid, start, end, count_present, &kb);
+	pthread_mutex_unlock(&c->lock);
+	return kb;
+}
+
+static void count_advised(struct fake_ctx *c, struct fake_map *fm, uint8_t *pg,
+			  const void *arg)
+{
+	*(uint64_t *)arg += fm->advised[pg - fm->pages];
+}
+
+uint64_t fake_backend_pageouts(struct rcapfs_backend *be, pid_t pid,
+			       uint64_t start, uint64_t end)
+{
+	struct fake_ctx *c = ctx_of(be);
+	uint64_t n = 0;
+
+	pthread_mutex_lock(&c->lock);
+	each_page(c, pid, start, end, count_advised, &n);
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+void fake_backend_exit(struct rcapfs_backend *be, pid_t pid)
+{
+	struct fake_ctx *c = ctx_of(be);
+	struct rcapfs_proc *p;
+
+	pthread_mutex_lock(&c->lock);
+	p = must_proc(c, pid);
+	free(p->cgroup);
+	memmove(p, p + 1,
+		(size_t)(c->procs + c->nprocs - (p + 1)) * sizeof(*p));
+	c->nprocs--;
+	drop_as(c, pid);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_reuse_pid(struct rcapfs_backend *be, pid_t pid,
+			    uint64_t new_start_ticks)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	must_proc(c, pid)->start_ticks = new_start_ticks;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_counts(struct rcapfs_backend *be,
+			 struct fake_backend_counts *out)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	*out = c->counts;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_set_pageout_hook(struct rcapfs_backend *be,
+				   fake_pageout_hook hook, void *arg)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	c->hook = hook;
+	c->hook_arg = arg;
+	pthread_mutex_unlock(&c->lock);
 }

@@ -1,6 +1,8 @@
 /*
  * A fake OS backend for unit tests: a process table, memory figures and
- * user/group names that the test sets, served through the real ops table.
+ * user/group names that the test sets, served through the real ops table;
+ * and simulated address spaces for the memory ops (task_open ... pageout),
+ * with pageout behaving as the kernel's MADV_PAGEOUT / MADV_COLD do.
  */
 #ifndef RCAPFS_TESTS_FAKE_BACKEND_H
 #define RCAPFS_TESTS_FAKE_BACKEND_H
@@ -8,20 +10,24 @@
 #include "compat/backend.h"
 
 /* Returns a new backend (free with rcapfs_backend_free) with no processes,
- * 8 GiB of memory of which 4 GiB available, no swap, no features, and the
- * users root (0) and nobody (65534), groups root (0) and nogroup (65534).
- * Aborts the test on ENOMEM. */
+ * 8 GiB of memory of which 4 GiB available, no swap, no features but a
+ * 4 KiB page size, and the users root (0) and nobody (65534), groups root
+ * (0) and nogroup (65534). Aborts the test on ENOMEM. */
 struct rcapfs_backend *fake_backend_new(void);
 
 /* Replace the process table with a copy of procs[0..n) (cgroup strings are
- * copied too). The fake sorts by pid as the real one does. */
+ * copied too). The fake sorts by pid as the real one does. Address spaces
+ * (below) are kept: they belong to pids. */
 void fake_backend_set_procs(struct rcapfs_backend *be,
 			    const struct rcapfs_proc *procs, size_t n);
 
-/* Change one process's rss and vm (kB) in place; it must exist. */
-void fake_backend_set_rss(struct rcapfs_backend *be, pid_t pid,
-			  uint64_t rss_kb, uint64_t vm_kb);
+/* Change one process's rss and vm (kB) in place; it must exist. Once a
+ * process has mappings, its rss is that of its pages instead. */
+void fake_backend_set_rss(struct rcapfs_backend *be, pid_t pid, uint64_t rss_kb,
+			  uint64_t vm_kb);
 
+/* Memory figures. swap_free is the room pageout may fill: meminfo()
+ * reports it less what pageout has put in swap since. */
 void fake_backend_set_meminfo(struct rcapfs_backend *be,
 			      const struct rcapfs_meminfo *mi);
 
@@ -33,5 +39,101 @@ void fake_backend_add_group(struct rcapfs_backend *be, const char *name,
 /* How many times procs() (a full walk) and proc_sample() were called. */
 unsigned fake_backend_walks(const struct rcapfs_backend *be);
 unsigned fake_backend_samples(const struct rcapfs_backend *be);
+
+/* ---- Simulated address spaces ---- */
+
+/* What features() reports. page_size must stay a power of two; change it
+ * only before adding mappings. Idle page tracking makes pages() report
+ * REFERENCED, soft_dirty makes it report DIRTY, pfn_visible makes
+ * task_pfns() answer (else -EPERM). */
+void fake_backend_set_features(struct rcapfs_backend *be,
+			       const struct rcapfs_features *f);
+
+/* Empty swap space of bytes (0 = no swap: anonymous pages cannot be paged
+ * out): swap_total and swap_free, less what pageout puts there. */
+void fake_backend_set_swap(struct rcapfs_backend *be, uint64_t bytes);
+
+/*
+ * Give process pid (which must be in the table) a mapping: the fields of
+ * *m that describe it (start, end, offset, dev, inode, flags, shmid, name,
+ * kernel/mmu page sizes; name is copied) are kept, the figures (rss_kb,
+ * referenced_kb ...) are computed from its pages whenever mappings() is
+ * called. Every page starts not present. Mappings must not overlap and
+ * must be page aligned; they are kept in address order.
+ */
+void fake_backend_add_mapping(struct rcapfs_backend *be, pid_t pid,
+			      const struct rcapfs_mapping *m);
+
+/* Remove the mapping starting at start (munmap). */
+void fake_backend_remove_mapping(struct rcapfs_backend *be, pid_t pid,
+				 uint64_t start);
+
+/*
+ * The process accesses [start, end) (page aligned; holes are skipped):
+ * each page becomes PRESENT and REFERENCED (a page faulted in fresh is
+ * EXCLUSIVE, a swapped one comes back from swap), and with write also
+ * DIRTY and modified. A read of an anonymous page faults a real page, not
+ * the zero page. Pages of anonymous or shared anonymous mappings, and
+ * written pages of private file mappings (copy on write), are anonymous:
+ * they need swap to be paged out.
+ */
+void fake_backend_touch(struct rcapfs_backend *be, pid_t pid, uint64_t start,
+			uint64_t end, bool write);
+
+/* Set and then clear RCAPFS_PAGE_* bits of the pages of [start, end)
+ * directly, e.g. clear EXCLUSIVE to make pages shared with another
+ * process, or set ZERO. */
+void fake_backend_set_page_flags(struct rcapfs_backend *be, pid_t pid,
+				 uint64_t start, uint64_t end, uint8_t set,
+				 uint8_t clear);
+
+/* The RCAPFS_PAGE_* bits of the page at addr (0 outside any mapping),
+ * whatever the features. */
+uint8_t fake_backend_page_flags(struct rcapfs_backend *be, pid_t pid,
+				uint64_t addr);
+
+/* KiB of present pages (the zero page excluded) in [start, end). */
+uint64_t fake_backend_present_kb(struct rcapfs_backend *be, pid_t pid,
+				 uint64_t start, uint64_t end);
+
+/* The process exits: it leaves the table, its address space is gone, and
+ * every task op on it answers -ESRCH. */
+void fake_backend_exit(struct rcapfs_backend *be, pid_t pid);
+
+/* The pid is reused: the process in the table gets new_start_ticks, so
+ * tasks opened on the old process answer -ESRCH. The address space is
+ * kept as it is, so a test can tell whether anyone touched it. */
+void fake_backend_reuse_pid(struct rcapfs_backend *be, pid_t pid,
+			    uint64_t new_start_ticks);
+
+/* Calls of the memory ops, and what pageout was asked to do. */
+struct fake_backend_counts {
+	unsigned task_opens;
+	unsigned mappings;	/* mappings() calls */
+	unsigned pages;		/* pages() calls */
+	unsigned clears;	/* clear() calls */
+	unsigned pageouts;	/* pageout() calls */
+	uint64_t advised_bytes; /* sum of pageout()'s *done_bytes */
+	uint64_t pfns;		/* task_pfns() calls */
+	uint64_t pss;		/* task_pss() calls */
+};
+void fake_backend_counts(struct rcapfs_backend *be,
+			 struct fake_backend_counts *out);
+
+/* How many times present pages of [start, end) of pid were advised out
+ * with MADV_PAGEOUT, summed over the pages: measures how often a hot set
+ * was paged out. */
+uint64_t fake_backend_pageouts(struct rcapfs_backend *be, pid_t pid,
+			       uint64_t start, uint64_t end);
+
+/*
+ * Run hook after each pageout() call has taken effect, without the fake's
+ * lock held: it may call the helpers above (e.g. touch the hot region
+ * again, as a process refaulting it would) or sleep. NULL removes it.
+ */
+typedef void (*fake_pageout_hook)(struct rcapfs_backend *be, pid_t pid,
+				  enum rcapfs_advice advice, void *arg);
+void fake_backend_set_pageout_hook(struct rcapfs_backend *be,
+				   fake_pageout_hook hook, void *arg);
 
 #endif
