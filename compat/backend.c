@@ -26,3 +26,12 @@ void rcapfs_proc_list_free(struct rcapfs_proc_list *list)
 	list->procs = NULL;
 	list->n = 0;
 }
+
+void rcapfs_mapping_list_free(struct rcapfs_mapping_list *list)
+{
+	free(list->maps);
+	free(list->names);
+	list->maps = NULL;
+	list->names = NULL;
+	list->n = 0;
+}

@@ -50,6 +50,68 @@ static int stub_group_gid(void *ctx, const char *name, gid_t *out)
 	return -ENOSYS;
 }
 
+static int stub_task_open(void *ctx, pid_t pid, uint64_t start_ticks,
+			  struct rcapfs_task **out)
+{
+	*out = NULL;
+	return -ENOSYS;
+}
+
+static void stub_task_close(void *ctx, struct rcapfs_task *t)
+{
+}
+
+static int stub_task_alive(void *ctx, struct rcapfs_task *t)
+{
+	return -ENOSYS;
+}
+
+static int stub_task_rss(void *ctx, struct rcapfs_task *t, uint64_t *rss_kb)
+{
+	return -ENOSYS;
+}
+
+static int stub_task_pss(void *ctx, struct rcapfs_task *t, uint64_t *pss_kb)
+{
+	return -ENOSYS;
+}
+
+static int stub_task_pfns(void *ctx, struct rcapfs_task *t, uint64_t **pfns,
+			  size_t *n)
+{
+	*pfns = NULL;
+	*n = 0;
+	return -ENOSYS;
+}
+
+static int stub_mappings(void *ctx, struct rcapfs_task *t,
+			 struct rcapfs_mapping_list *out)
+{
+	out->maps = NULL;
+	out->n = 0;
+	out->names = NULL;
+	return -ENOSYS;
+}
+
+static int stub_pages(void *ctx, struct rcapfs_task *t, uint64_t start,
+		      uint64_t end, unsigned want, uint8_t *flags)
+{
+	return -ENOSYS;
+}
+
+static int stub_clear(void *ctx, struct rcapfs_task *t, unsigned what)
+{
+	return -ENOSYS;
+}
+
+static int stub_pageout(void *ctx, struct rcapfs_task *t,
+			const struct rcapfs_range *ranges, size_t n,
+			enum rcapfs_advice advice, uint64_t *done_bytes)
+{
+	*done_bytes = 0;
+	return -ENOSYS;
+}
+
 static int stub_detach_mount(void *ctx, const char *path)
 {
 	return -ENOSYS;
@@ -68,6 +130,16 @@ static const struct rcapfs_backend_ops stub_ops = {
 	.features = stub_features,
 	.user_uid = stub_user_uid,
 	.group_gid = stub_group_gid,
+	.task_open = stub_task_open,
+	.task_close = stub_task_close,
+	.task_alive = stub_task_alive,
+	.task_rss = stub_task_rss,
+	.task_pss = stub_task_pss,
+	.task_pfns = stub_task_pfns,
+	.mappings = stub_mappings,
+	.pages = stub_pages,
+	.clear = stub_clear,
+	.pageout = stub_pageout,
 	.detach_mount = stub_detach_mount,
 	.free = stub_free,
 };
