@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Parse [p, end) as a whole unsigned decimal no greater than max. */
@@ -306,4 +308,283 @@ int rcapfs_procparse_meminfo(const char *buf, size_t len,
 			break;
 	}
 	return seen == all ? 0 : -EINVAL;
+}
+
+int rcapfs_procparse_statm(const char *buf, size_t len, uint64_t *size_pages,
+			   uint64_t *resident_pages)
+{
+	const char *end = buf + len;
+	const char *sp, *p;
+
+	/* "size resident shared text lib data dt" */
+	sp = memchr(buf, ' ', len);
+	if (!sp || parse_u64(buf, sp, UINT64_MAX, size_pages))
+		return -EINVAL;
+	for (p = sp + 1; p < end && *p != ' ' && *p != '\n'; p++)
+		;
+	return parse_u64(sp + 1, p, UINT64_MAX, resident_pages);
+}
+
+int rcapfs_procparse_rollup_pss(const char *buf, size_t len, uint64_t *pss_kb)
+{
+	const char *end = buf + len;
+	const char *p, *eol, *v;
+
+	for (p = buf; p < end; p = eol + 1) {
+		eol = line_end(p, end);
+		v = after_key(p, eol, "Pss");
+		if (v)
+			return kb_value(v, eol, pss_kb);
+		if (eol == end)
+			break;
+	}
+	return -EINVAL;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Parse [p, end) as a whole hexadecimal number no greater than max. */
+static int parse_hex(const char *p, const char *end, uint64_t max,
+		     uint64_t *out)
+{
+	uint64_t v = 0;
+	int d;
+
+	if (p == end)
+		return -EINVAL;
+	for (; p < end; p++) {
+		d = hex_digit(*p);
+		if (d < 0 || v > (max - (unsigned)d) / 16)
+			return -EINVAL;
+		v = v * 16 + (unsigned)d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Whether the line at p is a mapping header: hex digits, then '-'. */
+static bool is_header(const char *p, const char *eol)
+{
+	const char *q = p;
+
+	while (q < eol && hex_digit(*q) >= 0)
+		q++;
+	return q > p && q < eol && *q == '-';
+}
+
+/* The end of the token at p: the next c on the line, or NULL. */
+static const char *token_end(const char *p, const char *eol, char c)
+{
+	return memchr(p, c, (size_t)(eol - p));
+}
+
+static const char *const special_names[] = {"[vdso]", "[vvar]", "[vsyscall]",
+					    "[vvar_vclock]"};
+
+static bool name_is(const char *name, size_t len, const char *s)
+{
+	return len == strlen(s) && memcmp(name, s, len) == 0;
+}
+
+/* Flags and shmid that follow from the inode and the name. */
+static void classify_name(struct rcapfs_procparse_vma *v)
+{
+	struct rcapfs_mapping *m = &v->map;
+	const char *name = v->name;
+	size_t len = v->name_len;
+
+	/* Files, shmem and SysV segments show a path; what has no inode and
+	 * no path has no file behind it ([heap], [anon:x], nothing...). */
+	if (m->inode == 0 && (len == 0 || name[0] != '/'))
+		m->flags |= RCAPFS_MAP_ANON;
+	if (name_is(name, len, "[heap]"))
+		m->flags |= RCAPFS_MAP_HEAP;
+	if (name_is(name, len, "[stack]"))
+		m->flags |= RCAPFS_MAP_STACK;
+	for (size_t i = 0; i < sizeof(special_names) / sizeof(special_names[0]);
+	     i++)
+		if (name_is(name, len, special_names[i]))
+			m->flags |= RCAPFS_MAP_SPECIAL;
+	/* The kernel names a SysV segment by its key; its id is the inode
+	 * number of the segment's file. */
+	if (len >= 5 && memcmp(name, "/SYSV", 5) == 0) {
+		m->flags |= RCAPFS_MAP_SYSV;
+		if (m->inode <= INT32_MAX)
+			m->shmid = (int32_t)m->inode;
+	}
+}
+
+/* "start-end perms offset major:minor inode [name]" */
+static int parse_header(const char *p, const char *eol,
+			struct rcapfs_procparse_vma *v)
+{
+	struct rcapfs_mapping *m = &v->map;
+	const char *e, *colon;
+	uint64_t n;
+
+	e = token_end(p, eol, '-');
+	if (!e || parse_hex(p, e, UINT64_MAX, &m->start))
+		return -EINVAL;
+	p = e + 1;
+	e = token_end(p, eol, ' ');
+	if (!e || parse_hex(p, e, UINT64_MAX, &m->end) || m->end <= m->start)
+		return -EINVAL;
+	p = e + 1;
+	if (eol - p < 5 || p[4] != ' ')
+		return -EINVAL;
+	if ((p[0] != 'r' && p[0] != '-') || (p[1] != 'w' && p[1] != '-') ||
+	    (p[2] != 'x' && p[2] != '-') || (p[3] != 's' && p[3] != 'p'))
+		return -EINVAL;
+	m->flags = (p[0] == 'r' ? RCAPFS_MAP_READ : 0) |
+		   (p[1] == 'w' ? RCAPFS_MAP_WRITE : 0) |
+		   (p[2] == 'x' ? RCAPFS_MAP_EXEC : 0) |
+		   (p[3] == 's' ? RCAPFS_MAP_SHARED : 0);
+	p += 5;
+	e = token_end(p, eol, ' ');
+	if (!e || parse_hex(p, e, UINT64_MAX, &m->offset))
+		return -EINVAL;
+	p = e + 1;
+	e = token_end(p, eol, ' ');
+	colon = e ? token_end(p, e, ':') : NULL;
+	if (!colon || parse_hex(p, colon, UINT32_MAX, &n))
+		return -EINVAL;
+	m->dev_major = (uint32_t)n;
+	if (parse_hex(colon + 1, e, UINT32_MAX, &n))
+		return -EINVAL;
+	m->dev_minor = (uint32_t)n;
+	/* The inode ends the line when there is no name. */
+	p = e + 1;
+	e = token_end(p, eol, ' ');
+	if (!e)
+		e = eol;
+	if (parse_u64(p, e, UINT64_MAX, &m->inode))
+		return -EINVAL;
+	v->name = skip_blanks(e, eol);
+	v->name_len = (size_t)(eol - v->name);
+	classify_name(v);
+	return 0;
+}
+
+/* The counters of a mapping, by smaps key; kB, summed where two keys make
+ * one field. */
+static const struct {
+	const char *key;
+	size_t off;
+} kb_keys[] = {
+	{"Rss", offsetof(struct rcapfs_mapping, rss_kb)},
+	{"Pss", offsetof(struct rcapfs_mapping, pss_kb)},
+	{"Anonymous", offsetof(struct rcapfs_mapping, anon_kb)},
+	{"Shared_Clean", offsetof(struct rcapfs_mapping, shared_kb)},
+	{"Shared_Dirty", offsetof(struct rcapfs_mapping, shared_kb)},
+	{"Private_Dirty", offsetof(struct rcapfs_mapping, private_dirty_kb)},
+	{"Referenced", offsetof(struct rcapfs_mapping, referenced_kb)},
+	{"Swap", offsetof(struct rcapfs_mapping, swap_kb)},
+};
+
+/* The VmFlags mnemonics that set mapping flags. */
+static const struct {
+	char mnemonic[3];
+	uint32_t flag;
+} vm_flags[] = {
+	{"lo", RCAPFS_MAP_LOCKED},    {"ht", RCAPFS_MAP_HUGETLB},
+	{"nr", RCAPFS_MAP_NORESERVE}, {"io", RCAPFS_MAP_SPECIAL},
+	{"pf", RCAPFS_MAP_SPECIAL},   {"dd", RCAPFS_MAP_SPECIAL},
+};
+
+static void parse_vm_flags(const char *p, const char *eol, uint32_t *flags)
+{
+	const char *e;
+
+	for (p = skip_blanks(p, eol); p < eol; p = skip_blanks(e, eol)) {
+		for (e = p; e < eol && !is_blank(*e); e++)
+			;
+		if (e - p != 2)
+			continue;
+		for (size_t i = 0; i < sizeof(vm_flags) / sizeof(vm_flags[0]);
+		     i++)
+			if (memcmp(p, vm_flags[i].mnemonic, 2) == 0)
+				*flags |= vm_flags[i].flag;
+	}
+}
+
+/* A page size line ("KernelPageSize:  4 kB"). */
+static int page_kb_value(const char *v, const char *eol, uint32_t *out)
+{
+	uint64_t kb;
+
+	if (kb_value(v, eol, &kb) || kb > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)kb;
+	return 0;
+}
+
+/* One "Key: value" line of a mapping. Keys rcapfs has no use for are
+ * skipped, whatever their value. */
+static int parse_key_line(const char *p, const char *eol,
+			  struct rcapfs_mapping *m)
+{
+	const char *colon = token_end(p, eol, ':');
+	const char *v;
+	uint64_t kb, *field;
+
+	if (!colon || colon == p)
+		return -EINVAL;
+	for (const char *q = p; q < colon; q++)
+		if (!(*q == '_' || (*q >= '0' && *q <= '9') ||
+		      (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')))
+			return -EINVAL;
+	if ((v = after_key(p, eol, "VmFlags"))) {
+		parse_vm_flags(v, eol, &m->flags);
+		return 0;
+	}
+	if ((v = after_key(p, eol, "KernelPageSize")))
+		return page_kb_value(v, eol, &m->kernel_page_kb);
+	if ((v = after_key(p, eol, "MMUPageSize")))
+		return page_kb_value(v, eol, &m->mmu_page_kb);
+	for (size_t i = 0; i < sizeof(kb_keys) / sizeof(kb_keys[0]); i++) {
+		v = after_key(p, eol, kb_keys[i].key);
+		if (!v)
+			continue;
+		field = (uint64_t *)((char *)m + kb_keys[i].off);
+		if (kb_value(v, eol, &kb) || kb > UINT64_MAX - *field)
+			return -EINVAL;
+		*field += kb;
+		return 0;
+	}
+	return 0;
+}
+
+int rcapfs_procparse_smaps_next(const char *buf, size_t len, size_t *pos,
+				struct rcapfs_procparse_vma *out)
+{
+	const char *end = buf + len;
+	const char *p = buf + *pos;
+	const char *eol;
+
+	if (*pos >= len)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->map.shmid = -1;
+	eol = line_end(p, end);
+	if (!is_header(p, eol) || parse_header(p, eol, out))
+		return -EINVAL;
+	for (p = eol < end ? eol + 1 : end; p < end;
+	     p = eol < end ? eol + 1 : end) {
+		eol = line_end(p, end);
+		if (is_header(p, eol))
+			break;
+		if (parse_key_line(p, eol, &out->map))
+			return -EINVAL;
+	}
+	*pos = (size_t)(p - buf);
+	return 1;
 }

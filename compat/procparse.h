@@ -67,4 +67,33 @@ int rcapfs_procparse_cgroup(const char *buf, size_t len, const char **path,
 int rcapfs_procparse_meminfo(const char *buf, size_t len,
 			     struct rcapfs_meminfo *out);
 
+/* Parse PID/statm: its first two numbers, the size and the resident set in
+ * pages. Returns 0 or -EINVAL. */
+int rcapfs_procparse_statm(const char *buf, size_t len, uint64_t *size_pages,
+			   uint64_t *resident_pages);
+
+/* Parse PID/smaps_rollup: the Pss line, required, in kB. Returns 0 or
+ * -EINVAL. */
+int rcapfs_procparse_rollup_pss(const char *buf, size_t len, uint64_t *pss_kb);
+
+/* One mapping of PID/smaps or PID/maps. */
+struct rcapfs_procparse_vma {
+	struct rcapfs_mapping map; /* map.name left NULL */
+	const char *name;	   /* into buf: name_len bytes, no NUL */
+	size_t name_len;
+};
+
+/*
+ * Parse the mapping at *pos of PID/smaps: the header line
+ * "start-end perms offset major:minor inode [name]" (the name runs to the
+ * end of the line and may hold spaces), then "Key: value" lines up to the
+ * next header. PID/maps parses too: it has the header lines only, and the
+ * counters stay 0. Flags come from perms, inode, name and VmFlags; shmid is
+ * the inode of a SysV segment ("/SYSV<key>"), -1 otherwise. Returns 1 with
+ * *out filled and *pos moved past the mapping, 0 when *pos is the end of
+ * buf, or -EINVAL for a malformed mapping (*pos unchanged).
+ */
+int rcapfs_procparse_smaps_next(const char *buf, size_t len, size_t *pos,
+				struct rcapfs_procparse_vma *out);
+
 #endif

@@ -526,6 +526,412 @@ static void test_procparse__pid(void **state)
 	}
 }
 
+static void test_procparse__statm(void **state)
+{
+	uint64_t size = 7, res = 7;
+	char *p = exact("2579 1365 895 59 0 370 0\n", 25);
+
+	assert_int_equal(rcapfs_procparse_statm(p, 25, &size, &res), 0);
+	assert_int_equal(size, 2579);
+	assert_int_equal(res, 1365);
+	/* a zombie's: all zeros; and the two fields alone */
+	assert_int_equal(
+		rcapfs_procparse_statm("0 0 0 0 0 0 0\n", 14, &size, &res), 0);
+	assert_int_equal(size, 0);
+	assert_int_equal(res, 0);
+	assert_int_equal(rcapfs_procparse_statm("5 3", 3, &size, &res), 0);
+	assert_int_equal(res, 3);
+	free(p);
+
+	static const char *const bad[] = {"",	    "12",      "12 ",  " 12 3",
+					  "12 x 1", "12 -3 1", "a 3 1"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = exact(bad[i], strlen(bad[i]));
+		if (rcapfs_procparse_statm(p, strlen(bad[i]), &size, &res) !=
+		    -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+		free(p);
+	}
+}
+
+static const char rollup[] =
+	"55d14750c000-ffffffffff601000 ---p 00000000 00:00 0"
+	"                      [rollup]\n"
+	"Rss:                4312 kB\n"
+	"Pss:                2930 kB\n"
+	"Pss_Dirty:          1796 kB\n"
+	"Pss_Anon:           1552 kB\n"
+	"Swap:                 24 kB\n";
+
+static void test_procparse__rollup_pss(void **state)
+{
+	size_t len = strlen(rollup);
+	char *p = exact(rollup, len);
+	uint64_t pss = 7;
+
+	assert_int_equal(rcapfs_procparse_rollup_pss(p, len, &pss), 0);
+	assert_int_equal(pss, 2930);
+	/* cut inside the Pss line or before it: never a wrong number */
+	for (size_t n = 0; n < len; n++) {
+		pss = 7;
+		if (rcapfs_procparse_rollup_pss(p, n, &pss) == 0)
+			assert_true(pss == 2930 || pss == 293 || pss == 29 ||
+				    pss == 2);
+	}
+	free(p);
+	/* Pss_Dirty is not Pss; a value without its unit is no value */
+	p = exact("Pss_Dirty: 4 kB\n", 16);
+	assert_int_equal(rcapfs_procparse_rollup_pss(p, 16, &pss), -EINVAL);
+	free(p);
+	p = exact("Pss: 4\n", 7);
+	assert_int_equal(rcapfs_procparse_rollup_pss(p, 7, &pss), -EINVAL);
+	free(p);
+}
+
+/* A mapping as smaps shows it, on a 6.x kernel. */
+static const char smaps_heap[] =
+	"55d148a00000-55d148b67000 rw-p 00000000 00:00 0"
+	"                          [heap]\n"
+	"Size:               1436 kB\n"
+	"KernelPageSize:        4 kB\n"
+	"MMUPageSize:           4 kB\n"
+	"Rss:                1400 kB\n"
+	"Pss:                1300 kB\n"
+	"Pss_Dirty:          1300 kB\n"
+	"Shared_Clean:         12 kB\n"
+	"Shared_Dirty:          8 kB\n"
+	"Private_Clean:         0 kB\n"
+	"Private_Dirty:      1380 kB\n"
+	"Referenced:         1200 kB\n"
+	"Anonymous:          1388 kB\n"
+	"KSM:                   0 kB\n"
+	"LazyFree:              0 kB\n"
+	"AnonHugePages:         0 kB\n"
+	"ShmemPmdMapped:        0 kB\n"
+	"FilePmdMapped:         0 kB\n"
+	"Shared_Hugetlb:        0 kB\n"
+	"Private_Hugetlb:       0 kB\n"
+	"Swap:                 24 kB\n"
+	"SwapPss:              24 kB\n"
+	"Locked:                0 kB\n"
+	"THPeligible:           0\n"
+	"ProtectionKey:         0\n"
+	"VmFlags: rd wr mr mw me ac \n";
+
+/* Parse the first mapping of s from an exact copy; the name comes back
+ * as a string the caller frees. Returns what the parser returned. */
+static int parse_vma(const char *s, size_t len, size_t *pos,
+		     struct rcapfs_procparse_vma *v, char **name)
+{
+	char *p = exact(s, len);
+	int ret = rcapfs_procparse_smaps_next(p, len, pos, v);
+
+	*name = NULL;
+	if (ret == 1) {
+		assert_true(v->name >= p && v->name + v->name_len <= p + len);
+		*name = strndup(v->name, v->name_len);
+		assert_non_null(*name);
+	}
+	free(p);
+	return ret;
+}
+
+static void test_procparse__smaps_mapping(void **state)
+{
+	struct rcapfs_procparse_vma v;
+	size_t pos = 0, len = strlen(smaps_heap);
+	char *name;
+
+	assert_int_equal(parse_vma(smaps_heap, len, &pos, &v, &name), 1);
+	assert_int_equal(pos, len);
+	assert_string_equal(name, "[heap]");
+	assert_null(v.map.name);
+	assert_true(v.map.start == 0x55d148a00000ULL);
+	assert_true(v.map.end == 0x55d148b67000ULL);
+	assert_int_equal(v.map.offset, 0);
+	assert_int_equal(v.map.dev_major, 0);
+	assert_int_equal(v.map.dev_minor, 0);
+	assert_int_equal(v.map.inode, 0);
+	assert_int_equal(v.map.flags, RCAPFS_MAP_READ | RCAPFS_MAP_WRITE |
+					      RCAPFS_MAP_ANON |
+					      RCAPFS_MAP_HEAP);
+	assert_int_equal(v.map.shmid, -1);
+	assert_int_equal(v.map.rss_kb, 1400);
+	assert_int_equal(v.map.pss_kb, 1300);
+	assert_int_equal(v.map.anon_kb, 1388);
+	assert_int_equal(v.map.shared_kb, 20);
+	assert_int_equal(v.map.private_dirty_kb, 1380);
+	assert_int_equal(v.map.referenced_kb, 1200);
+	assert_int_equal(v.map.swap_kb, 24);
+	assert_int_equal(v.map.kernel_page_kb, 4);
+	assert_int_equal(v.map.mmu_page_kb, 4);
+	free(name);
+
+	/* at the end: nothing more */
+	assert_int_equal(parse_vma(smaps_heap, len, &pos, &v, &name), 0);
+	assert_int_equal(pos, len);
+}
+
+static void test_procparse__smaps_names_and_flags(void **state)
+{
+	static const struct {
+		const char *line;
+		const char *name;
+		uint32_t flags;
+		uint64_t inode;
+		int32_t shmid;
+	} cases[] = {
+		{"55d14750c000-55d14753b000 r--p 00000000 fe:00 247101"
+		 "                     /usr/bin/bash\n",
+		 "/usr/bin/bash", RCAPFS_MAP_READ, 247101, -1},
+		{"7f78b1835000-7f78b1838000 rw-p 00000000 00:00 0 \n", "",
+		 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON, 0, -1},
+		/* no blank after the inode at all */
+		{"7f78b1835000-7f78b1838000 ---p 00000000 00:00 0\n", "",
+		 RCAPFS_MAP_ANON, 0, -1},
+		{"7f78b1510000-7f78b1520000 rw-p 00000000 00:00 0"
+		 "                          [anon:malloc arena]\n",
+		 "[anon:malloc arena]",
+		 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON, 0, -1},
+		{"7f78b1000000-7f78b1400000 rw-s 00000000 00:01 2050"
+		 "                       /dev/shm/my data  file (deleted)\n",
+		 "/dev/shm/my data  file (deleted)",
+		 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED, 2050,
+		 -1},
+		{"7f78b1400000-7f78b1500000 rw-s 00000000 00:01 32769"
+		 "                      /SYSV0000162e (deleted)\n",
+		 "/SYSV0000162e (deleted)",
+		 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED |
+			 RCAPFS_MAP_SYSV,
+		 32769, 32769},
+		{"7fff2d675000-7fff2d696000 rw-p 00000000 00:00 0"
+		 "                          [stack]\n",
+		 "[stack]",
+		 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
+			 RCAPFS_MAP_STACK,
+		 0, -1},
+		{"7f78b1a27000-7f78b1a2b000 r--p 00000000 00:00 0"
+		 "                          [vvar]\n",
+		 "[vvar]",
+		 RCAPFS_MAP_READ | RCAPFS_MAP_ANON | RCAPFS_MAP_SPECIAL, 0, -1},
+		{"7f78b1a2b000-7f78b1a2d000 r--p 00000000 00:00 0"
+		 "                          [vvar_vclock]\n",
+		 "[vvar_vclock]",
+		 RCAPFS_MAP_READ | RCAPFS_MAP_ANON | RCAPFS_MAP_SPECIAL, 0, -1},
+		{"7f78b1a2d000-7f78b1a2f000 r-xp 00000000 00:00 0"
+		 "                          [vdso]\n",
+		 "[vdso]",
+		 RCAPFS_MAP_READ | RCAPFS_MAP_EXEC | RCAPFS_MAP_ANON |
+			 RCAPFS_MAP_SPECIAL,
+		 0, -1},
+		{"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0"
+		 "                  [vsyscall]",
+		 "[vsyscall]",
+		 RCAPFS_MAP_EXEC | RCAPFS_MAP_ANON | RCAPFS_MAP_SPECIAL, 0, -1},
+		/* a file whose name only starts like a special one */
+		{"00400000-00401000 r--p 00001000 08:11 12"
+		 "                                 /[vdso]x\n",
+		 "/[vdso]x", RCAPFS_MAP_READ, 12, -1},
+		/* a SysV id beyond int: no shmid */
+		{"00400000-00401000 rw-s 00000000 00:01 4294967296"
+		 "                         /SYSV00000001 (deleted)\n",
+		 "/SYSV00000001 (deleted)",
+		 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED |
+			 RCAPFS_MAP_SYSV,
+		 4294967296ULL, -1},
+	};
+	struct rcapfs_procparse_vma v;
+	char *name;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t pos = 0, len = strlen(cases[i].line);
+
+		assert_int_equal(parse_vma(cases[i].line, len, &pos, &v, &name),
+				 1);
+		assert_int_equal(pos, len);
+		assert_string_equal(name, cases[i].name);
+		if (v.map.flags != cases[i].flags)
+			fail_msg("%s: flags %#x, want %#x", cases[i].name,
+				 v.map.flags, cases[i].flags);
+		assert_true(v.map.inode == cases[i].inode);
+		assert_int_equal(v.map.shmid, cases[i].shmid);
+		assert_int_equal(v.map.rss_kb, 0);
+		free(name);
+	}
+}
+
+static void test_procparse__smaps_header_fields(void **state)
+{
+	static const char line[] = "7f0000001000-7f0000003000 r-xs 0012c000 "
+				   "fd:1a 18446744073709551615"
+				   " /x\n";
+	struct rcapfs_procparse_vma v;
+	size_t pos = 0;
+	char *name;
+
+	assert_int_equal(parse_vma(line, strlen(line), &pos, &v, &name), 1);
+	assert_string_equal(name, "/x");
+	assert_true(v.map.start == 0x7f0000001000ULL);
+	assert_true(v.map.end == 0x7f0000003000ULL);
+	assert_int_equal(v.map.offset, 0x12c000);
+	assert_int_equal(v.map.dev_major, 0xfd);
+	assert_int_equal(v.map.dev_minor, 0x1a);
+	assert_true(v.map.inode == UINT64_MAX);
+	assert_int_equal(v.map.flags,
+			 RCAPFS_MAP_READ | RCAPFS_MAP_EXEC | RCAPFS_MAP_SHARED);
+	free(name);
+}
+
+static void test_procparse__smaps_vmflags(void **state)
+{
+	static const struct {
+		const char *vmflags;
+		uint32_t flags;
+	} cases[] = {
+		{"VmFlags: rd wr mr mw me ac \n", 0},
+		{"VmFlags: rd wr mr mw me lo ac \n", RCAPFS_MAP_LOCKED},
+		{"VmFlags: rd wr sh mr mw me de ht\n", RCAPFS_MAP_HUGETLB},
+		{"VmFlags: rd wr mr mw me nr\n", RCAPFS_MAP_NORESERVE},
+		{"VmFlags: rd mr pf io de dd \n", RCAPFS_MAP_SPECIAL},
+		{"VmFlags: io\n", RCAPFS_MAP_SPECIAL},
+		{"VmFlags: pf\n", RCAPFS_MAP_SPECIAL},
+		{"VmFlags: dd\n", RCAPFS_MAP_SPECIAL},
+		{"VmFlags: lf nrx xlo\n", 0}, /* not the words asked for */
+		{"VmFlags:\n", 0},
+		{"VmFlags: lo nr ht",
+		 RCAPFS_MAP_LOCKED | RCAPFS_MAP_NORESERVE | RCAPFS_MAP_HUGETLB},
+	};
+	static const char head[] = "00400000-00402000 rw-p 00000000 00:00 0 \n"
+				   "Rss:                   8 kB\n";
+	const uint32_t base =
+		RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON;
+	struct rcapfs_procparse_vma v;
+	char buf[256], *name;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t pos = 0;
+		int len = snprintf(buf, sizeof(buf), "%s%s", head,
+				   cases[i].vmflags);
+
+		assert_int_equal(parse_vma(buf, (size_t)len, &pos, &v, &name),
+				 1);
+		if (v.map.flags != (base | cases[i].flags))
+			fail_msg("\"%s\": flags %#x", cases[i].vmflags,
+				 v.map.flags);
+		assert_int_equal(v.map.rss_kb, 8);
+		free(name);
+	}
+}
+
+static void test_procparse__smaps_sequence(void **state)
+{
+	/* two mappings of smaps, then maps (headers only), no last newline */
+	static const char maps[] =
+		"00400000-00401000 r--p 00000000 08:01 10 /bin/a\n"
+		"00401000-00402000 r-xp 00001000 08:01 10 /bin/a\n"
+		"00600000-00700000 rw-p 00000000 00:00 0 [heap]";
+	struct rcapfs_procparse_vma v;
+	size_t pos = 0, len, n = 0;
+	char buf[4096], *name;
+
+	len = (size_t)snprintf(buf, sizeof(buf), "%s%s", smaps_heap,
+			       smaps_heap);
+	while (parse_vma(buf, len, &pos, &v, &name) == 1) {
+		assert_string_equal(name, "[heap]");
+		assert_int_equal(v.map.referenced_kb, 1200);
+		assert_int_equal(pos, strlen(smaps_heap) * ++n);
+		free(name);
+	}
+	assert_int_equal(n, 2);
+
+	pos = 0;
+	n = 0;
+	while (parse_vma(maps, strlen(maps), &pos, &v, &name) == 1) {
+		assert_string_equal(name, n < 2 ? "/bin/a" : "[heap]");
+		assert_int_equal(v.map.start,
+				 n < 2 ? 0x400000 + 0x1000 * n : 0x600000);
+		assert_int_equal(v.map.rss_kb, 0);
+		assert_int_equal(v.map.kernel_page_kb, 0);
+		n++;
+		free(name);
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(pos, strlen(maps));
+}
+
+static void test_procparse__smaps_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"\n",
+		"Rss: 4 kB\n",
+		"00400000 r--p 00000000 08:01 10 /a\n",
+		"00400000-00401000\n",
+		"00400000-00401000 r--p\n",
+		"00400000-00401000 r--p 00000000\n",
+		"00400000-00401000 r--p 00000000 08:01\n",
+		"00400000-00401000 r--p 00000000 0801 10 /a\n",
+		"00400000-00401000 r--p 00000000 08:01 x /a\n",
+		"00400000-00401000 r--p 00000000 08:01 -1 /a\n",
+		"00400000-00401000 r--p 0000000g 08:01 10 /a\n",
+		"00400000-00401000 r--x 00000000 08:01 10 /a\n", /* 4th perm */
+		"00400000-00401000 a--p 00000000 08:01 10 /a\n",
+		"00400000-00401000 rw-pp 00000000 08:01 10 /a\n",
+		"00400000-00401000 rw- 00000000 08:01 10 /a\n",
+		"00400000-0040100z r--p 00000000 08:01 10 /a\n",
+		"00401000-00400000 r--p 00000000 08:01 10 /a\n", /* backwards */
+		"00400000-00400000 r--p 00000000 08:01 10 /a\n", /* empty */
+		"00400000-00401000  r--p 00000000 08:01 10 /a\n",
+		"10000000000000000-10000000000000001 r--p 0 08:01 10 /a\n",
+		"00400000-00401000 r--p 00000000 100000000:01 10 /a\n",
+		/* key lines */
+		"00400000-00401000 r--p 00000000 08:01 10 /a\nRss 4 kB\n",
+		"00400000-00401000 r--p 00000000 08:01 10 /a\nRss: 4\n",
+		"00400000-00401000 r--p 00000000 08:01 10 /a\nRss: 4 MB\n",
+		"00400000-00401000 r--p 00000000 08:01 10 /a\nRss: -4 kB\n",
+		"00400000-00401000 r--p 00000000 08:01 10 /a\n: 4 kB\n",
+		"00400000-00401000 r--p 00000000 08:01 10 /a\nR s: 4 kB\n",
+		"00400000-00401000 r--p 00000000 08:01 10 /a\n\nRss: 4 kB\n",
+		"00400000-00401000 r--p 00000000 08:01 10 /a\n"
+		"KernelPageSize: 4294967296 kB\n",
+		"00400000-00401000 r--p 00000000 08:01 10 /a\n"
+		"Shared_Clean: 18446744073709551615 kB\n"
+		"Shared_Dirty: 1 kB\n",
+	};
+	struct rcapfs_procparse_vma v;
+	char *name;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t pos = 0;
+
+		if (parse_vma(bad[i], strlen(bad[i]), &pos, &v, &name) !=
+		    -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+		assert_int_equal(pos, 0);
+	}
+}
+
+static void test_procparse__smaps_truncated(void **state)
+{
+	struct rcapfs_procparse_vma v;
+	size_t len = strlen(smaps_heap);
+	char *name;
+
+	/* Every prefix parses as the mapping so far or is refused, and
+	 * memcheck sees no read past it. */
+	for (size_t n = 1; n <= len; n++) {
+		size_t pos = 0;
+		int ret = parse_vma(smaps_heap, n, &pos, &v, &name);
+
+		if (ret == 1) {
+			assert_int_equal(pos, n);
+			assert_true(v.map.start == 0x55d148a00000ULL);
+			free(name);
+		} else {
+			assert_int_equal(ret, -EINVAL);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +954,15 @@ int main(void)
 		cmocka_unit_test(test_procparse__meminfo),
 		cmocka_unit_test(test_procparse__meminfo_malformed),
 		cmocka_unit_test(test_procparse__pid),
+		cmocka_unit_test(test_procparse__statm),
+		cmocka_unit_test(test_procparse__rollup_pss),
+		cmocka_unit_test(test_procparse__smaps_mapping),
+		cmocka_unit_test(test_procparse__smaps_names_and_flags),
+		cmocka_unit_test(test_procparse__smaps_header_fields),
+		cmocka_unit_test(test_procparse__smaps_vmflags),
+		cmocka_unit_test(test_procparse__smaps_sequence),
+		cmocka_unit_test(test_procparse__smaps_malformed),
+		cmocka_unit_test(test_procparse__smaps_truncated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
