@@ -39,6 +39,7 @@ struct collection {
 
 struct rcapfs_scanner {
 	struct rcapfs_backend *be; /* borrowed */
+	struct rcapfs_tracker *tr;
 	uint64_t created_ns;
 
 	/* Lock order: sample_lock or members_lock before lock. */
@@ -118,7 +119,8 @@ bool rcapfs_name_valid(const char *name)
 	return true;
 }
 
-static struct collection *collection_new(const char *name)
+static struct collection *collection_new(const char *name,
+					 enum rcapfs_fidelity fidelity)
 {
 	struct collection *c = calloc(1, sizeof(*c));
 
@@ -136,7 +138,7 @@ static struct collection *collection_new(const char *name)
 	c->refs = 1;
 	c->stats.version = RCAPFS_STATS_VERSION;
 	c->stats.accounting = RCAPFS_ACCT_RSS;
-	c->stats.fidelity = RCAPFS_FIDELITY_NONE;
+	c->stats.fidelity = fidelity;
 	return c;
 }
 
@@ -210,6 +212,11 @@ int rcapfs_scanner_new(struct rcapfs_backend *be, struct rcapfs_scanner **out)
 	pthread_condattr_destroy(&attr);
 	if (rc)
 		goto fail;
+	rc = rcapfs_tracker_new(be, &sc->tr);
+	if (rc) {
+		pthread_cond_destroy(&sc->wake);
+		goto fail;
+	}
 	pthread_mutex_init(&sc->sample_lock, NULL);
 	pthread_mutex_init(&sc->members_lock, NULL);
 	pthread_mutex_init(&sc->lock, NULL);
@@ -231,11 +238,17 @@ void rcapfs_scanner_free(struct rcapfs_scanner *sc)
 	for (size_t i = 0; i < sc->ncolls; i++)
 		collection_free(sc->colls[i]);
 	free(sc->colls);
+	rcapfs_tracker_free(sc->tr);
 	pthread_cond_destroy(&sc->wake);
 	pthread_mutex_destroy(&sc->lock);
 	pthread_mutex_destroy(&sc->members_lock);
 	pthread_mutex_destroy(&sc->sample_lock);
 	free(sc);
+}
+
+struct rcapfs_tracker *rcapfs_scanner_tracker(struct rcapfs_scanner *sc)
+{
+	return sc->tr;
 }
 
 /* Wake the thread for a sample now; under sc->lock. */
@@ -647,7 +660,7 @@ int rcapfs_scanner_create(struct rcapfs_scanner *sc, const char *name)
 
 	if (!rcapfs_name_valid(name))
 		return -EINVAL;
-	c = collection_new(name);
+	c = collection_new(name, rcapfs_tracker_fidelity(sc->tr));
 	if (!c)
 		return -ENOMEM;
 	pthread_mutex_lock(&sc->lock);
@@ -952,7 +965,7 @@ int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out)
 	else if (rc)
 		return rc;
 	out->memory_utilization_pct = utilization_pct(&out->mem);
-	out->fidelity = RCAPFS_FIDELITY_NONE;
+	out->fidelity = rcapfs_tracker_fidelity(sc->tr);
 	out->uptime_s = (mono_ns() - sc->created_ns) / NS_PER_S;
 	pthread_mutex_lock(&sc->lock);
 	out->collections = sc->ncolls;

@@ -10,6 +10,7 @@
 #include "compat/buf.h"
 #include "rcapfs/stats.h"
 #include "scanner/members.h"
+#include "scanner/tracker.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,6 +57,12 @@ int rcapfs_scanner_new(struct rcapfs_backend *be, struct rcapfs_scanner **out);
 
 /* Stop the thread if running and free everything. NULL is fine. */
 void rcapfs_scanner_free(struct rcapfs_scanner *sc);
+
+/* The reference tracker the scanner reads its victims through; pagedata
+ * readers must use this one too, so nobody resets bits another has not
+ * seen. Borrowed: valid until rcapfs_scanner_free(), and every reader must
+ * be closed before that. */
+struct rcapfs_tracker *rcapfs_scanner_tracker(struct rcapfs_scanner *sc);
 
 /* Start the sampling thread. Returns 0 or -errno. */
 int rcapfs_scanner_start(struct rcapfs_scanner *sc);
