@@ -232,6 +232,8 @@ int main(int argc, char *argv[])
 		goto out;
 	memset(&fs, 0, sizeof(fs));
 	fs.sc = sc;
+	fs.be = be;
+	fs.tr = rcapfs_scanner_tracker(sc);
 	fs.state_path = o.state;
 	fs.start_time = time(NULL);
 	pthread_mutex_init(&fs.state_lock, NULL);

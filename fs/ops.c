@@ -9,6 +9,7 @@
 
 #include "compat/log.h"
 #include "fs/parse.h"
+#include "fs/procfs.h"
 #include "fs/render.h"
 #include "fs/state.h"
 #include "fs/tree.h"
@@ -17,15 +18,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Per-open state, hung off fi->fh. */
 struct rcapfs_fh {
 	struct rcapfs_node node;
-	struct rcapfs_buf snap; /* snapshot served by offset */
-	bool served;		/* a read has been answered from snap */
-	bool append;		/* members: next write appends */
+	struct rcapfs_buf snap;	    /* snapshot served by offset */
+	bool served;		    /* a read has been answered from snap */
+	bool append;		    /* members: next write appends */
+	struct rcapfs_pagedata *pd; /* pagedata: this descriptor's reader */
 };
 
 static struct rcapfs_fs *fs_ctx(void)
@@ -37,6 +41,70 @@ static struct rcapfs_fs *fs_ctx(void)
 static bool caller_is_root(void)
 {
 	return fuse_get_context()->uid == 0;
+}
+
+/* The process behind a M/proc node: 0, -ENOENT when it is gone, -errno.
+ * With owner_only, the caller must be its owner or root, as Linux asks of a
+ * reader of /proc/PID/pagemap (the daemon's own privileges do not count):
+ * -EACCES otherwise. */
+static int proc_check(struct rcapfs_fs *fs, const struct rcapfs_node *n,
+		      bool owner_only, struct rcapfs_proc *out)
+{
+	uid_t caller = fuse_get_context()->uid;
+	int rc;
+
+	rc = fs->be->ops->proc(fs->be->ctx, n->pid, 0, out);
+	if (rc)
+		return rc == -ESRCH ? -ENOENT : rc;
+	rcapfs_proc_release(out);
+	if (owner_only && caller != 0 && caller != out->ruid)
+		return -EACCES;
+	return 0;
+}
+
+/* Attributes below M/proc: owned by the process's owner, as in /proc, and
+ * the size a read needs now. */
+static int proc_getattr(struct rcapfs_fs *fs, const struct rcapfs_node *n,
+			struct stat *st)
+{
+	struct rcapfs_proc p;
+	uint64_t pagedata, xmap;
+	int rc;
+
+	rc = proc_check(fs, n, false, &p);
+	if (rc)
+		return rc;
+	st->st_uid = p.ruid;
+	st->st_gid = p.rgid;
+	if (n->kind == RCAPFS_NODE_PROC_PID)
+		return 0;
+	rc = rcapfs_procfs_sizes(fs->be, n->pid, &pagedata, &xmap);
+	if (rc)
+		return rc;
+	st->st_size =
+		(off_t)(n->kind == RCAPFS_NODE_PROC_PAGEDATA ? pagedata : xmap);
+	return 0;
+}
+
+/* M/proc: the processes the backend sees. */
+static int readdir_procs(struct rcapfs_fs *fs, void *buf,
+			 fuse_fill_dir_t filler)
+{
+	struct rcapfs_proc_list list = {NULL, 0};
+	char name[16];
+	size_t i;
+	int rc;
+
+	rc = fs->be->ops->procs(fs->be->ctx, 0, &list);
+	if (rc)
+		return rc;
+	for (i = 0; i < list.n; i++) {
+		snprintf(name, sizeof(name), "%d", (int)list.procs[i].pid);
+		if (filler(buf, name, NULL, 0, 0))
+			break;
+	}
+	rcapfs_proc_list_free(&list);
+	return 0;
 }
 
 /* A short printable excerpt of rejected input for the log. */
@@ -110,6 +178,8 @@ static int render(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 		rc = rcapfs_scanner_status(sc, &status);
 		return rc ? rc
 			  : rcapfs_render_status(&status, PACKAGE_VERSION, out);
+	case RCAPFS_NODE_PROC_XMAP:
+		return rcapfs_procfs_xmap(fs->be, n->pid, n->start_ticks, out);
 	default:
 		return -EISDIR;
 	}
@@ -132,10 +202,14 @@ static int op_getattr(const char *path, struct stat *st,
 	if (rcapfs_node_is_dir(n.kind)) {
 		st->st_mode |= S_IFDIR;
 		st->st_nlink = 2;
+		if (n.kind == RCAPFS_NODE_PROC_PID)
+			return proc_getattr(fs, &n, st);
 		return 0;
 	}
 	st->st_mode |= S_IFREG;
 	st->st_nlink = 1;
+	if (rcapfs_node_owner_only(n.kind))
+		return proc_getattr(fs, &n, st);
 	/* The size of a fresh rendering: reads use direct I/O and are never
 	 * cut to it, but tools that trust st_size see the real length. */
 	rc = render(fs, &n, &b);
@@ -150,6 +224,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 {
 	struct rcapfs_fs *fs = fs_ctx();
 	const struct rcapfs_child *c;
+	struct rcapfs_proc p;
 	struct rcapfs_node n;
 	char **names;
 	size_t i, nnames;
@@ -171,6 +246,13 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 		rcapfs_names_free(names, nnames);
 		return 0;
 	}
+	if (n.kind == RCAPFS_NODE_PROC)
+		return readdir_procs(fs, buf, filler);
+	if (n.kind == RCAPFS_NODE_PROC_PID) {
+		rc = proc_check(fs, &n, false, &p);
+		if (rc)
+			return rc;
+	}
 	for (c = rcapfs_node_children(n.kind); c && c->name; c++)
 		filler(buf, c->name, NULL, 0, 0);
 	return 0;
@@ -180,6 +262,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct rcapfs_fs *fs = fs_ctx();
 	struct rcapfs_fh *fh;
+	struct rcapfs_proc p;
 	struct rcapfs_node n;
 	int acc = fi->flags & O_ACCMODE;
 	int rc;
@@ -192,6 +275,13 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	if (acc != O_RDONLY &&
 	    (!rcapfs_node_writable(n.kind) || !caller_is_root()))
 		return -EACCES;
+	if (rcapfs_node_owner_only(n.kind)) {
+		rc = proc_check(fs, &n, true, &p);
+		if (rc)
+			return rc;
+		/* From here on, this process and no other with its pid. */
+		n.start_ticks = p.start_ticks;
+	}
 	fh = calloc(1, sizeof(*fh));
 	if (!fh)
 		return -ENOMEM;
@@ -199,7 +289,14 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	/* ">>" appends rules; ">" (O_TRUNC) and a plain open replace them
 	 * with the first write, and later writes of the same open append. */
 	fh->append = (fi->flags & O_APPEND) != 0;
-	if (acc != O_WRONLY) {
+	if (n.kind == RCAPFS_NODE_PROC_PAGEDATA) {
+		rc = rcapfs_pagedata_open(fs->tr, n.pid, n.start_ticks,
+					  fs->read_chunk, &fh->pd);
+		if (rc) {
+			free(fh);
+			return rc;
+		}
+	} else if (acc != O_WRONLY) {
 		rc = render(fs, &n, &fh->snap);
 		if (rc) {
 			rcapfs_buf_release(&fh->snap);
@@ -218,6 +315,12 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	struct rcapfs_fh *fh = (struct rcapfs_fh *)(uintptr_t)fi->fh;
 	size_t n;
 	int rc;
+
+	/* Every read of pagedata is a whole snapshot of its own. */
+	if (fh->pd) {
+		rc = rcapfs_pagedata_read(fh->pd, off, buf, size, &n);
+		return rc ? rc : (int)n;
+	}
 
 	/* A new read from the start after the snapshot was served refreshes
 	 * it, so lseek(0) + read sees current values. */
@@ -399,6 +502,7 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	struct rcapfs_fh *fh = (struct rcapfs_fh *)(uintptr_t)fi->fh;
 
 	if (fh) {
+		rcapfs_pagedata_close(fh->pd);
 		rcapfs_buf_release(&fh->snap);
 		free(fh);
 	}
@@ -489,12 +593,20 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 
 static int op_access(const char *path, int mask)
 {
+	struct rcapfs_proc p;
 	struct rcapfs_node n;
 	int rc;
 
 	rc = rcapfs_tree_lookup(fs_ctx()->sc, path, &n);
 	if (rc)
 		return rc;
+	if (n.kind == RCAPFS_NODE_PROC_PID || rcapfs_node_owner_only(n.kind)) {
+		rc = proc_check(fs_ctx(), &n,
+				rcapfs_node_owner_only(n.kind) && (mask & R_OK),
+				&p);
+		if (rc)
+			return rc;
+	}
 	if ((mask & X_OK) && !rcapfs_node_is_dir(n.kind))
 		return -EACCES;
 	if (mask & W_OK) {
@@ -534,6 +646,23 @@ static int op_chown(const char *path, uid_t uid, gid_t gid,
 	return op_refuse();
 }
 
+/* The largest read the kernel sends in one request: max_pages pages, which
+ * libfuse derives from max_write (FUSE 7.28; 32 pages before), and at most
+ * max_read. A read(2) above it arrives as several requests. */
+static size_t read_chunk(const struct fuse_conn_info *conn)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t pages = 32, chunk;
+
+	if (conn->proto_major > 7 ||
+	    (conn->proto_major == 7 && conn->proto_minor >= 28))
+		pages = (conn->max_write - 1) / page + 1;
+	chunk = pages * page;
+	if (conn->max_read && conn->max_read < chunk)
+		chunk = conn->max_read;
+	return chunk;
+}
+
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct rcapfs_fs *fs = fs_ctx();
@@ -550,6 +679,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	/* A members write carries whole rules: let one write of up to 1 MiB
 	 * arrive in one piece (libfuse clamps this to its buffer). */
 	conn->max_write = 1u << 20;
+	fs->read_chunk = read_chunk(conn);
 	/* The thread starts here, after any daemonising fork. */
 	rc = rcapfs_scanner_start(fs->sc);
 	if (rc)

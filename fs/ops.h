@@ -2,7 +2,9 @@
 #ifndef RCAPFS_FS_OPS_H
 #define RCAPFS_FS_OPS_H
 
+#include "compat/backend.h"
 #include "scanner/scanner.h"
+#include "scanner/tracker.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -12,7 +14,12 @@ struct fuse_operations;
 /* What every operation works on; fuse private_data. */
 struct rcapfs_fs {
 	struct rcapfs_scanner *sc; /* borrowed */
-	const char *state_path;	   /* borrowed */
+	struct rcapfs_backend *be; /* borrowed: M/proc */
+	struct rcapfs_tracker *tr; /* borrowed: pagedata readers */
+	/* The largest read the kernel passes on in one request (set at
+	 * init): a read(2) above it arrives in several. */
+	size_t read_chunk;
+	const char *state_path; /* borrowed */
 	/* Serialises "apply a change + save the state file", so the file
 	 * always holds the latest acknowledged configuration. */
 	pthread_mutex_t state_lock;

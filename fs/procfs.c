@@ -5,6 +5,7 @@
 #include "rcapfs/procfs.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +271,7 @@ int rcapfs_procfs_sizes(struct rcapfs_backend *be, pid_t pid,
 }
 
 struct rcapfs_pagedata {
+	pthread_mutex_t lock; /* one read at a time */
 	struct rcapfs_tracker_reader *r;
 	size_t max_chunk;
 	/* The read(2) under way: its snapshot, rendered, and how much of it
@@ -301,6 +303,7 @@ int rcapfs_pagedata_open(struct rcapfs_tracker *tr, pid_t pid,
 		return rc == -ESRCH ? -ENOENT : rc;
 	}
 	pd->max_chunk = max_chunk;
+	pthread_mutex_init(&pd->lock, NULL);
 	*out = pd;
 	return 0;
 }
@@ -315,6 +318,7 @@ void rcapfs_pagedata_close(struct rcapfs_pagedata *pd)
 		rcapfs_snapshot_release(&pd->undelivered);
 	rcapfs_buf_release(&pd->out);
 	rcapfs_tracker_close(pd->r);
+	pthread_mutex_destroy(&pd->lock);
 	free(pd);
 }
 
@@ -377,14 +381,13 @@ static void serve(struct rcapfs_pagedata *pd, void *buf, size_t len,
 	}
 }
 
-int rcapfs_pagedata_read(struct rcapfs_pagedata *pd, off_t off, void *buf,
+static int pagedata_read(struct rcapfs_pagedata *pd, off_t off, void *buf,
 			 size_t len, size_t *done)
 {
 	struct rcapfs_snapshot s;
 	uint64_t size;
 	int rc;
 
-	*done = 0;
 	if (pd->serving && off == pd->next_off) {
 		serve(pd, buf, len, done);
 		return 0;
@@ -423,4 +426,16 @@ int rcapfs_pagedata_read(struct rcapfs_pagedata *pd, off_t off, void *buf,
 	pd->next_off = off;
 	serve(pd, buf, len, done);
 	return 0;
+}
+
+int rcapfs_pagedata_read(struct rcapfs_pagedata *pd, off_t off, void *buf,
+			 size_t len, size_t *done)
+{
+	int rc;
+
+	*done = 0;
+	pthread_mutex_lock(&pd->lock);
+	rc = pagedata_read(pd, off, buf, len, done);
+	pthread_mutex_unlock(&pd->lock);
+	return rc;
 }

@@ -77,7 +77,7 @@ void rcapfs_pagedata_close(struct rcapfs_pagedata *pd);
  * (a snapshot above max_chunk) such a read ends short instead, and clears
  * nothing either: what it did not deliver is reported again by the next
  * read. Returns 0, -E2BIG, -ENOENT when the process is gone, or -errno.
- * Calls on one descriptor must not overlap.
+ * Calls on one descriptor are serialised.
  */
 int rcapfs_pagedata_read(struct rcapfs_pagedata *pd, off_t off, void *buf,
 			 size_t len, size_t *done);

@@ -113,7 +113,7 @@ static int step(struct rcapfs_scanner *sc, struct rcapfs_node *node,
 int rcapfs_tree_lookup(struct rcapfs_scanner *sc, const char *path,
 		       struct rcapfs_node *out)
 {
-	struct rcapfs_node node = {RCAPFS_NODE_ROOT, "", 0};
+	struct rcapfs_node node = {RCAPFS_NODE_ROOT, "", 0, 0};
 	const char *p = path;
 	int rc;
 

@@ -8,6 +8,7 @@
 #include "scanner/scanner.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 enum rcapfs_node_kind {
@@ -35,11 +36,13 @@ enum rcapfs_node_kind {
 };
 
 /* A resolved path. name is the collection for RCAPFS_NODE_COLL*, pid the
- * process for RCAPFS_NODE_PROC_* below M/proc. */
+ * process for RCAPFS_NODE_PROC_* below M/proc; start_ticks is 0 from a
+ * lookup (whoever has the pid) and the process's start time once opened. */
 struct rcapfs_node {
 	enum rcapfs_node_kind kind;
 	char name[RCAPFS_NAME_MAX + 1];
 	pid_t pid;
+	uint64_t start_ticks;
 };
 
 /* Resolve a path ("/caps/web/cap"). Returns 0, or -ENOENT when there is no
