@@ -42,24 +42,23 @@ bench_median() {
 		END {
 			if (NR % 2) m = v[(NR + 1) / 2]
 			else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.6g\n", m
+			# %d stops at 2^31 in mawk: print integers with %.0f.
+			printf (m == int(m) ? "%.0f\n" : "%.6g\n"), m
 		}'
 }
 
 # bench_report NAME VALUE UNIT REF_NAME REF_VALUE REF_UNIT OP TARGET:
 # print and record one figure, RATIO = VALUE / REF_VALUE, ok when
 # RATIO OP TARGET holds (OP is <= or >=). A MISS is a result, not an error;
-# malformed arguments are an error (returns 1).
+# malformed arguments are a bug in the benchmark: it fails (exit 1).
 bench_report() {
 	if [ $# -ne 8 ]; then
-		echo "bench_report: 8 arguments expected, got $#" >&2
-		return 1
+		bench_fail "bench_report: 8 arguments expected, got $#"
 	fi
 	case $7 in
 	'<=' | '>=') ;;
 	*)
-		echo "bench_report: OP must be <= or >=, got '$7'" >&2
-		return 1
+		bench_fail "bench_report: OP must be <= or >=, got '$7'"
 		;;
 	esac
 	line=$(awk -v name="$1" -v val="$2" -v unit="$3" -v rname="$4" \
@@ -67,16 +66,16 @@ bench_report() {
 		function num(s) { return s ~ /^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/ || s ~ /^-?\.[0-9]+$/ }
 		function fmt(x) {
 			if (x == int(x) && (x < 0 ? -x : x) < 1e15)
-				return sprintf("%d", x)
+				return sprintf("%.0f", x)
 			return sprintf("%.4g", x)
 		}
 		BEGIN {
 			if (!num(val) || !num(rval) || !num(tgt)) {
-				print "bench_report: VALUE, REF_VALUE and TARGET must be numbers" > "/dev/stderr"
+				print "bench_report: VALUE, REF_VALUE and TARGET must be numbers, got " val ", " rval ", " tgt > "/dev/stderr"
 				exit 1
 			}
 			if (rval + 0 == 0) {
-				print "bench_report: REF_VALUE is 0, no ratio" > "/dev/stderr"
+				print "bench_report: " name ": REF_VALUE is 0, no ratio" > "/dev/stderr"
 				exit 1
 			}
 			r = val / rval
@@ -84,7 +83,7 @@ bench_report() {
 			printf "bench %s: %s %s vs %s %s %s = %s (target %s %s) %s\n",
 				name, fmt(val), unit, rname, fmt(rval), runit,
 				sprintf("%.3g", r), op, tgt, ok ? "ok" : "MISS"
-		}') || return 1
+		}') || bench_fail "bench_report $1: bad arguments"
 	echo "$line"
 	mkdir -p "$(dirname "$BENCH_RESULTS")"
 	echo "$line" >>"$BENCH_RESULTS"
@@ -147,6 +146,18 @@ bench_cpu_ticks() {
 
 bench_hz() {
 	getconf CLK_TCK
+}
+
+# bench_cpu_ns PID: CPU time of PID's live threads in nanoseconds (the
+# first field of each task's schedstat), far finer than clock ticks;
+# falls back to bench_cpu_ticks where the kernel has no schedstat.
+bench_cpu_ns() {
+	if [ -r "/proc/$1/schedstat" ]; then
+		cat "/proc/$1"/task/*/schedstat 2>/dev/null |
+			awk '{ ns += $1 } END { printf "%.0f\n", ns }'
+	else
+		echo $(($(bench_cpu_ticks "$1") * 1000000000 / $(bench_hz)))
+	fi
 }
 
 # bench_rss_kb PID: VmRSS of PID in KiB.

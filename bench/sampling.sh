@@ -1,0 +1,190 @@
+#!/bin/sh
+# Sampling cost and footprint. N sleeping processes in 10 collections (one
+# "pid LEADER" rule each, so members are a leader and its children), with
+# sample_interval 1:
+#   - a full walk of the process table every sample (scan_interval 1), and
+#   - cheap re-samples of the known members only (scan_interval 86400),
+# each as daemon CPU time per sample, minus what a sample of 10 empty
+# collections costs, against the CPU time of one `ps -e -o pid,rss,comm`
+# over the same process table. The default intervals (sample 5, scan 15)
+# make one walk and two re-samples in three samples. Then the daemon's
+# VmRSS against the 16 MiB target, and its growth per 1000 processes.
+. "$(dirname "$0")/lib.sh"
+
+SWARM=$BENCH_BIN/swarm
+CPUTIME=$BENCH_BIN/cputime
+SIZES=${BENCH_SAMPLING_SIZES:-100 1000 5000}
+GROUPS=10
+# Samples per measured window, and windows per figure (the median):
+# schedstat counts nanoseconds, so short windows are precise enough.
+PER_WINDOW=2
+RUNS=${BENCH_SAMPLING_RUNS:-3}
+FOOTPRINT_KB=16384
+[ -x "$SWARM" ] && [ -x "$CPUTIME" ] || bench_skip "bench/swarm or bench/cputime not built"
+command -v ps >/dev/null || bench_skip "ps missing"
+
+# samples: the sample counter of the first collection.
+samples() {
+	sed -n 's/^samples //p' "$BENCH_MNT/caps/c0/stats"
+}
+
+# next_sample: wait until the counter moves on (at most 30 s); prints it.
+next_sample() {
+	ns_from=$(samples)
+	ns_i=0
+	while :; do
+		ns_now=$(samples)
+		[ "$ns_now" = "$ns_from" ] || break
+		ns_i=$((ns_i + 1))
+		[ $ns_i -lt 600 ] || bench_fail "no sample within 30 s"
+		sleep 0.05
+	done
+	echo "$ns_now"
+}
+
+# per_sample_us: daemon CPU per sample over PER_WINDOW samples, in
+# microseconds, the median of RUNS windows. A window starts and ends
+# right after a sample, so it holds whole samples only.
+per_sample_us() {
+	ps_runs=0
+	ps_vals=
+	while [ $ps_runs -lt "$RUNS" ]; do
+		s0=$(next_sample)
+		c0=$(bench_cpu_ns "$BENCH_DPID")
+		sleep $((PER_WINDOW - 1)).5
+		s1=$s0
+		while [ "$s1" -lt $((s0 + PER_WINDOW)) ]; do
+			s1=$(next_sample)
+		done
+		c1=$(bench_cpu_ns "$BENCH_DPID")
+		ps_vals="$ps_vals $(((c1 - c0) / 1000 / (s1 - s0)))"
+		ps_runs=$((ps_runs + 1))
+	done
+	# shellcheck disable=SC2086
+	bench_median $ps_vals
+}
+
+# ctl KEY VALUE
+ctl() {
+	echo "$2" >"$BENCH_MNT/ctl/$1" || bench_fail "cannot set ctl/$1"
+}
+
+# collections [LEADERS_FILE]: 10 collections, with a pid rule each when
+# leaders are given, and empty otherwise.
+collections() {
+	g=0
+	while [ $g -lt $GROUPS ]; do
+		mkdir "$BENCH_MNT/caps/c$g" || bench_fail "mkdir caps/c$g"
+		g=$((g + 1))
+	done
+	[ $# -gt 0 ] || return 0
+	g=0
+	while read -r leader; do
+		echo "pid $leader" >"$BENCH_MNT/caps/c$g/members" ||
+			bench_fail "members of c$g"
+		g=$((g + 1))
+	done <"$1"
+}
+
+# nproc_total: members of all collections at the last sample.
+nproc_total() {
+	cat "$BENCH_MNT"/caps/c*/stats | awk '$1 == "nproc" { n += $2 } END { print n + 0 }'
+}
+
+# minus A B: A - B, or 0 when B is the larger (noise).
+minus() {
+	awk -v a="$1" -v b="$2" 'BEGIN { v = a - b; print (v > 0 ? v : 0) }'
+}
+
+daemon() {
+	bench_start_daemon
+	ctl report_interval 0
+	ctl sample_interval 1
+	ctl scan_interval "$1"
+}
+
+# What sampling 10 empty collections costs: timers, locks, bookkeeping.
+daemon 1
+collections
+idle_us=$(per_sample_us)
+bench_stop_daemon
+echo "sampling: idle sample of 10 empty collections: ${idle_us} us"
+
+for n in $SIZES; do
+	per=$((n / GROUPS))
+	ready=$BENCH_TMP/swarm.$n
+	"$SWARM" $GROUPS $per "$ready" &
+	swarm_pid=$!
+	bench_track $swarm_pid
+	i=0
+	while [ ! -e "$ready" ]; do
+		kill -0 $swarm_pid 2>/dev/null || bench_fail "swarm $n failed"
+		i=$((i + 1))
+		[ $i -lt 600 ] || bench_fail "swarm $n not up in 30 s"
+		sleep 0.05
+	done
+	want=$((GROUPS * (per + 1)))
+	nprocs=$(ls -d /proc/[0-9]* | wc -l)
+
+	daemon 1
+	collections "$ready"
+	i=0
+	while [ "$(nproc_total)" != $want ]; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || bench_fail "members of $n not found in 30 s (have $(nproc_total), want $want)"
+		sleep 0.1
+	done
+	walk_us=$(per_sample_us)
+	ctl scan_interval 86400
+	next_sample >/dev/null
+	resample_us=$(per_sample_us)
+	rss_kb=$(bench_rss_kb "$BENCH_DPID")
+	bench_stop_daemon
+
+	runs=0
+	vals=
+	while [ $runs -lt "$BENCH_RUNS" ]; do
+		vals="$vals $("$CPUTIME" ps -e -o pid,rss,comm)" ||
+			bench_fail "ps failed"
+		runs=$((runs + 1))
+	done
+	# shellcheck disable=SC2086
+	ps_us=$(bench_median $vals)
+
+	kill -9 $swarm_pid
+	wait $swarm_pid 2>/dev/null
+	walk=$(minus "$walk_us" "$idle_us")
+	resample=$(minus "$resample_us" "$idle_us")
+	mix=$(awk -v w="$walk" -v r="$resample" 'BEGIN { printf "%.0f\n", (w + 2 * r) / 3 }')
+	echo "sampling: $n processes in $GROUPS collections ($nprocs on the machine):" \
+		"walk ${walk_us} us, re-sample ${resample_us} us, ps ${ps_us} us, VmRSS ${rss_kb} KiB"
+	bench_report "sample_walk_$n" "$walk" us "ps_$n" "$ps_us" us '<=' 1
+	bench_report "sample_resample_$n" "$resample" us "ps_$n" "$ps_us" us '<=' 1
+	bench_report "sample_default_$n" "$mix" us "ps_$n" "$ps_us" us '<=' 1
+	walk_last=$walk
+	rss_last=$rss_kb
+	nprocs_last=$nprocs
+	if [ "$n" = 1000 ]; then
+		walk_1000=$walk
+		nprocs_1000=$nprocs
+		rss_1000=$rss_kb
+		bench_report footprint_rss_1000 "$rss_kb" KiB target \
+			$FOOTPRINT_KB KiB '<=' 1
+	fi
+done
+
+# Growth: walk cost per process on the machine at the largest size
+# against at 1000 (1 = linear),
+# and the footprint added per 1000 processes, against the 16 MiB budget.
+last=${SIZES##* }
+if [ "$last" -gt 1000 ] && [ -n "${walk_1000:-}" ]; then
+	per_last=$(awk -v w="$walk_last" -v n="$nprocs_last" 'BEGIN { printf "%.3f\n", w / n }')
+	per_1000=$(awk -v w="$walk_1000" -v n="$nprocs_1000" 'BEGIN { printf "%.3f\n", w / n }')
+	bench_report "sample_walk_per_proc_$last" "$per_last" us \
+		sample_walk_per_proc_1000 "$per_1000" us '<=' 1.5
+	growth=$(awk -v a="$rss_last" -v b="$rss_1000" -v n="$last" \
+		'BEGIN { v = (a - b) * 1000 / (n - 1000); printf "%.0f\n", (v > 0 ? v : 0) }')
+	bench_report footprint_growth_per_1000 "$growth" KiB target \
+		$FOOTPRINT_KB KiB \
+		'<=' 0.0625
+fi
