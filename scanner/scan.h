@@ -1,0 +1,115 @@
+/*
+ * scan(collection, excess) as rcapd does it (DESIGN section 4), with
+ * Linux means: a clock hand per collection that remembers its victim and
+ * resume address; a victim's pages read through the reference tracker;
+ * referenced pages get a second chance (skipped this pass, their bits
+ * consumed); mappings whose pageout freed nothing go to an ignored set,
+ * flushed every RCAPFS_SCAN_FLUSH_IVAL complete scans; pageout through the
+ * backend (process_madvise) in batches; progress measured from the
+ * victims' RSS drop. Processes are never stopped, and a victim that exits,
+ * or whose pid is reused, is never touched (tasks are bound to the start
+ * time).
+ *
+ * Keeping the hot set where the kernel gives no per-page referenced bits
+ * (fidelity mapping or none): each mapping is cut into chunks of
+ * RCAPFS_SCAN_CHUNK_BYTES. A chunk nothing is known of gets a probe: one
+ * present page near its middle is paged out, and the rest of the chunk is
+ * skipped. At the chunk's next pass, the probe page (or any page of a chunk
+ * paged out whole) being present again means the process touched it: the
+ * chunk is referenced, is skipped again and probed again (its second
+ * chance). Otherwise the chunk is cold and paged out whole. A mapping the
+ * kernel says was not referenced at all since the last pass (fidelity
+ * mapping) is cold everywhere. With fidelity page, pages referenced since
+ * the last pass are skipped one by one and nothing is probed.
+ *
+ * A victim's first pass reads it for the first time: its bits cover no
+ * time yet, so at fidelity page it is only read (primed), and at fidelity
+ * mapping its mappings count as referenced. The caller leaves at least a
+ * few hundred milliseconds between two scans of a collection (see
+ * rcapfs_scan_result.pending) so that "not referenced since the last pass"
+ * means something.
+ *
+ * A scan state is used by one thread at a time.
+ */
+#ifndef RCAPFS_SCANNER_SCAN_H
+#define RCAPFS_SCANNER_SCAN_H
+
+#include "compat/backend.h"
+#include "scanner/tracker.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define RCAPFS_SCAN_FLUSH_IVAL	 10 /* complete scans between ignored flushes */
+#define RCAPFS_SCAN_CHUNK_BYTES	 (2ULL << 20) /* probe granularity */
+#define RCAPFS_SCAN_BATCH_RANGES 1024	      /* iovecs per pageout call */
+
+struct rcapfs_scan; /* opaque: the hand and what was learnt of victims */
+
+/* A member of the collection, as the last sample saw it. */
+struct rcapfs_scan_victim {
+	pid_t pid;
+	uint64_t start_ticks;
+};
+
+struct rcapfs_scan_params {
+	const char *name;      /* the collection, for log lines */
+	uint64_t excess_bytes; /* how much to take off the collection */
+	enum rcapfs_advice advice;
+	bool swap; /* swap is active: anonymous pages can leave */
+	/* Set by another thread to end the scan early; may be NULL. */
+	const atomic_bool *cancel;
+};
+
+/* Memory the scan found it could not page out, KiB, in one pass. */
+struct rcapfs_scan_unpageable {
+	uint64_t anon_kb;   /* anonymous (or shmem) and no swap active */
+	uint64_t locked_kb; /* mlocked, hugetlb, or special mappings */
+	uint64_t shared_kb; /* pages other processes map too */
+};
+
+struct rcapfs_scan_result {
+	uint64_t at_bytes;     /* advised (what the kernel accepted) */
+	uint64_t pg_bytes;     /* RSS drop observed in the victims */
+	uint64_t excess_bytes; /* what is left of the excess */
+	uint64_t scan_ns;      /* time spent */
+	bool complete;	       /* the hand went past the last victim */
+	bool ineffective;      /* complete, from the list head, still over */
+	/* Some victim was read for the first time, or probes were sent: a
+	 * new scan after a pause knows more than this one did. */
+	bool pending;
+	unsigned victims; /* victims visited */
+	struct rcapfs_scan_unpageable unpageable;
+};
+
+/* A scan state over tr (borrowed; its backend is the one acted on).
+ * Returns 0 and a state freed with rcapfs_scan_free(), or -ENOMEM. */
+int rcapfs_scan_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
+		    struct rcapfs_scan **out);
+
+/* Close every reader and free. NULL is fine. */
+void rcapfs_scan_free(struct rcapfs_scan *s);
+
+/*
+ * One scan over victims[0..n) (sorted by pid, the order the hand walks in),
+ * from the hand, until the excess is gone or the end of the list. What was
+ * learnt of processes no longer in the list is forgotten. Returns 0 and
+ * fills *out, -ECANCELED (*out holds what was done until then), -ENOSYS
+ * when the backend cannot page out at all, or -ENOMEM.
+ */
+int rcapfs_scan_run(struct rcapfs_scan *s,
+		    const struct rcapfs_scan_victim *victims, size_t n,
+		    const struct rcapfs_scan_params *p,
+		    struct rcapfs_scan_result *out);
+
+/* Where the hand is: the victim the next scan starts with (pid 0: the
+ * head of the list) and the address in it. */
+void rcapfs_scan_hand(const struct rcapfs_scan *s, pid_t *pid, uint64_t *addr);
+
+/* How many mappings are in the ignored set now. */
+size_t rcapfs_scan_ignored(const struct rcapfs_scan *s);
+
+#endif

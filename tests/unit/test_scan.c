@@ -1,0 +1,682 @@
+#include "config.h"
+#include "scanner/scan.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/fake_backend.h"
+
+#define PS    4096ULL
+#define KIB   1024ULL
+#define MIB   (1024ULL * 1024)
+#define CHUNK RCAPFS_SCAN_CHUNK_BYTES
+#define BASE  0x40000000ULL /* chunk aligned */
+
+struct fixture {
+	struct rcapfs_backend *be;
+	struct rcapfs_tracker *tr;
+	struct rcapfs_scan *scan;
+	struct rcapfs_proc procs[4];
+	struct rcapfs_scan_victim victims[4];
+	size_t n;
+	enum rcapfs_advice advice;
+	bool swap;
+};
+
+static const struct rcapfs_features none_features = {.page_size = 4096};
+static const struct rcapfs_features mapping_features = {
+	.page_size = 4096,
+	.clear_refs = true,
+	.process_madvise = true,
+};
+static const struct rcapfs_features page_features = {
+	.page_size = 4096,
+	.clear_refs = true,
+	.idle_page_tracking = true,
+	.pfn_visible = true,
+	.process_madvise = true,
+};
+
+static struct fixture *fixture_new(const struct rcapfs_features *feat)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->be = fake_backend_new();
+	fake_backend_set_features(f->be, feat);
+	assert_int_equal(rcapfs_tracker_new(f->be, &f->tr), 0);
+	assert_int_equal(rcapfs_scan_new(f->tr, f->be, &f->scan), 0);
+	f->advice = RCAPFS_ADVICE_PAGEOUT;
+	return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	rcapfs_scan_free(f->scan);
+	rcapfs_tracker_free(f->tr);
+	rcapfs_backend_free(f->be);
+	free(f);
+}
+
+/* A member process; pids must be added in ascending order. */
+static void add_proc(struct fixture *f, pid_t pid)
+{
+	struct rcapfs_proc *p = &f->procs[f->n];
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->start_ticks = (uint64_t)pid * 10;
+	snprintf(p->comm, sizeof(p->comm), "v%d", (int)pid);
+	f->victims[f->n] = (struct rcapfs_scan_victim){pid, p->start_ticks};
+	f->n++;
+	fake_backend_set_procs(f->be, f->procs, f->n);
+}
+
+/* A mapping of bytes at start, every page present and not referenced. */
+static void add_map(struct fixture *f, pid_t pid, uint64_t start,
+		    uint64_t bytes, uint32_t flags)
+{
+	struct rcapfs_mapping m;
+
+	memset(&m, 0, sizeof(m));
+	m.start = start;
+	m.end = start + bytes;
+	m.flags = RCAPFS_MAP_READ | flags;
+	m.inode = flags & RCAPFS_MAP_ANON ? 0 : (uint64_t)pid * 1000 + start;
+	m.shmid = -1;
+	m.name = flags & RCAPFS_MAP_ANON ? "" : "/data/file";
+	fake_backend_add_mapping(f->be, pid, &m);
+	fake_backend_touch(f->be, pid, start, start + bytes, false);
+	fake_backend_set_page_flags(f->be, pid, start, start + bytes, 0,
+				    RCAPFS_PAGE_REFERENCED);
+}
+
+static struct rcapfs_scan_result scan(struct fixture *f, uint64_t excess)
+{
+	struct rcapfs_scan_params p = {"test", excess, f->advice, f->swap,
+				       NULL};
+	struct rcapfs_scan_result r;
+
+	assert_int_equal(rcapfs_scan_run(f->scan, f->victims, f->n, &p, &r), 0);
+	return r;
+}
+
+static uint64_t present_kb(struct fixture *f, pid_t pid, uint64_t start,
+			   uint64_t bytes)
+{
+	return fake_backend_present_kb(f->be, pid, start, start + bytes);
+}
+
+/* The fake's pageout is the kernel's, as far as the scanner relies on. */
+static void test_scan__fake_pageout(void **state)
+{
+	struct fixture *f = fixture_new(&page_features);
+	struct rcapfs_range r[2] = {{BASE, 2 * PS}, {BASE + 3 * PS, PS}};
+	struct rcapfs_mapping_list ml;
+	struct rcapfs_task *t;
+	uint64_t done, rss, pss, *pfns;
+	size_t npfns;
+	uint8_t pages[4];
+
+	add_proc(f, 10);
+	add_proc(f, 11);
+	add_map(f, 10, BASE, 4 * PS, 0);
+	add_map(f, 10, BASE + MIB, 2 * PS, RCAPFS_MAP_ANON);
+	add_map(f, 10, BASE + 2 * MIB, PS, RCAPFS_MAP_LOCKED);
+	add_map(f, 11, BASE, 4 * PS, 0);
+	assert_int_equal(f->be->ops->task_open(f->be->ctx, 10, 100, &t), 0);
+
+	/* Pages shared with another process stay; exclusive file pages
+	 * leave; the kernel counts what it accepted. */
+	fake_backend_set_page_flags(f->be, 10, BASE + PS, BASE + 2 * PS, 0,
+				    RCAPFS_PAGE_EXCLUSIVE);
+	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 2,
+					     RCAPFS_ADVICE_PAGEOUT, &done),
+			 0);
+	assert_int_equal(done, 3 * PS);
+	assert_int_equal(f->be->ops->pages(f->be->ctx, t, BASE, BASE + 4 * PS,
+					   RCAPFS_PAGE_REFERENCED, pages),
+			 0);
+	assert_int_equal(pages[0], 0);
+	assert_int_equal(pages[1],
+			 RCAPFS_PAGE_PRESENT); /* shared: not exclusive */
+	assert_int_equal(pages[2], RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE);
+	assert_int_equal(pages[3], 0);
+	assert_int_equal(fake_backend_pageouts(f->be, 10, BASE, BASE + 4 * PS),
+			 3);
+	assert_int_equal(f->be->ops->task_rss(f->be->ctx, t, &rss), 0);
+	assert_int_equal(rss, 2 * 4 + 2 * 4 + 4);
+
+	/* Anonymous pages need swap. */
+	r[0] = (struct rcapfs_range){BASE + MIB, 2 * PS};
+	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
+					     RCAPFS_ADVICE_PAGEOUT, &done),
+			 0);
+	assert_int_equal(present_kb(f, 10, BASE + MIB, 2 * PS), 8);
+	fake_backend_set_swap(f->be, PS);
+	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
+					     RCAPFS_ADVICE_PAGEOUT, &done),
+			 0);
+	/* Room for one page only. */
+	assert_int_equal(present_kb(f, 10, BASE + MIB, 2 * PS), 4);
+	assert_true(fake_backend_page_flags(f->be, 10, BASE + MIB) &
+		    RCAPFS_PAGE_SWAPPED);
+	fake_backend_touch(f->be, 10, BASE + MIB, BASE + MIB + PS, false);
+	assert_int_equal(present_kb(f, 10, BASE + MIB, 2 * PS), 8);
+
+	/* Locked: the whole call fails; a hole: ENOMEM. */
+	r[0] = (struct rcapfs_range){BASE + 2 * MIB, PS};
+	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
+					     RCAPFS_ADVICE_PAGEOUT, &done),
+			 -EINVAL);
+	assert_int_equal(done, 0);
+	r[0] = (struct rcapfs_range){BASE + 4 * PS, PS};
+	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
+					     RCAPFS_ADVICE_PAGEOUT, &done),
+			 -ENOMEM);
+
+	/* Cold: only the referenced bit goes. */
+	fake_backend_touch(f->be, 10, BASE, BASE + 4 * PS, false);
+	r[0] = (struct rcapfs_range){BASE, 4 * PS};
+	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
+					     RCAPFS_ADVICE_COLD, &done),
+			 0);
+	assert_int_equal(present_kb(f, 10, BASE, 4 * PS), 16);
+	assert_int_equal(fake_backend_page_flags(f->be, 10, BASE) &
+				 RCAPFS_PAGE_REFERENCED,
+			 0);
+
+	/* smaps figures and pss follow the pages. */
+	fake_backend_touch(f->be, 10, BASE, BASE + PS, true);
+	assert_int_equal(f->be->ops->mappings(f->be->ctx, t, &ml), 0);
+	assert_int_equal(ml.n, 3);
+	assert_string_equal(ml.maps[0].name, "/data/file");
+	assert_int_equal(ml.maps[0].rss_kb, 16);
+	assert_int_equal(ml.maps[0].shared_kb, 4);
+	assert_int_equal(ml.maps[0].referenced_kb, 4);
+	assert_int_equal(ml.maps[0].anon_kb, 4); /* copied on write */
+	assert_int_equal(ml.maps[0].pss_kb, 14);
+	assert_int_equal(ml.maps[1].anon_kb, 8);
+	assert_int_equal(ml.maps[1].referenced_kb, 4);
+	rcapfs_mapping_list_free(&ml);
+	assert_int_equal(f->be->ops->task_pss(f->be->ctx, t, &pss), 0);
+	assert_int_equal(pss, 14 + 8 + 4);
+	assert_int_equal(f->be->ops->task_pfns(f->be->ctx, t, &pfns, &npfns),
+			 0);
+	assert_int_equal(npfns, 4 + 2 + 1);
+	free(pfns);
+
+	/* Gone: every op says so. */
+	fake_backend_exit(f->be, 10);
+	assert_int_equal(f->be->ops->task_rss(f->be->ctx, t, &rss), -ESRCH);
+	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
+					     RCAPFS_ADVICE_PAGEOUT, &done),
+			 -ESRCH);
+	f->be->ops->task_close(f->be->ctx, t);
+	fixture_free(f);
+}
+
+/* Fidelity mapping, an idle victim: the first pass only probes, the
+ * second pages out what is needed, in address order, and stops there. */
+static void test_scan__probe_then_page_out(void **state)
+{
+	struct fixture *f = fixture_new(&mapping_features);
+	struct rcapfs_scan_result r;
+	pid_t hand;
+	uint64_t addr;
+
+	add_proc(f, 10);
+	add_map(f, 10, BASE, 16 * MIB, 0);
+	r = scan(f, 4 * MIB);
+	assert_true(r.pending);
+	assert_true(r.complete);
+	assert_true(r.ineffective);
+	assert_int_equal(r.victims, 1);
+	/* One probe page per chunk. */
+	assert_int_equal(r.at_bytes, 8 * PS);
+	assert_int_equal(r.pg_bytes, 8 * PS);
+	assert_int_equal(r.excess_bytes, 4 * MIB - 8 * PS);
+	assert_int_equal(present_kb(f, 10, BASE, 16 * MIB), 16 * 1024 - 32);
+
+	/* Nothing touched since: the mapping is cold; whole chunks from
+	 * the start until the excess is gone. */
+	r = scan(f, r.excess_bytes);
+	assert_false(r.pending);
+	assert_false(r.complete);
+	assert_int_equal(r.excess_bytes, 0);
+	assert_int_equal(r.pg_bytes, 4 * MIB - 2 * PS);
+	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 0);
+	assert_int_equal(present_kb(f, 10, BASE + 4 * MIB, 12 * MIB),
+			 12 * 1024 - 24);
+	rcapfs_scan_hand(f->scan, &hand, &addr);
+	assert_int_equal(hand, 10);
+	assert_int_equal(addr, BASE + 4 * MIB);
+	fixture_free(f);
+}
+
+/* A partial scan leaves the hand where it stopped; the next one goes on
+ * from there, then to the next victim, then completes. */
+static void test_scan__resume(void **state)
+{
+	struct fixture *f = fixture_new(&page_features);
+	struct rcapfs_scan_result r;
+	pid_t hand;
+	uint64_t addr;
+
+	add_proc(f, 10);
+	add_proc(f, 20);
+	add_map(f, 10, BASE, 8 * MIB, 0);
+	add_map(f, 20, BASE, 8 * MIB, 0);
+	r = scan(f, 1 * MIB); /* primes both */
+	assert_true(r.pending);
+	assert_int_equal(r.at_bytes, 0);
+
+	r = scan(f, 3 * MIB);
+	assert_false(r.complete);
+	rcapfs_scan_hand(f->scan, &hand, &addr);
+	assert_int_equal(hand, 10);
+	assert_int_equal(addr, BASE + 4 * MIB);
+	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 0);
+	assert_int_equal(present_kb(f, 10, BASE + 4 * MIB, 4 * MIB), 4096);
+
+	/* The pages before the hand came back: the scan does not go back
+	 * for them, it resumes. */
+	fake_backend_touch(f->be, 10, BASE, BASE + 4 * MIB, false);
+	fake_backend_set_page_flags(f->be, 10, BASE, BASE + 4 * MIB, 0,
+				    RCAPFS_PAGE_REFERENCED);
+	r = scan(f, 6 * MIB);
+	assert_false(r.complete);
+	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 4096);
+	assert_int_equal(present_kb(f, 10, BASE + 4 * MIB, 4 * MIB), 0);
+	assert_int_equal(present_kb(f, 20, BASE, 2 * MIB), 0);
+	rcapfs_scan_hand(f->scan, &hand, &addr);
+	assert_int_equal(hand, 20);
+	assert_int_equal(addr, BASE + 2 * MIB);
+
+	/* More than is left: the end of the list is reached; the scan was
+	 * resumed, so it is complete but not ineffective. */
+	r = scan(f, 100 * MIB);
+	assert_true(r.complete);
+	assert_false(r.ineffective);
+	assert_int_equal(r.pg_bytes, 6 * MIB);
+	rcapfs_scan_hand(f->scan, &hand, &addr);
+	assert_int_equal(hand, 0);
+
+	/* From the head, still over: ineffective. The pages of 10 before
+	 * the old hand go now. */
+	r = scan(f, 100 * MIB);
+	assert_true(r.complete);
+	assert_true(r.ineffective);
+	assert_int_equal(r.pg_bytes, 4 * MIB);
+	assert_int_equal(r.excess_bytes, 96 * MIB);
+	fixture_free(f);
+}
+
+/* Fidelity page: referenced pages get a second chance, and a hot set
+ * touched between passes is never paged out. */
+static void test_scan__second_chance(void **state)
+{
+	struct fixture *f = fixture_new(&page_features);
+	const uint64_t hot = BASE + 3 * MIB + 5 * PS, hot_len = MIB + 3 * PS;
+	struct rcapfs_scan_result r;
+
+	add_proc(f, 10);
+	add_map(f, 10, BASE, 8 * MIB, 0);
+	r = scan(f, 7 * MIB);
+	assert_int_equal(r.at_bytes, 0);
+	for (int pass = 0; pass < 4; pass++) {
+		fake_backend_touch(f->be, 10, hot, hot + hot_len, false);
+		r = scan(f, 7 * MIB);
+		assert_int_equal(
+			fake_backend_pageouts(f->be, 10, hot, hot + hot_len),
+			0);
+	}
+	assert_int_equal(present_kb(f, 10, BASE, 8 * MIB), hot_len / KIB);
+
+	/* Left alone since its last second chance: it goes. */
+	r = scan(f, 7 * MIB);
+	assert_int_equal(r.pg_bytes, hot_len);
+	assert_int_equal(present_kb(f, 10, BASE, 8 * MIB), 0);
+	fixture_free(f);
+}
+
+/* Touch the hot region after every pageout, as a process that keeps using
+ * it refaults it. */
+struct hot {
+	pid_t pid;
+	uint64_t start;
+	uint64_t len;
+};
+
+static void refault_hot(struct rcapfs_backend *be, pid_t pid,
+			enum rcapfs_advice advice, void *arg)
+{
+	const struct hot *h = arg;
+
+	if (pid == h->pid)
+		fake_backend_touch(be, pid, h->start, h->start + h->len, false);
+}
+
+/*
+ * Fidelity mapping or none: one big mapping with a hot region in the
+ * middle that the process keeps touching, from the middle of chunk 6 to
+ * just past the middle of chunk 9. Chunks are probed first; the cold ones
+ * are paged out; chunks whose probe came back lose only a probe page per
+ * pass. Chunk 6, hot in part but not at its probe, goes out whole once.
+ */
+static void hot_middle(const struct rcapfs_features *feat)
+{
+	struct fixture *f = fixture_new(feat);
+	struct hot h = {10, BASE + 13 * MIB + 7 * PS, 6 * MIB};
+	const uint64_t size = 32 * MIB, excess = 20 * MIB;
+	struct rcapfs_scan_result r;
+	uint64_t left = excess, pageouts;
+	int passes = 0;
+
+	add_proc(f, 10);
+	add_map(f, 10, BASE, size, 0);
+	fake_backend_set_pageout_hook(f->be, refault_hot, &h);
+	while (left && passes < 5) {
+		r = scan(f, left);
+		left = r.excess_bytes;
+		passes++;
+		fake_backend_touch(f->be, 10, h.start, h.start + h.len, false);
+	}
+	assert_int_equal(left, 0);
+	assert_int_equal(passes, 2);
+	/* Chunks 7 and 8, hot throughout: one probe page a pass each. */
+	assert_int_equal(fake_backend_pageouts(f->be, 10, BASE + 14 * MIB,
+					       BASE + 18 * MIB),
+			 2 * passes);
+	/* Chunk 9 the same; chunk 6's hot part once. */
+	pageouts = fake_backend_pageouts(f->be, 10, h.start, h.start + h.len);
+	assert_int_equal(pageouts, 3 * passes + (MIB - 7 * PS) / PS);
+	assert_true(pageouts * 100 / (h.len / PS) < 30);
+	assert_int_equal(present_kb(f, 10, h.start, h.len), h.len / KIB);
+	/* Learnt: chunk 6 came back, so it is referenced from then on; the
+	 * next pass from the head only probes the four hot chunks. */
+	r = scan(f, 64 * MIB);
+	assert_true(r.complete);
+	assert_false(r.ineffective);
+	r = scan(f, 64 * MIB);
+	assert_true(r.ineffective);
+	assert_int_equal(r.at_bytes, 4 * PS);
+	assert_int_equal(
+		fake_backend_pageouts(f->be, 10, h.start, h.start + h.len),
+		pageouts + 4);
+	fixture_free(f);
+}
+
+static void test_scan__hot_middle_mapping(void **state)
+{
+	hot_middle(&mapping_features);
+}
+
+static void test_scan__hot_middle_none(void **state)
+{
+	hot_middle(&none_features);
+}
+
+/* A chunk paged out whole that comes back is referenced from then on:
+ * skipped, probed, and paged out only once it stays cold. */
+static void test_scan__refault_learning(void **state)
+{
+	struct fixture *f = fixture_new(&none_features);
+	struct rcapfs_scan_result r;
+	const uint64_t c1 = BASE + CHUNK;
+
+	add_proc(f, 10);
+	add_map(f, 10, BASE, 4 * CHUNK, 0);
+	r = scan(f, 64 * MIB); /* probes */
+	assert_int_equal(r.at_bytes, 4 * PS);
+	r = scan(f, 64 * MIB); /* all cold: out */
+	assert_int_equal(present_kb(f, 10, BASE, 4 * CHUNK), 0);
+
+	/* The process touches a few pages of chunk 1 (not its probe). */
+	fake_backend_touch(f->be, 10, c1, c1 + 3 * PS, false);
+	r = scan(f, 64 * MIB);
+	assert_int_equal(r.at_bytes, PS);
+	assert_int_equal(present_kb(f, 10, c1, CHUNK), 2 * 4);
+	/* The probe: the touched page nearest the middle. */
+	assert_int_equal(fake_backend_page_flags(f->be, 10, c1 + 2 * PS) &
+				 RCAPFS_PAGE_PRESENT,
+			 0);
+	/* Untouched since: it goes. */
+	r = scan(f, 64 * MIB);
+	assert_int_equal(r.pg_bytes, 2 * PS);
+	assert_int_equal(present_kb(f, 10, BASE, 4 * CHUNK), 0);
+	fixture_free(f);
+}
+
+/* A mapping whose pageout never makes RSS drop goes to the ignored set,
+ * is skipped, and is tried again after RCAPFS_SCAN_FLUSH_IVAL complete
+ * scans. */
+static void test_scan__ignored_set(void **state)
+{
+	struct fixture *f = fixture_new(&mapping_features);
+	struct hot h = {10, BASE, 4 * MIB};
+	struct fake_backend_counts before, after;
+	struct rcapfs_scan_result r;
+	int i;
+
+	add_proc(f, 10);
+	add_map(f, 10, BASE, 4 * MIB, 0);
+	add_map(f, 10, BASE + 8 * MIB, 2 * MIB, 0);
+	r = scan(f, 1 * MIB); /* probes */
+	fake_backend_touch(f->be, 10, BASE, BASE + 4 * MIB, false);
+	fake_backend_set_page_flags(f->be, 10, BASE, BASE + 4 * MIB, 0,
+				    RCAPFS_PAGE_REFERENCED);
+	fake_backend_touch(f->be, 10, BASE + 8 * MIB, BASE + 10 * MIB, false);
+	fake_backend_set_page_flags(f->be, 10, BASE + 8 * MIB, BASE + 10 * MIB,
+				    0, RCAPFS_PAGE_REFERENCED);
+	/* Whatever leaves the first mapping comes straight back. */
+	fake_backend_set_pageout_hook(f->be, refault_hot, &h);
+	r = scan(f, 100 * MIB);
+	assert_true(r.complete);
+	assert_true(r.ineffective);
+	assert_int_equal(r.pg_bytes, 2 * MIB);
+	assert_int_equal(rcapfs_scan_ignored(f->scan), 1);
+
+	/* Skipped from now on: no more pageout calls for it. */
+	fake_backend_counts(f->be, &before);
+	for (i = 3; i < RCAPFS_SCAN_FLUSH_IVAL; i++) {
+		r = scan(f, 100 * MIB);
+		assert_true(r.ineffective);
+		assert_int_equal(r.at_bytes, 0);
+	}
+	fake_backend_counts(f->be, &after);
+	assert_int_equal(after.pageouts, before.pageouts);
+	assert_int_equal(rcapfs_scan_ignored(f->scan), 1);
+
+	/* The tenth complete scan flushes it at its end; the next tries it
+	 * again (and ignores it again). */
+	r = scan(f, 100 * MIB);
+	assert_int_equal(r.at_bytes, 0);
+	assert_int_equal(rcapfs_scan_ignored(f->scan), 0);
+	r = scan(f, 100 * MIB);
+	assert_int_equal(r.at_bytes, 4 * MIB);
+	assert_int_equal(r.pg_bytes, 0);
+	assert_int_equal(rcapfs_scan_ignored(f->scan), 1);
+	fixture_free(f);
+}
+
+/* A victim that exits in the middle of a scan is dropped; the others are
+ * still scanned. */
+static void exit_on_pageout(struct rcapfs_backend *be, pid_t pid,
+			    enum rcapfs_advice advice, void *arg)
+{
+	pid_t *victim = arg;
+
+	if (*victim && pid == *victim) {
+		fake_backend_exit(be, pid);
+		*victim = 0;
+	}
+}
+
+static void test_scan__exit_mid_scan(void **state)
+{
+	struct fixture *f = fixture_new(&page_features);
+	struct rcapfs_scan_result r;
+	pid_t dying = 10;
+
+	add_proc(f, 10);
+	add_proc(f, 20);
+	add_map(f, 10, BASE, 4 * MIB, 0);
+	add_map(f, 10, BASE + 8 * MIB, 4 * MIB, 0);
+	add_map(f, 20, BASE, 4 * MIB, 0);
+	scan(f, 1); /* primes */
+	fake_backend_set_pageout_hook(f->be, exit_on_pageout, &dying);
+	r = scan(f, 100 * MIB);
+	assert_int_equal(dying, 0);
+	assert_true(r.complete);
+	assert_int_equal(r.pg_bytes, 4 * MIB); /* 20's only */
+	assert_int_equal(present_kb(f, 20, BASE, 4 * MIB), 0);
+	/* The next scan of the same list just passes over it. */
+	r = scan(f, 100 * MIB);
+	assert_true(r.complete);
+	assert_int_equal(r.victims, 1);
+	fixture_free(f);
+}
+
+/* A member whose pid now names another process is never touched, whether
+ * the pid was reused before the first visit or after. */
+static void test_scan__pid_reuse(void **state)
+{
+	struct fixture *f = fixture_new(&page_features);
+	struct rcapfs_scan_result r;
+
+	add_proc(f, 10);
+	add_proc(f, 20);
+	add_map(f, 10, BASE, 4 * MIB, 0);
+	add_map(f, 20, BASE, 4 * MIB, 0);
+	fake_backend_reuse_pid(f->be, 10, 777);
+	r = scan(f, 100 * MIB);
+	assert_int_equal(r.victims, 1);
+	fake_backend_reuse_pid(f->be, 20, 888);
+	r = scan(f, 100 * MIB);
+	assert_int_equal(r.victims, 0);
+	assert_int_equal(r.at_bytes, 0);
+	assert_int_equal(fake_backend_pageouts(f->be, 10, BASE, BASE + 4 * MIB),
+			 0);
+	assert_int_equal(fake_backend_pageouts(f->be, 20, BASE, BASE + 4 * MIB),
+			 0);
+	assert_int_equal(present_kb(f, 20, BASE, 4 * MIB), 4096);
+	fixture_free(f);
+}
+
+/* What cannot leave is skipped and counted: anonymous memory without swap,
+ * locked, hugetlb and special mappings, pages shared with others. */
+static void test_scan__unpageable(void **state)
+{
+	struct fixture *f = fixture_new(&page_features);
+	struct rcapfs_scan_result r;
+
+	add_proc(f, 10);
+	add_map(f, 10, BASE, 2 * MIB, RCAPFS_MAP_ANON);
+	add_map(f, 10, BASE + 4 * MIB, MIB, RCAPFS_MAP_LOCKED);
+	add_map(f, 10, BASE + 6 * MIB, MIB, RCAPFS_MAP_HUGETLB);
+	add_map(f, 10, BASE + 8 * MIB, PS, RCAPFS_MAP_SPECIAL);
+	add_map(f, 10, BASE + 10 * MIB, MIB, 0);
+	fake_backend_set_page_flags(f->be, 10, BASE + 10 * MIB,
+				    BASE + 10 * MIB + 16 * PS, 0,
+				    RCAPFS_PAGE_EXCLUSIVE);
+	scan(f, 1);
+	r = scan(f, 100 * MIB);
+	assert_true(r.ineffective);
+	assert_int_equal(r.unpageable.anon_kb, 2048);
+	assert_int_equal(r.unpageable.locked_kb, 2048 + 4);
+	assert_int_equal(r.unpageable.shared_kb, 64);
+	assert_int_equal(r.at_bytes, MIB - 16 * PS);
+	assert_int_equal(
+		fake_backend_pageouts(f->be, 10, BASE, BASE + 10 * MIB), 0);
+
+	/* With swap the anonymous mapping goes too. */
+	fake_backend_set_swap(f->be, 64 * MIB);
+	f->swap = true;
+	r = scan(f, 100 * MIB);
+	assert_int_equal(r.unpageable.anon_kb, 0);
+	assert_int_equal(r.pg_bytes, 2 * MIB);
+	assert_int_equal(present_kb(f, 10, BASE, 2 * MIB), 0);
+	fixture_free(f);
+}
+
+/* Cold mode: pages are deactivated, not freed; nothing goes to the ignored
+ * set for that. */
+static void test_scan__cold(void **state)
+{
+	struct fixture *f = fixture_new(&mapping_features);
+	struct rcapfs_scan_result r;
+
+	add_proc(f, 10);
+	add_map(f, 10, BASE, 4 * MIB, 0);
+	f->advice = RCAPFS_ADVICE_COLD;
+	fake_backend_touch(f->be, 10, BASE, BASE + 4 * MIB, false);
+	r = scan(f, MIB);
+	assert_int_equal(r.at_bytes, 4 * MIB);
+	assert_int_equal(r.pg_bytes, 0);
+	assert_true(r.ineffective);
+	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 4096);
+	assert_int_equal(rcapfs_scan_ignored(f->scan), 0);
+	/* Referenced since (mapping level): skipped this time. */
+	fake_backend_touch(f->be, 10, BASE, BASE + PS, false);
+	r = scan(f, MIB);
+	assert_int_equal(r.at_bytes, 0);
+	assert_int_equal(fake_backend_pageouts(f->be, 10, BASE, BASE + 4 * MIB),
+			 0);
+	fixture_free(f);
+}
+
+static void test_scan__cancel_and_nothing_to_do(void **state)
+{
+	struct fixture *f = fixture_new(&page_features);
+	atomic_bool cancel = true;
+	struct rcapfs_scan_params p = {"test", MIB, RCAPFS_ADVICE_PAGEOUT,
+				       false, &cancel};
+	struct rcapfs_scan_result r;
+
+	add_proc(f, 10);
+	add_map(f, 10, BASE, 4 * MIB, 0);
+	assert_int_equal(rcapfs_scan_run(f->scan, f->victims, f->n, &p, &r),
+			 -ECANCELED);
+	assert_false(r.complete);
+	/* No excess: no scan at all. */
+	r = scan(f, 0);
+	assert_false(r.complete);
+	assert_int_equal(r.victims, 0);
+	/* An empty list is a complete (and ineffective) pass. */
+	r = scan(f, MIB);
+	f->n = 0;
+	r = scan(f, MIB);
+	assert_true(r.complete);
+	assert_true(r.ineffective);
+	fixture_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scan__fake_pageout),
+		cmocka_unit_test(test_scan__probe_then_page_out),
+		cmocka_unit_test(test_scan__resume),
+		cmocka_unit_test(test_scan__second_chance),
+		cmocka_unit_test(test_scan__hot_middle_mapping),
+		cmocka_unit_test(test_scan__hot_middle_none),
+		cmocka_unit_test(test_scan__refault_learning),
+		cmocka_unit_test(test_scan__ignored_set),
+		cmocka_unit_test(test_scan__exit_mid_scan),
+		cmocka_unit_test(test_scan__pid_reuse),
+		cmocka_unit_test(test_scan__unpageable),
+		cmocka_unit_test(test_scan__cold),
+		cmocka_unit_test(test_scan__cancel_and_nothing_to_do),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
