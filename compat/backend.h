@@ -108,7 +108,8 @@ struct rcapfs_mapping_list {
 #define RCAPFS_PAGE_PRESENT 0x01    /* in RAM, mapped (pagemap bit 63) */
 #define RCAPFS_PAGE_SWAPPED 0x02    /* in swap (pagemap bit 62) */
 #define RCAPFS_PAGE_ZERO 0x04       /* the shared zero page: not in rss */
-#define RCAPFS_PAGE_EXCLUSIVE 0x08  /* mapped by this process only */
+#define RCAPFS_PAGE_EXCLUSIVE 0x08  /* mapped by this process only;
+				       when asked for */
 #define RCAPFS_PAGE_REFERENCED 0x10 /* accessed since the last clear;
 				       page fidelity only */
 #define RCAPFS_PAGE_DIRTY 0x20      /* written since the last clear;
@@ -196,9 +197,11 @@ struct rcapfs_backend_ops {
 
 	/* Flags of each page of [start, end) (page aligned, within one
 	 * mapping or several) into flags[(end - start) / page_size].
-	 * RCAPFS_PAGE_REFERENCED and _DIRTY are filled only when asked for
-	 * in want and the kernel can tell them (idle page tracking,
-	 * soft-dirty); the other bits always. Returns 0 or -errno. */
+	 * RCAPFS_PAGE_EXCLUSIVE is filled only when asked for in want (it
+	 * costs a pagemap read on top of PAGEMAP_SCAN); _REFERENCED and
+	 * _DIRTY only when asked for and the kernel can tell them (idle
+	 * page tracking, soft-dirty); the other bits always. Returns 0 or
+	 * -errno. */
 	int (*pages)(void *ctx, struct rcapfs_task *t, uint64_t start,
 		     uint64_t end, unsigned want, uint8_t *flags);
 
