@@ -10,7 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/fs.h>
+#include <linux/magic.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -18,23 +19,54 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef MADV_COLD
 #define MADV_COLD 20
 #endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
 
-/* struct pm_scan_arg (Linux 6.7): twelve u64, the first one its size. */
-struct pm_scan_arg_probe {
+/* struct pm_scan_arg and struct page_region of Linux 6.7 (linux/fs.h),
+ * under names of our own: the C library's headers may predate them. */
+struct scan_arg {
 	uint64_t size;
-	uint64_t rest[11];
+	uint64_t flags;
+	uint64_t start;
+	uint64_t end;
+	uint64_t walk_end;
+	uint64_t vec;
+	uint64_t vec_len;
+	uint64_t max_pages;
+	uint64_t category_inverted;
+	uint64_t category_mask;
+	uint64_t category_anyof_mask;
+	uint64_t return_mask;
 };
 
-#ifndef PAGEMAP_SCAN
-#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg_probe)
-#endif
+struct scan_region {
+	uint64_t start;
+	uint64_t end;
+	uint64_t categories;
+};
+
+#define SCAN_IOCTL	_IOWR('f', 16, struct scan_arg)
+#define SCAN_PRESENT	(1ULL << 3)
+#define SCAN_SWAPPED	(1ULL << 4)
+#define SCAN_PFNZERO	(1ULL << 5)
+#define SCAN_SOFT_DIRTY (1ULL << 7)
+
+/* The bits of a pagemap entry. */
+#define PM_PFN_MASK   ((1ULL << 55) - 1)
+#define PM_SOFT_DIRTY (1ULL << 55)
+#define PM_EXCLUSIVE  (1ULL << 56)
+#define PM_SWAPPED    (1ULL << 62)
+#define PM_PRESENT    (1ULL << 63)
 
 /* A stat line is about 350 bytes and cannot reach 2 KiB: one read. */
 #define STAT_SIZE 2048
@@ -45,14 +77,54 @@ struct pm_scan_arg_probe {
 #define PID_PATH_SIZE 32
 /* getpwnam_r/getgrnam_r buffers stop growing here. */
 #define NAME_BUF_MAX (1024 * 1024)
+/* smaps and maps are read in steps of this much (smaps takes ~700 bytes
+ * per mapping). */
+#define TEXT_CHUNK 65536
+/* Pages walked at a time: one pagemap read of 512 KiB at most. */
+#define BATCH_PAGES 65536
+/* Page regions per PAGEMAP_SCAN call. */
+#define SCAN_REGIONS 1024
+/* A pagemap read goes on through at most this many pages nobody asked
+ * about rather than split in two: reading an entry costs far less than a
+ * system call. */
+#define ENTRY_GAP_PAGES 64
+/* The same for words of the idle bitmap: reading a word makes the kernel
+ * look at 64 pages, writing zeros costs it next to nothing. */
+#define IDLE_READ_GAP_WORDS  2
+#define IDLE_WRITE_GAP_WORDS 64
+/* Idle bitmap words per read or write. */
+#define IDLE_IO_WORDS 4096
+/* process_madvise takes at most IOV_MAX iovecs and MAX_RW_COUNT (about
+ * 2 GiB) a call; a smaller byte budget keeps each call short. */
+#define PAGEOUT_IOVS	  1024
+#define PAGEOUT_MAX_BYTES (1ULL << 30)
+
+#define IDLE_BITMAP "kernel/mm/page_idle/bitmap"
 
 struct linux_ctx {
 	int proc_fd;
 	int sys_fd;
 	DIR *proc_dir;		  /* on a dup of proc_fd, rewound per walk */
 	pthread_mutex_t dir_lock; /* a DIR has one read position */
+	uint64_t page_size;
 	uint64_t page_kb;
+	/* The proc root is a procfs, not a fixture tree: processes have
+	 * pidfds and pagemap takes ioctls. */
+	bool is_procfs;
+	uint64_t zero_pfn; /* the zero page's PFN; 0 when unknown */
 	struct rcapfs_features features;
+};
+
+/* A process held for memory work. Never changed once open, so any number
+ * of threads may use it at once. */
+struct rcapfs_task {
+	pid_t pid;
+	int pidfd; /* -1 without one: on a fixture root, or no pidfd_open */
+	/* The PID directory: it stays bound to this very process, so
+	 * whatever is opened through it never belongs to a later holder of
+	 * the pid. */
+	int dir_fd;
+	int pagemap_fd;
 };
 
 /* Write "PID/file" into dst (PID_PATH_SIZE bytes), without stdio. */
@@ -490,6 +562,1081 @@ static int linux_detach_mount(void *ctx, const char *path)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
 }
 
+/* ---- Tasks: a process held through its pidfd and PID directory ---- */
+
+/* Whether the process of t lives: 0, -ESRCH, or another -errno. With a
+ * pidfd, it turns readable once the process has exited, zombie or not.
+ * Without one, stat says: gone (the PID directory went with the process),
+ * or a zombie. */
+static int task_alive(const struct linux_ctx *c, struct rcapfs_task *t)
+{
+	char buf[STAT_SIZE];
+	struct rcapfs_buf big = RCAPFS_BUF_INIT;
+	struct rcapfs_procparse_stat st;
+	struct pollfd pfd = {.fd = t->pidfd, .events = POLLIN};
+	const char *data;
+	size_t len;
+	int n, ret;
+
+	if (t->pidfd >= 0) {
+		n = poll(&pfd, 1, 0);
+		if (n < 0)
+			return -errno;
+		return n > 0 ? -ESRCH : 0;
+	}
+	ret = read_record(t->dir_fd, "stat", buf, sizeof(buf), &big, &data,
+			  &len);
+	if (ret == -ENOENT || ret == -ESRCH || (ret == 0 && len == 0))
+		ret = -ESRCH;
+	else if (ret == 0 && rcapfs_procparse_stat(data, len, &st))
+		ret = malformed(t->pid, "stat");
+	else if (ret == 0 && (st.state == 'Z' || st.state == 'X'))
+		ret = -ESRCH;
+	rcapfs_buf_release(&big);
+	return ret;
+}
+
+/* Read file of t's PID directory as a record. A file that is missing or
+ * reads empty is the process gone, if it no longer lives (-ESRCH). */
+static int read_task_record(const struct linux_ctx *c, struct rcapfs_task *t,
+			    const char *file, char *stack, size_t size,
+			    struct rcapfs_buf *big, const char **data,
+			    size_t *len)
+{
+	int ret, alive;
+
+	ret = read_record(t->dir_fd, file, stack, size, big, data, len);
+	if (ret == -ENOENT || ret == -ESRCH || (ret == 0 && *len == 0)) {
+		alive = task_alive(c, t);
+		if (alive)
+			return alive;
+	}
+	return ret;
+}
+
+/* Read file of t's PID directory whole into b (smaps, maps), growing it
+ * as needed. An empty file is the process gone if it no longer lives.
+ * Returns 0 or -errno. */
+static int read_task_text(const struct linux_ctx *c, struct rcapfs_task *t,
+			  const char *file, struct rcapfs_buf *b)
+{
+	int fd, ret;
+
+	fd = openat(t->dir_fd, file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+	} else {
+		ret = read_rest(fd, b, TEXT_CHUNK);
+		close(fd);
+	}
+	if (ret == -ENOENT || ret == -ESRCH || (ret == 0 && b->len == 0)) {
+		int alive = task_alive(c, t);
+
+		if (alive)
+			return alive;
+	}
+	return ret;
+}
+
+/*
+ * Check that t's PID directory holds pid as started at start_ticks (0:
+ * whenever) and a live process with memory of its own: no kernel thread.
+ * A pidfd refuses thread ids and tells an exit; without one, stat must not
+ * show a zombie and status must show the pid as its own thread group.
+ * Returns 0, -ESRCH, or another -errno.
+ */
+static int check_task(const struct linux_ctx *c, struct rcapfs_task *t,
+		      uint64_t start_ticks)
+{
+	char buf[RECORD_SIZE];
+	struct rcapfs_buf big = RCAPFS_BUF_INIT;
+	struct rcapfs_procparse_stat st;
+	struct rcapfs_procparse_status ss;
+	const char *data;
+	size_t len;
+	int ret;
+
+	ret = read_task_record(c, t, "stat", buf, sizeof(buf), &big, &data,
+			       &len);
+	if (ret)
+		goto out;
+	if (rcapfs_procparse_stat(data, len, &st) || st.pid != t->pid) {
+		ret = malformed(t->pid, "stat");
+		goto out;
+	}
+	if ((st.flags & RCAPFS_PF_KTHREAD) ||
+	    (start_ticks && st.start_ticks != start_ticks)) {
+		ret = -ESRCH;
+		goto out;
+	}
+	if (t->pidfd >= 0)
+		goto out;
+	if (st.state == 'Z' || st.state == 'X') {
+		ret = -ESRCH;
+		goto out;
+	}
+	rcapfs_buf_reset(&big);
+	ret = read_task_record(c, t, "status", buf, sizeof(buf), &big, &data,
+			       &len);
+	if (ret)
+		goto out;
+	if (rcapfs_procparse_status(data, len, &ss))
+		ret = malformed(t->pid, "status");
+	else if (ss.tgid != t->pid)
+		ret = -ESRCH;
+out:
+	rcapfs_buf_release(&big);
+	return ret;
+}
+
+static void task_free(struct rcapfs_task *t)
+{
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	if (t->dir_fd >= 0)
+		close(t->dir_fd);
+	if (t->pagemap_fd >= 0)
+		close(t->pagemap_fd);
+	free(t);
+}
+
+static int pidfd_open_call(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/*
+ * The pidfd comes first: once it is held, the files opened after it
+ * belong to its process if that process still lives after they are open,
+ * because a pid is not reused before its process is reaped. On a fixture
+ * root a pidfd of the fake pid would name some real process or none, so
+ * there the files alone count.
+ */
+static int linux_task_open(void *ctx, pid_t pid, uint64_t start_ticks,
+			   struct rcapfs_task **out)
+{
+	struct linux_ctx *c = ctx;
+	char path[PID_PATH_SIZE];
+	struct rcapfs_task *t;
+	int ret;
+
+	*out = NULL;
+	if (pid <= 0)
+		return -EINVAL;
+	t = malloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->pid = pid;
+	t->pidfd = t->dir_fd = t->pagemap_fd = -1;
+	if (c->is_procfs) {
+		t->pidfd = pidfd_open_call(pid);
+		/* EINVAL: a thread id, no process. ENOSYS: before Linux
+		 * 5.3, or under valgrind 3.19, which does not know the
+		 * call; the PID directory still pins the process then. */
+		if (t->pidfd < 0 && errno != ENOSYS) {
+			ret = errno == EINVAL ? -ESRCH : -errno;
+			goto fail;
+		}
+	}
+	pid_path(path, pid, "");
+	t->dir_fd =
+		openat(c->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dir_fd < 0) {
+		ret = errno == ENOENT ? -ESRCH : -errno;
+		goto fail;
+	}
+	ret = check_task(c, t, start_ticks);
+	if (ret)
+		goto fail;
+	t->pagemap_fd = openat(t->dir_fd, "pagemap", O_RDONLY | O_CLOEXEC);
+	if (t->pagemap_fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (t->pidfd >= 0) {
+		ret = task_alive(c, t);
+		if (ret)
+			goto fail;
+	}
+	*out = t;
+	return 0;
+fail:
+	task_free(t);
+	return ret;
+}
+
+static void linux_task_close(void *ctx, struct rcapfs_task *t)
+{
+	if (t)
+		task_free(t);
+}
+
+static int linux_task_alive(void *ctx, struct rcapfs_task *t)
+{
+	return task_alive(ctx, t);
+}
+
+static int linux_task_rss(void *ctx, struct rcapfs_task *t, uint64_t *rss_kb)
+{
+	struct linux_ctx *c = ctx;
+	char buf[RECORD_SIZE];
+	struct rcapfs_buf big = RCAPFS_BUF_INIT;
+	uint64_t size, resident;
+	const char *data;
+	size_t len;
+	int ret;
+
+	ret = read_task_record(c, t, "statm", buf, sizeof(buf), &big, &data,
+			       &len);
+	if (ret)
+		goto out;
+	if (rcapfs_procparse_statm(data, len, &size, &resident)) {
+		ret = malformed(t->pid, "statm");
+		goto out;
+	}
+	/* A process without an mm (a zombie) shows zeros. */
+	if (size == 0) {
+		ret = task_alive(c, t);
+		if (ret)
+			goto out;
+	}
+	*rss_kb = resident * c->page_kb;
+out:
+	rcapfs_buf_release(&big);
+	return ret;
+}
+
+static int linux_task_pss(void *ctx, struct rcapfs_task *t, uint64_t *pss_kb)
+{
+	struct linux_ctx *c = ctx;
+	char buf[RECORD_SIZE];
+	struct rcapfs_buf big = RCAPFS_BUF_INIT;
+	const char *data;
+	size_t len;
+	int ret;
+
+	ret = read_task_record(c, t, "smaps_rollup", buf, sizeof(buf), &big,
+			       &data, &len);
+	if (ret == 0 && rcapfs_procparse_rollup_pss(data, len, pss_kb))
+		ret = malformed(t->pid, "smaps_rollup");
+	rcapfs_buf_release(&big);
+	return ret;
+}
+
+/*
+ * Parse smaps or maps text into out: two passes, the first to size the
+ * arrays exactly, the second to fill them. Returns 0, -ENOMEM, or -EINVAL
+ * (logged: the kernel never writes such a file).
+ */
+static int parse_mappings(pid_t pid, const char *file, const char *buf,
+			  size_t len, struct rcapfs_mapping_list *out)
+{
+	struct rcapfs_procparse_vma v;
+	size_t pos = 0, n = 0, name_bytes = 0, off = 0;
+	uint64_t prev_end = 0;
+	int ret;
+
+	out->maps = NULL;
+	out->n = 0;
+	out->names = NULL;
+	while ((ret = rcapfs_procparse_smaps_next(buf, len, &pos, &v)) == 1) {
+		/* Ascending and apart, as the kernel walks them. */
+		if (v.map.start < prev_end)
+			return malformed(pid, file);
+		prev_end = v.map.end;
+		n++;
+		name_bytes += v.name_len + 1;
+	}
+	if (ret)
+		return malformed(pid, file);
+	if (n == 0)
+		return 0;
+	out->maps = reallocarray(NULL, n, sizeof(*out->maps));
+	out->names = malloc(name_bytes);
+	if (!out->maps || !out->names) {
+		rcapfs_mapping_list_free(out);
+		return -ENOMEM;
+	}
+	pos = 0;
+	for (size_t i = 0; i < n; i++) {
+		rcapfs_procparse_smaps_next(buf, len, &pos, &v);
+		memcpy(out->names + off, v.name, v.name_len);
+		out->names[off + v.name_len] = '\0';
+		out->maps[i] = v.map;
+		out->maps[i].name = out->names + off;
+		off += v.name_len + 1;
+	}
+	out->n = n;
+	return 0;
+}
+
+static int linux_mappings(void *ctx, struct rcapfs_task *t,
+			  struct rcapfs_mapping_list *out)
+{
+	struct linux_ctx *c = ctx;
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+	int ret;
+
+	out->maps = NULL;
+	out->n = 0;
+	out->names = NULL;
+	ret = read_task_text(c, t, "smaps", &b);
+	if (ret == 0)
+		ret = parse_mappings(t->pid, "smaps", b.data, b.len, out);
+	rcapfs_buf_release(&b);
+	return ret;
+}
+
+/* ---- Pages: PAGEMAP_SCAN, pagemap entries, the idle bitmap ---- */
+
+struct walk;
+
+/* Takes the chunk a walk has just filled. Returns 0 or -errno. */
+typedef int (*walk_fn)(struct walk *w);
+
+/*
+ * A walk over pages of a task, one chunk of at most cap pages at a time:
+ * the flags of each page of the chunk and, when entries is set, the
+ * pagemap entry of each present page other than the zero page.
+ */
+struct walk {
+	const struct linux_ctx *c;
+	struct rcapfs_task *t;
+	uint8_t mask; /* the RCAPFS_PAGE_* bits to fill */
+	bool entries;
+	bool scan; /* PAGEMAP_SCAN, until the kernel refuses it */
+	walk_fn consume;
+	void *arg;
+	/* The chunk. */
+	uint64_t start;
+	size_t n;
+	uint8_t *flags;
+	/* Buffers for cap pages. */
+	size_t cap;
+	uint8_t *scratch; /* the flags when the caller gives none */
+	uint64_t *ent;
+	struct scan_region *vec;
+	/* Idle bitmap work: a word (or PFN) per page, a value per word, and
+	 * the words of one read or write. */
+	uint64_t *words;
+	uint64_t *vals;
+	uint64_t *io;
+	int bitmap_fd;
+};
+
+static int walk_alloc_entries(struct walk *w)
+{
+	if (!w->ent)
+		w->ent = reallocarray(NULL, w->cap, sizeof(*w->ent));
+	return w->ent ? 0 : -ENOMEM;
+}
+
+/* Set up for idle bitmap work, the bitmap open with oflags. Returns 0 or
+ * -errno. */
+static int walk_alloc_idle(struct walk *w, int oflags)
+{
+	w->words = reallocarray(NULL, w->cap, sizeof(*w->words));
+	w->vals = reallocarray(NULL, w->cap, sizeof(*w->vals));
+	w->io = calloc(IDLE_IO_WORDS, sizeof(*w->io));
+	if (!w->words || !w->vals || !w->io)
+		return -ENOMEM;
+	w->bitmap_fd = openat(w->c->sys_fd, IDLE_BITMAP, oflags | O_CLOEXEC);
+	return w->bitmap_fd < 0 ? -errno : 0;
+}
+
+/*
+ * Prepare a walk of t for chunks of up to cap pages. want (RCAPFS_PAGE_*)
+ * asks for the bits beyond present, swapped and zero, which are filled as
+ * far as the kernel can tell them; entries asks for the pagemap entries of
+ * the present pages; scratch for flags of the walk's own. Release the walk
+ * with walk_release, also after a failure. Returns 0 or -errno.
+ */
+static int walk_init(struct walk *w, const struct linux_ctx *c,
+		     struct rcapfs_task *t, unsigned want, bool entries,
+		     size_t cap, bool scratch)
+{
+	const struct rcapfs_features *f = &c->features;
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	w->c = c;
+	w->t = t;
+	w->cap = cap;
+	w->bitmap_fd = -1;
+	w->mask = RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_SWAPPED | RCAPFS_PAGE_ZERO |
+		  (want & RCAPFS_PAGE_EXCLUSIVE);
+	if ((want & RCAPFS_PAGE_DIRTY) && f->soft_dirty)
+		w->mask |= RCAPFS_PAGE_DIRTY;
+	if ((want & RCAPFS_PAGE_REFERENCED) && f->idle_page_tracking &&
+	    f->pfn_visible)
+		w->mask |= RCAPFS_PAGE_REFERENCED;
+	/* PAGEMAP_SCAN has no category for these: entries tell them. */
+	w->entries =
+		entries ||
+		(w->mask & (RCAPFS_PAGE_EXCLUSIVE | RCAPFS_PAGE_REFERENCED));
+	w->scan = f->pagemap_scan;
+	if (scratch && !(w->scratch = malloc(cap)))
+		return -ENOMEM;
+	if (w->scan && !(w->vec = calloc(SCAN_REGIONS, sizeof(*w->vec))))
+		return -ENOMEM;
+	if (w->entries || !w->scan) {
+		ret = walk_alloc_entries(w);
+		if (ret)
+			return ret;
+	}
+	if (w->mask & RCAPFS_PAGE_REFERENCED)
+		return walk_alloc_idle(w, O_RDONLY);
+	return 0;
+}
+
+static void walk_release(struct walk *w)
+{
+	free(w->scratch);
+	free(w->ent);
+	free(w->vec);
+	free(w->words);
+	free(w->vals);
+	free(w->io);
+	if (w->bitmap_fd >= 0)
+		close(w->bitmap_fd);
+}
+
+/*
+ * Read the entries of pages [i, j) of the chunk. A short read is the
+ * process gone (a zombie's pagemap reads empty), or else the end of the
+ * address space or of a fixture's file: the rest reads as absent pages.
+ */
+static int read_entries(struct walk *w, size_t i, size_t j)
+{
+	size_t bytes = (j - i) * sizeof(uint64_t);
+	off_t off =
+		(off_t)((w->start / w->c->page_size + i) * sizeof(uint64_t));
+	ssize_t got = pread(w->t->pagemap_fd, w->ent + i, bytes, off);
+	int ret;
+
+	if (got < 0)
+		return -errno;
+	if ((size_t)got < bytes) {
+		ret = task_alive(w->c, w->t);
+		if (ret)
+			return ret;
+		memset((char *)(w->ent + i) + got, 0, bytes - (size_t)got);
+	}
+	return 0;
+}
+
+/* The flags of a page from its pagemap entry. */
+static uint8_t entry_flags(const struct walk *w, uint64_t e)
+{
+	uint64_t pfn = e & PM_PFN_MASK;
+	uint8_t f = 0;
+
+	if (e & PM_PRESENT) {
+		/* Without PAGEMAP_SCAN the zero page shows by its PFN only,
+		 * which unprivileged readers do not see. */
+		if (w->c->zero_pfn && pfn == w->c->zero_pfn)
+			return RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_ZERO;
+		f = RCAPFS_PAGE_PRESENT;
+		if (e & PM_EXCLUSIVE)
+			f |= RCAPFS_PAGE_EXCLUSIVE;
+	} else if (e & PM_SWAPPED) {
+		f = RCAPFS_PAGE_SWAPPED;
+	}
+	/* A hole of a new mapping shows soft-dirty too: only pages that
+	 * hold data count as written. */
+	if (f && (e & PM_SOFT_DIRTY))
+		f |= RCAPFS_PAGE_DIRTY;
+	return f & w->mask;
+}
+
+/* The flags of the pages of a PAGEMAP_SCAN region. */
+static uint8_t region_flags(const struct walk *w, uint64_t cat)
+{
+	uint8_t f = 0;
+
+	if (cat & SCAN_PRESENT)
+		f |= RCAPFS_PAGE_PRESENT;
+	if (cat & SCAN_SWAPPED)
+		f |= RCAPFS_PAGE_SWAPPED;
+	if (cat & SCAN_PFNZERO)
+		f |= RCAPFS_PAGE_ZERO;
+	else if (cat & SCAN_SOFT_DIRTY)
+		f |= RCAPFS_PAGE_DIRTY;
+	return f & w->mask;
+}
+
+/* A present page other than the zero page: one that has an entry. */
+static bool has_entry(uint8_t f)
+{
+	return (f & (RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_ZERO)) ==
+	       RCAPFS_PAGE_PRESENT;
+}
+
+/* Read the entries of the present pages the scan found, in runs that take
+ * in short stretches of other pages, and take their flags from them: the
+ * entries are the newer word. */
+static int scan_entries(struct walk *w)
+{
+	size_t i = 0, j, last;
+	int ret;
+
+	while (i < w->n) {
+		if (!has_entry(w->flags[i])) {
+			i++;
+			continue;
+		}
+		last = i;
+		for (j = i + 1; j < w->n && j - last <= ENTRY_GAP_PAGES; j++)
+			if (has_entry(w->flags[j]))
+				last = j;
+		ret = read_entries(w, i, last + 1);
+		if (ret)
+			return ret;
+		for (j = i; j <= last; j++)
+			if (has_entry(w->flags[j]))
+				w->flags[j] = entry_flags(w, w->ent[j]);
+		i = last + 1;
+	}
+	return 0;
+}
+
+/* Fill the chunk from PAGEMAP_SCAN: the present and swapped regions, no
+ * call per page. Returns 0 or -errno (-ENOTTY, -EINVAL: not here). */
+static int scan_chunk(struct walk *w)
+{
+	const uint64_t ps = w->c->page_size;
+	const uint64_t end = w->start + w->n * ps;
+	uint64_t cur = w->start, next, rs, re;
+	struct scan_arg arg;
+	int n;
+
+	memset(w->flags, 0, w->n);
+	while (cur < end) {
+		memset(&arg, 0, sizeof(arg));
+		arg.size = sizeof(arg);
+		arg.start = cur;
+		arg.end = end;
+		arg.vec = (uintptr_t)w->vec;
+		arg.vec_len = SCAN_REGIONS;
+		arg.category_anyof_mask = SCAN_PRESENT | SCAN_SWAPPED;
+		arg.return_mask = SCAN_PRESENT | SCAN_SWAPPED | SCAN_PFNZERO;
+		if (w->mask & RCAPFS_PAGE_DIRTY)
+			arg.return_mask |= SCAN_SOFT_DIRTY;
+		n = ioctl(w->t->pagemap_fd, SCAN_IOCTL, &arg);
+		if (n < 0)
+			return -errno;
+		next = arg.walk_end;
+		for (int i = 0; i < n; i++) {
+			rs = w->vec[i].start < cur ? cur : w->vec[i].start;
+			re = w->vec[i].end < end ? w->vec[i].end : end;
+			if (rs >= re)
+				continue;
+			memset(w->flags + (rs - w->start) / ps,
+			       region_flags(w, w->vec[i].categories),
+			       (re - rs) / ps);
+			if (re > next)
+				next = re;
+		}
+		/* When the vector fills, walk_end may lie before the end of
+		 * the last region reported (seen on 6.18): go on after that
+		 * region, not over it again. */
+		if (next <= cur) {
+			log_warn("PAGEMAP_SCAN of %d made no progress",
+				 (int)w->t->pid);
+			return -EIO;
+		}
+		cur = next;
+	}
+	return w->entries ? scan_entries(w) : 0;
+}
+
+/* Fill the chunk from pagemap entries, read whole. */
+static int read_chunk(struct walk *w)
+{
+	int ret = read_entries(w, 0, w->n);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < w->n; i++)
+		w->flags[i] = entry_flags(w, w->ent[i]);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A page whose PFN the idle bitmap knows: present, not the zero page, and
+ * its PFN visible. */
+static bool idle_page(const struct walk *w, size_t i)
+{
+	return has_entry(w->flags[i]) && (w->ent[i] & PM_PFN_MASK);
+}
+
+/* Where word is in the sorted words[0, n): next to hint, as the PFNs of
+ * neighbouring pages mostly are, or else found by halving. */
+static size_t find_word(const uint64_t *words, size_t n, uint64_t word,
+			size_t hint)
+{
+	size_t lo = 0, hi = n, mid;
+
+	if (hint < n && words[hint] == word)
+		return hint;
+	if (hint + 1 < n && words[hint + 1] == word)
+		return hint + 1;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (words[mid] <= word)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Read words [first, first + n) of the idle bitmap into w->io. Past the
+ * last PFN the kernel reads short: those words read as zeros. */
+static int read_idle_words(struct walk *w, uint64_t first, size_t n)
+{
+	size_t bytes = n * sizeof(uint64_t);
+	ssize_t got = pread(w->bitmap_fd, w->io, bytes,
+			    (off_t)(first * sizeof(uint64_t)));
+
+	if (got < 0)
+		return -errno;
+	memset((char *)w->io + got, 0, bytes - (size_t)got);
+	return 0;
+}
+
+/* Mark the chunk's pages referenced whose idle bit is clear: accessed
+ * since they were marked idle. The bitmap words are read once each, in
+ * runs. */
+static int mark_referenced(struct walk *w)
+{
+	size_t m = 0, u = 0, i, k, hint = 0;
+	uint64_t first, pfn;
+	int ret;
+
+	for (i = 0; i < w->n; i++)
+		if (idle_page(w, i))
+			w->words[m++] = (w->ent[i] & PM_PFN_MASK) / 64;
+	if (m == 0)
+		return 0;
+	qsort(w->words, m, sizeof(*w->words), cmp_u64);
+	for (i = 0; i < m; i++)
+		if (u == 0 || w->words[i] != w->words[u - 1])
+			w->words[u++] = w->words[i];
+	for (i = 0; i < u; i = k) {
+		first = w->words[i];
+		for (k = i + 1;
+		     k < u &&
+		     w->words[k] - w->words[k - 1] <= IDLE_READ_GAP_WORDS &&
+		     w->words[k] - first < IDLE_IO_WORDS;
+		     k++)
+			;
+		ret = read_idle_words(w, first,
+				      (size_t)(w->words[k - 1] - first + 1));
+		if (ret)
+			return ret;
+		for (size_t x = i; x < k; x++)
+			w->vals[x] = w->io[w->words[x] - first];
+	}
+	for (i = 0; i < w->n; i++) {
+		if (!idle_page(w, i))
+			continue;
+		pfn = w->ent[i] & PM_PFN_MASK;
+		hint = find_word(w->words, u, pfn / 64, hint);
+		if (!((w->vals[hint] >> (pfn % 64)) & 1))
+			w->flags[i] |= RCAPFS_PAGE_REFERENCED;
+	}
+	return 0;
+}
+
+/*
+ * Walk [start, end) (page aligned, start < end): flags into out, one byte
+ * a page, or into the walk's scratch buffer; then REFERENCED from the idle
+ * bitmap and the consumer, chunk by chunk. Returns 0 or -errno.
+ */
+static int walk_range(struct walk *w, uint64_t start, uint64_t end,
+		      uint8_t *out)
+{
+	const uint64_t ps = w->c->page_size;
+	uint64_t pages;
+	int ret;
+
+	for (uint64_t a = start; a < end; a += w->n * ps) {
+		pages = (end - a) / ps;
+		w->start = a;
+		w->n = pages < w->cap ? (size_t)pages : w->cap;
+		w->flags = out ? out + (a - start) / ps : w->scratch;
+		ret = w->scan ? scan_chunk(w) : -ENOTTY;
+		/* No ioctl on this file (a fixture's), a category the
+		 * kernel lacks (soft-dirty before 6.8), or a range past the
+		 * caller's address space (vsyscall): read entries. */
+		if (ret == -ENOTTY || ret == -EINVAL || ret == -EFAULT) {
+			w->scan = false;
+			ret = walk_alloc_entries(w);
+			if (ret == 0)
+				ret = read_chunk(w);
+		}
+		if (ret == 0 && (w->mask & RCAPFS_PAGE_REFERENCED))
+			ret = mark_referenced(w);
+		if (ret == 0 && w->consume)
+			ret = w->consume(w);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Walk every mapping of t with w, but the special ones (vdso, vvar,
+ * vsyscall): they hold no memory of the process's own. maps lists them
+ * without the cost of smaps. Returns 0 or -errno. */
+static int walk_mappings(struct walk *w)
+{
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+	struct rcapfs_procparse_vma v;
+	size_t pos = 0;
+	int ret, got;
+
+	ret = read_task_text(w->c, w->t, "maps", &b);
+	while (ret == 0) {
+		got = rcapfs_procparse_smaps_next(b.data, b.len, &pos, &v);
+		if (got == 0)
+			break;
+		if (got < 0)
+			ret = malformed(w->t->pid, "maps");
+		else if (!(v.map.flags & RCAPFS_MAP_SPECIAL))
+			ret = walk_range(w, v.map.start, v.map.end, NULL);
+	}
+	rcapfs_buf_release(&b);
+	return ret;
+}
+
+static int linux_pages(void *ctx, struct rcapfs_task *t, uint64_t start,
+		       uint64_t end, unsigned want, uint8_t *flags)
+{
+	const unsigned all = RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_SWAPPED |
+			     RCAPFS_PAGE_ZERO | RCAPFS_PAGE_EXCLUSIVE |
+			     RCAPFS_PAGE_REFERENCED | RCAPFS_PAGE_DIRTY;
+	struct linux_ctx *c = ctx;
+	uint64_t pages;
+	struct walk w;
+	int ret;
+
+	if (start % c->page_size || end % c->page_size || end < start ||
+	    (want & ~all))
+		return -EINVAL;
+	if (start == end)
+		return 0;
+	pages = (end - start) / c->page_size;
+	ret = walk_init(&w, c, t, want, false,
+			pages < BATCH_PAGES ? (size_t)pages : BATCH_PAGES,
+			false);
+	if (ret == 0)
+		ret = walk_range(&w, start, end, flags);
+	/* An exited process reads as one without pages: say it is gone. */
+	if (ret == 0)
+		ret = task_alive(c, t);
+	walk_release(&w);
+	return ret;
+}
+
+/* The PFNs collected by task_pfns. */
+struct pfn_list {
+	uint64_t *v;
+	size_t n;
+	size_t cap;
+};
+
+static int collect_pfns(struct walk *w)
+{
+	struct pfn_list *l = w->arg;
+	uint64_t *grown, pfn;
+
+	for (size_t i = 0; i < w->n; i++) {
+		if (!has_entry(w->flags[i]))
+			continue;
+		pfn = w->ent[i] & PM_PFN_MASK;
+		if (!pfn)
+			return -EPERM;
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 1024;
+			grown = reallocarray(l->v, l->cap, sizeof(*l->v));
+			if (!grown)
+				return -ENOMEM;
+			l->v = grown;
+		}
+		l->v[l->n++] = pfn;
+	}
+	return 0;
+}
+
+static int linux_task_pfns(void *ctx, struct rcapfs_task *t, uint64_t **pfns,
+			   size_t *n)
+{
+	struct linux_ctx *c = ctx;
+	struct pfn_list l = {NULL, 0, 0};
+	struct walk w;
+	int ret;
+
+	*pfns = NULL;
+	*n = 0;
+	if (!c->features.pfn_visible)
+		return -EPERM;
+	ret = walk_init(&w, c, t, 0, true, BATCH_PAGES, true);
+	w.consume = collect_pfns;
+	w.arg = &l;
+	if (ret == 0)
+		ret = walk_mappings(&w);
+	if (ret == 0)
+		ret = task_alive(c, t);
+	walk_release(&w);
+	if (ret) {
+		free(l.v);
+		return ret;
+	}
+	*pfns = l.v;
+	*n = l.n;
+	return 0;
+}
+
+/* Write words [first, first + n) of w->io to the idle bitmap. */
+static int write_idle_words(struct walk *w, uint64_t first, size_t n)
+{
+	size_t bytes = n * sizeof(uint64_t);
+	ssize_t done = pwrite(w->bitmap_fd, w->io, bytes,
+			      (off_t)(first * sizeof(uint64_t)));
+
+	if (done < 0)
+		return -errno;
+	return (size_t)done == bytes ? 0 : -EIO;
+}
+
+/* Mark the chunk's present pages idle: their bits set in the bitmap, the
+ * words written in runs that take in short stretches of zero words (a zero
+ * bit changes nothing). */
+static int mark_idle(struct walk *w)
+{
+	size_t m = 0, i = 0, nwords;
+	uint64_t first, word;
+	int ret;
+
+	for (size_t k = 0; k < w->n; k++) {
+		if (!has_entry(w->flags[k]))
+			continue;
+		if (!(w->ent[k] & PM_PFN_MASK))
+			return -EPERM;
+		w->words[m++] = w->ent[k] & PM_PFN_MASK;
+	}
+	qsort(w->words, m, sizeof(*w->words), cmp_u64);
+	while (i < m) {
+		first = w->words[i] / 64;
+		nwords = 0;
+		for (; i < m; i++) {
+			word = w->words[i] / 64;
+			if (word - first >= IDLE_IO_WORDS ||
+			    word - first > nwords + IDLE_WRITE_GAP_WORDS)
+				break;
+			w->io[word - first] |= 1ULL << (w->words[i] % 64);
+			nwords = (size_t)(word - first + 1);
+		}
+		ret = write_idle_words(w, first, nwords);
+		memset(w->io, 0, nwords * sizeof(*w->io));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Mark every present page of t idle. Returns 0 or -errno. */
+static int clear_idle(const struct linux_ctx *c, struct rcapfs_task *t)
+{
+	struct walk w;
+	int ret;
+
+	ret = walk_init(&w, c, t, 0, true, BATCH_PAGES, true);
+	w.consume = mark_idle;
+	if (ret == 0)
+		ret = walk_alloc_idle(&w, O_WRONLY);
+	if (ret == 0)
+		ret = walk_mappings(&w);
+	walk_release(&w);
+	return ret;
+}
+
+/* Write value ("1": referenced bits, "4": soft-dirty bits) to t's
+ * clear_refs. Returns 0 or -errno. */
+static int write_clear_refs(const struct linux_ctx *c, struct rcapfs_task *t,
+			    const char *value)
+{
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = openat(t->dir_fd, "clear_refs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+	} else {
+		n = write(fd, value, strlen(value));
+		if (n < 0)
+			ret = -errno;
+		else if ((size_t)n != strlen(value))
+			ret = -EIO;
+		close(fd);
+	}
+	if (ret == -ENOENT || ret == -ESRCH) {
+		int alive = task_alive(c, t);
+
+		if (alive)
+			return alive;
+	}
+	return ret;
+}
+
+/*
+ * Referenced bits: with idle page tracking and PFNs, the pages are marked
+ * idle, which keeps the kernel's own notion of recent use (it sets
+ * PG_young); otherwise clear_refs resets them for the whole process.
+ * Dirty bits: soft-dirty only. A process that exited meanwhile took the
+ * writes silently: that is -ESRCH.
+ */
+static int linux_clear(void *ctx, struct rcapfs_task *t, unsigned what)
+{
+	struct linux_ctx *c = ctx;
+	const struct rcapfs_features *f = &c->features;
+	int ret = 0;
+
+	if (what & ~(RCAPFS_CLEAR_REFERENCED | RCAPFS_CLEAR_DIRTY))
+		return -EINVAL;
+	if ((what & RCAPFS_CLEAR_DIRTY) && !f->soft_dirty)
+		return -EOPNOTSUPP;
+	if (what & RCAPFS_CLEAR_REFERENCED) {
+		if (f->idle_page_tracking && f->pfn_visible)
+			ret = clear_idle(c, t);
+		else
+			ret = write_clear_refs(c, t, "1");
+	}
+	if (ret == 0 && (what & RCAPFS_CLEAR_DIRTY))
+		ret = write_clear_refs(c, t, "4");
+	if (ret == 0)
+		ret = task_alive(c, t);
+	return ret;
+}
+
+static long process_madvise_call(int pidfd, const struct iovec *iov, size_t n,
+				 int advice)
+{
+#ifdef SYS_process_madvise
+	return syscall(SYS_process_madvise, pidfd, iov, n, advice, 0);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Move (*i, *off), a position in ranges, on by bytes. */
+static void ranges_advance(const struct rcapfs_range *ranges, size_t n,
+			   size_t *i, uint64_t *off, uint64_t bytes)
+{
+	while (*i < n && bytes >= ranges[*i].len - *off) {
+		bytes -= ranges[*i].len - *off;
+		(*i)++;
+		*off = 0;
+	}
+	if (*i < n)
+		*off += bytes;
+}
+
+/* Fill iov from ranges at (i, off): at most PAGEOUT_IOVS iovecs and
+ * PAGEOUT_MAX_BYTES, a range split where it does not fit. Returns the
+ * number of iovecs. */
+static size_t ranges_batch(const struct rcapfs_range *ranges, size_t n,
+			   size_t i, uint64_t off, struct iovec *iov)
+{
+	uint64_t total = 0, take;
+	size_t k = 0;
+
+	for (; i < n && k < PAGEOUT_IOVS && total < PAGEOUT_MAX_BYTES;
+	     i++, off = 0) {
+		take = ranges[i].len - off;
+		if (take == 0)
+			continue;
+		if (take > PAGEOUT_MAX_BYTES - total)
+			take = PAGEOUT_MAX_BYTES - total;
+		iov[k].iov_base = (void *)(uintptr_t)(ranges[i].start + off);
+		iov[k].iov_len = (size_t)take;
+		total += take;
+		k++;
+	}
+	return k;
+}
+
+static int linux_pageout(void *ctx, struct rcapfs_task *t,
+			 const struct rcapfs_range *ranges, size_t n,
+			 enum rcapfs_advice advice, uint64_t *done_bytes)
+{
+	struct linux_ctx *c = ctx;
+	struct iovec iov[PAGEOUT_IOVS];
+	uint64_t off = 0, got;
+	size_t i = 0, k;
+	long r;
+	int adv;
+
+	*done_bytes = 0;
+	if (advice == RCAPFS_ADVICE_PAGEOUT)
+		adv = MADV_PAGEOUT;
+	else if (advice == RCAPFS_ADVICE_COLD)
+		adv = MADV_COLD;
+	else
+		return -EINVAL;
+	for (size_t j = 0; j < n; j++) {
+		if (ranges[j].start % c->page_size ||
+		    ranges[j].len % c->page_size ||
+		    ranges[j].start + ranges[j].len < ranges[j].start) {
+			log_warn("pageout of %d: range %#llx+%#llx is not "
+				 "page aligned",
+				 (int)t->pid,
+				 (unsigned long long)ranges[j].start,
+				 (unsigned long long)ranges[j].len);
+			return -EINVAL;
+		}
+	}
+	/* Advice goes through the pidfd: a fixture root has none. */
+	if (t->pidfd < 0)
+		return -ENOSYS;
+	while ((k = ranges_batch(ranges, n, i, off, iov)) > 0) {
+		r = process_madvise_call(t->pidfd, iov, k, adv);
+		if (r < 0 && errno != ENOMEM)
+			return -errno;
+		if (r < 0) {
+			/* The first range has a hole: the process unmapped
+			 * part of it meanwhile. The kernel advised the rest
+			 * of it all the same and stopped; go on after it,
+			 * without counting it. */
+			got = iov[0].iov_len;
+		} else if (r == 0) {
+			/* Nothing taken and no error would loop forever. */
+			return -EIO;
+		} else {
+			/* The bytes of the iovecs processed: a call that
+			 * stopped short is called again from there, and
+			 * then reports what stopped it. */
+			got = (uint64_t)r;
+			*done_bytes += got;
+		}
+		ranges_advance(ranges, n, &i, &off, got);
+	}
+	return 0;
+}
+
 static void linux_free(void *ctx)
 {
 	struct linux_ctx *c = ctx;
@@ -515,6 +1662,16 @@ static const struct rcapfs_backend_ops linux_ops = {
 	.features = linux_features,
 	.user_uid = linux_user_uid,
 	.group_gid = linux_group_gid,
+	.task_open = linux_task_open,
+	.task_close = linux_task_close,
+	.task_alive = linux_task_alive,
+	.task_rss = linux_task_rss,
+	.task_pss = linux_task_pss,
+	.task_pfns = linux_task_pfns,
+	.mappings = linux_mappings,
+	.pages = linux_pages,
+	.clear = linux_clear,
+	.pageout = linux_pageout,
 	.detach_mount = linux_detach_mount,
 	.free = linux_free,
 };
@@ -522,37 +1679,33 @@ static const struct rcapfs_backend_ops linux_ops = {
 /* An invalid pidfd gets EBADF only from a kernel that has the call. */
 static bool probe_process_madvise(void)
 {
-#ifdef SYS_process_madvise
-	return syscall(SYS_process_madvise, -1, NULL, 0, MADV_COLD, 0) < 0 &&
+	return process_madvise_call(-1, NULL, 0, MADV_COLD) < 0 &&
 	       errno == EBADF;
-#else
-	return false;
-#endif
 }
 
 /* A wrong struct size gets EINVAL from a pagemap that knows the ioctl,
  * ENOTTY from one that has no ioctls. */
 static bool probe_pagemap_scan(int pagemap_fd)
 {
-	struct pm_scan_arg_probe arg;
+	struct scan_arg arg;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.size = sizeof(arg) + 8;
-	return ioctl(pagemap_fd, PAGEMAP_SCAN, &arg) < 0 && errno == EINVAL;
+	return ioctl(pagemap_fd, SCAN_IOCTL, &arg) < 0 && errno == EINVAL;
 }
 
-/* Unprivileged readers see the PFN field of pagemap zeroed. */
-static bool probe_pfn_visible(int pagemap_fd, const void *page,
-			      size_t page_size)
+/* The PFN of one of our present pages; 0 for unprivileged readers, who
+ * see the PFN field of pagemap zeroed. */
+static uint64_t probe_pfn(int pagemap_fd, const void *page, size_t page_size)
 {
-	const uint64_t present = 1ULL << 63, pfn_mask = (1ULL << 55) - 1;
 	off_t off = (off_t)((uintptr_t)page / page_size * sizeof(uint64_t));
 	uint64_t entry;
 
 	if (pread(pagemap_fd, &entry, sizeof(entry), off) !=
-	    (ssize_t)sizeof(entry))
-		return false;
-	return (entry & present) && (entry & pfn_mask);
+		    (ssize_t)sizeof(entry) ||
+	    !(entry & PM_PRESENT))
+		return 0;
+	return entry & PM_PFN_MASK;
 }
 
 /* Whether the blank-separated words of [p, end) include w. */
@@ -613,38 +1766,57 @@ static bool probe_soft_dirty(const struct linux_ctx *c, const void *page)
 	return found;
 }
 
-/* Probe what the kernel offers, once. The probes on "self" read false on a
- * fixture proc root, which has none. */
-static void probe_features(struct linux_ctx *c, size_t page_size)
+/*
+ * Probe what the kernel offers, once. A fixture proc root is no procfs:
+ * there is no "self" to probe, its pagemap files are regular files that
+ * take no ioctl, and their bits are taken as they are, so PFNs and
+ * soft-dirty bits count as visible there. RCAPFS_NO_PAGEMAP_SCAN=1 in the
+ * environment turns PAGEMAP_SCAN off, so tests can run the pagemap reads
+ * that stand in for it on older kernels.
+ */
+static void probe_features(struct linux_ctx *c)
 {
 	struct rcapfs_features *f = &c->features;
+	const char *no_scan = getenv("RCAPFS_NO_PAGEMAP_SCAN");
+	size_t page_size = (size_t)c->page_size;
 	char *page;
 	int fd;
 
+	f->page_size = (uint32_t)c->page_size;
 	f->process_madvise = probe_process_madvise();
-	f->idle_page_tracking =
-		faccessat(c->sys_fd, "kernel/mm/page_idle/bitmap", F_OK, 0) ==
-		0;
+	f->idle_page_tracking = faccessat(c->sys_fd, IDLE_BITMAP, F_OK, 0) == 0;
 	f->cgroup_v2 = faccessat(c->sys_fd, "fs/cgroup/cgroup.controllers",
 				 F_OK, 0) == 0;
+	f->clear_refs = faccessat(c->proc_fd, "self/clear_refs", F_OK, 0) == 0;
+	if (!c->is_procfs) {
+		f->pfn_visible = true;
+		f->soft_dirty = true;
+		return;
+	}
 
-	page = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+	/* Two pages: the first written, the second only read, which maps
+	 * the zero page there. */
+	page = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED) {
 		log_warn("cannot map a page to probe kernel features: %s",
 			 strerror(errno));
 		return;
 	}
-	/* Touch it: only a present page has a PFN to show. */
 	*(volatile char *)page = 1;
+	(void)*(volatile char *)(page + page_size);
 	fd = openat(c->proc_fd, "self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		f->pagemap_scan = probe_pagemap_scan(fd);
-		f->pfn_visible = probe_pfn_visible(fd, page, page_size);
+		f->pagemap_scan = probe_pagemap_scan(fd) &&
+				  !(no_scan && strcmp(no_scan, "1") == 0);
+		f->pfn_visible = probe_pfn(fd, page, page_size) != 0;
+		if (f->pfn_visible)
+			c->zero_pfn =
+				probe_pfn(fd, page + page_size, page_size);
 		close(fd);
 	}
 	f->soft_dirty = probe_soft_dirty(c, page);
-	munmap(page, page_size);
+	munmap(page, 2 * page_size);
 }
 
 int rcapfs_backend_new(const char *proc_root, const char *sys_root,
@@ -652,6 +1824,7 @@ int rcapfs_backend_new(const char *proc_root, const char *sys_root,
 {
 	struct rcapfs_backend *be = NULL;
 	struct linux_ctx *c;
+	struct statfs sfs;
 	long page_size;
 	int fd, ret;
 
@@ -701,8 +1874,11 @@ int rcapfs_backend_new(const char *proc_root, const char *sys_root,
 		ret = -EINVAL;
 		goto fail;
 	}
-	c->page_kb = (uint64_t)page_size / 1024;
-	probe_features(c, (size_t)page_size);
+	c->page_size = (uint64_t)page_size;
+	c->page_kb = c->page_size / 1024;
+	c->is_procfs = fstatfs(c->proc_fd, &sfs) == 0 &&
+		       sfs.f_type == PROC_SUPER_MAGIC;
+	probe_features(c);
 	be->ops = &linux_ops;
 	be->ctx = c;
 	*out = be;

@@ -247,11 +247,14 @@ static void test_linux__features_fixture(void **state)
 
 	memset(&f, 0x55, sizeof(f));
 	assert_int_equal(e->fixture->ops->features(e->fixture->ctx, &f), 0);
+	assert_int_equal(f.page_size, sysconf(_SC_PAGESIZE));
 	assert_false(f.pagemap_scan);
 	assert_false(f.idle_page_tracking);
-	assert_false(f.soft_dirty);
-	assert_false(f.pfn_visible);
 	assert_false(f.cgroup_v2);
+	assert_false(f.clear_refs); /* no "self" in the fixture */
+	/* the bits of a fixture's pagemap files count as they are */
+	assert_true(f.soft_dirty);
+	assert_true(f.pfn_visible);
 	/* a syscall probe: the proc root does not matter */
 	assert_int_equal(e->real->ops->features(e->real->ctx, &real), 0);
 	assert_int_equal(f.process_madvise, real.process_madvise);
@@ -310,7 +313,6 @@ static void test_linux__features_sys_probes(void **state)
 	assert_true(f.idle_page_tracking);
 	assert_true(f.cgroup_v2);
 	assert_false(f.pagemap_scan);
-	assert_false(f.pfn_visible);
 }
 
 /* Our memory cgroup as /proc/self/cgroup shows it, read with stdio: the v1
@@ -499,6 +501,12 @@ static void test_linux__real_features(void **state)
 				 0);
 	assert_int_equal(f.idle_page_tracking,
 			 access("/sys/kernel/mm/page_idle/bitmap", F_OK) == 0);
+	assert_int_equal(f.page_size, sysconf(_SC_PAGESIZE));
+	assert_int_equal(f.clear_refs,
+			 access("/proc/self/clear_refs", F_OK) == 0);
+	/* PFNs are for root only (CAP_SYS_ADMIN) */
+	if (geteuid() == 0)
+		assert_true(f.pfn_visible);
 	print_message("features: process_madvise %d pagemap_scan %d "
 		      "idle_page_tracking %d soft_dirty %d pfn_visible %d "
 		      "cgroup_v2 %d\n",
