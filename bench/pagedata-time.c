@@ -1,0 +1,227 @@
+/*
+ * Timings for bench/pagedata.sh, one line per run in nanoseconds:
+ *
+ *   pagedata-time victim KB
+ *	map KB of anonymous memory, write every page, print "ready", wait
+ *	to be killed
+ *   pagedata-time pagedata FILE RUNS
+ *	one descriptor; each run is one read(2) of st_size bytes (a whole
+ *	snapshot, as a Solaris reader does it)
+ *   pagedata-time pagemap PID RUNS
+ *	the floor: each run reads /proc/PID/pagemap over every mapping of
+ *	/proc/PID/maps, one pread per mapping, on a descriptor opened once
+ *   pagedata-time file FILE RUNS
+ *	each run opens FILE, reads it to the end and closes it (xmap, smaps)
+ *   pagedata-time sources PID RUNS
+ *	what a snapshot at mapping fidelity cannot do without, each run:
+ *	read /proc/PID/smaps (referenced per mapping), read pagemap as
+ *	above (present pages), write 1 to /proc/PID/clear_refs (reset)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "pagedata-time: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static _Noreturn void victim(const char *kb)
+{
+	size_t len = strtoull(kb, NULL, 10) * 1024;
+	char *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	memset(p, 1, len);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+static int pagedata(const char *path, int runs)
+{
+	struct stat st;
+	char *buf;
+	ssize_t r;
+	int64_t t;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die(path);
+	while (runs-- > 0) {
+		if (fstat(fd, &st))
+			die("fstat");
+		buf = malloc((size_t)st.st_size);
+		if (!buf)
+			die("malloc");
+		t = now_ns();
+		r = read(fd, buf, (size_t)st.st_size);
+		t = now_ns() - t;
+		if (r != st.st_size)
+			die("read of st_size bytes");
+		printf("%" PRId64 "\n", t);
+		free(buf);
+	}
+	close(fd);
+	return 0;
+}
+
+struct range {
+	uint64_t start, end;
+};
+
+/* Read all of path into buf (cap bytes at a time); exits on error. */
+static void read_all(const char *path, char *buf, size_t cap)
+{
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die(path);
+	while ((r = read(fd, buf, cap)) > 0)
+		;
+	if (r < 0)
+		die(path);
+	close(fd);
+}
+
+static void clear_refs(const char *pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/clear_refs", pid);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		die(path);
+	close(fd);
+}
+
+/* Each run: pagemap over every mapping; with sources, smaps before and
+ * clear_refs after. */
+static int pagemap(const char *pid, int runs, int sources)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct range *rs = NULL;
+	size_t n = 0, cap = 0, i, most = 0;
+	char path[64], line[512], *text;
+	uint64_t *buf;
+	int64_t t;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f)) {
+		struct range r;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64, &r.start, &r.end) != 2)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			rs = realloc(rs, cap * sizeof(*rs));
+			if (!rs)
+				die("realloc");
+		}
+		rs[n++] = r;
+		if ((r.end - r.start) / (uint64_t)page > most)
+			most = (r.end - r.start) / (uint64_t)page;
+	}
+	fclose(f);
+	buf = malloc(most * sizeof(*buf) + 1);
+	if (!buf)
+		die("malloc");
+	snprintf(path, sizeof(path), "/proc/%s/pagemap", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die(path);
+	text = malloc(1 << 16);
+	if (!text)
+		die("malloc");
+	snprintf(path, sizeof(path), "/proc/%s/smaps", pid);
+	while (runs-- > 0) {
+		t = now_ns();
+		if (sources)
+			read_all(path, text, 1 << 16);
+		for (i = 0; i < n; i++) {
+			size_t len = (rs[i].end - rs[i].start) /
+				     (uint64_t)page * sizeof(*buf);
+
+			if (pread(fd, buf, len,
+				  (off_t)(rs[i].start / (uint64_t)page *
+					  sizeof(*buf))) < 0)
+				die("pread pagemap");
+		}
+		if (sources)
+			clear_refs(pid);
+		t = now_ns() - t;
+		printf("%" PRId64 "\n", t);
+	}
+	close(fd);
+	free(text);
+	free(buf);
+	free(rs);
+	return 0;
+}
+
+static int whole_file(const char *path, int runs)
+{
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap);
+	int64_t t;
+
+	if (!buf)
+		die("malloc");
+	while (runs-- > 0) {
+		t = now_ns();
+		read_all(path, buf, cap);
+		t = now_ns() - t;
+		printf("%" PRId64 "\n", t);
+	}
+	free(buf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "victim") == 0)
+		victim(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "pagedata") == 0)
+		return pagedata(argv[2], atoi(argv[3]));
+	if (argc == 4 && strcmp(argv[1], "pagemap") == 0)
+		return pagemap(argv[2], atoi(argv[3]), 0);
+	if (argc == 4 && strcmp(argv[1], "sources") == 0)
+		return pagemap(argv[2], atoi(argv[3]), 1);
+	if (argc == 4 && strcmp(argv[1], "file") == 0)
+		return whole_file(argv[2], atoi(argv[3]));
+	fprintf(stderr,
+		"usage: pagedata-time victim KB | pagedata FILE RUNS | "
+		"pagemap PID RUNS | file FILE RUNS | sources PID RUNS\n");
+	return 2;
+}
