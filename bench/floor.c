@@ -69,6 +69,7 @@ static void *floor_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->attr_timeout = 1.0;
 	cfg->negative_timeout = 0;
 	cfg->use_ino = 0;
+	conn->max_write = 1u << 20;
 	return NULL;
 }
 
