@@ -4,6 +4,7 @@
 # bench/floor (one constant file, the least any libfuse server costs), and
 # against lxcfs's proc/meminfo where lxcfs is installed. Runs of the
 # servers alternate, so a noisy neighbour hurts all of them alike.
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 ORC=$BENCH_BIN/orc
@@ -14,7 +15,9 @@ FLOOR=$BENCH_BIN/floor
 # one run of the suite to the next far better than those of a few long runs.
 SECS=${BENCH_FRONT_SECS:-0.25}
 RUNS=${BENCH_FRONT_RUNS:-15}
-[ -x "$ORC" ] && [ -x "$FLOOR" ] || bench_skip "bench/orc or bench/floor not built"
+if [ ! -x "$ORC" ] || [ ! -x "$FLOOR" ]; then
+	bench_skip "bench/orc or bench/floor not built"
+fi
 
 # The options main.c gives libfuse, so both servers run the same loop.
 FUSE_OPTS=-oallow_other,max_threads=16,max_idle_threads=8
@@ -70,10 +73,10 @@ for threads in 1 4; do
 		done || exit 1
 		run=$((run + 1))
 	done
-	floor=$(bench_median $(cat "$BENCH_TMP/floor.$threads"))
+	floor=$(bench_median <"$BENCH_TMP/floor.$threads")
 	echo "$TARGETS" | while read -r name path; do
 		[ "$name" != floor ] || continue
-		v=$(bench_median $(cat "$BENCH_TMP/$name.$threads"))
+		v=$(bench_median <"$BENCH_TMP/$name.$threads")
 		case $name in
 		lxcfs_*) what=$name ;;
 		*) what=front_$name ;;

@@ -13,7 +13,9 @@ BENCH_NAME=${BENCH_NAME:-$(basename "$0" .sh)}
 top_builddir=${top_builddir:-$(pwd)}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 RCAPFS=${RCAPFS:-$top_builddir/rcapfs}
+# The C helpers built with the tree (bench/orc, bench/floor ...).
 BENCH_BIN=$top_builddir/bench
+export BENCH_BIN
 BENCH_RESULTS=${BENCH_RESULTS:-$top_builddir/bench/results.txt}
 # Repetitions behind each median; odd, so the median is one of them.
 BENCH_RUNS=${BENCH_RUNS:-5}
@@ -34,12 +36,17 @@ bench_fail() {
 }
 
 # bench_median V1 V2 ...: the median (mean of the middle two for an even
-# count); numbers may be fractional.
+# count); numbers may be fractional. Without arguments, of the numbers on
+# standard input, one per line.
 bench_median() {
-	[ $# -gt 0 ] || return 1
-	printf '%s\n' "$@" | sort -g | awk '
+	if [ $# -gt 0 ]; then
+		printf '%s\n' "$@"
+	else
+		cat
+	fi | sort -g | awk '
 		{ v[NR] = $1 }
 		END {
+			if (NR == 0) exit 1
 			if (NR % 2) m = v[(NR + 1) / 2]
 			else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
 			# %d stops at 2^31 in mawk: print integers with %.0f.

@@ -9,18 +9,21 @@
 # over the same process table. The default intervals (sample 5, scan 15)
 # make one walk and two re-samples in three samples. Then the daemon's
 # VmRSS against the 16 MiB target, and its growth per 1000 processes.
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SWARM=$BENCH_BIN/swarm
 CPUTIME=$BENCH_BIN/cputime
 SIZES=${BENCH_SAMPLING_SIZES:-100 1000 5000}
-GROUPS=10
+NCOLL=10
 # Samples per measured window, and windows per figure (the median):
 # schedstat counts nanoseconds, so short windows are precise enough.
 PER_WINDOW=2
 RUNS=${BENCH_SAMPLING_RUNS:-3}
 FOOTPRINT_KB=16384
-[ -x "$SWARM" ] && [ -x "$CPUTIME" ] || bench_skip "bench/swarm or bench/cputime not built"
+if [ ! -x "$SWARM" ] || [ ! -x "$CPUTIME" ]; then
+	bench_skip "bench/swarm or bench/cputime not built"
+fi
 command -v ps >/dev/null || bench_skip "ps missing"
 
 # samples: the sample counter of the first collection.
@@ -73,7 +76,7 @@ ctl() {
 # leaders are given, and empty otherwise.
 collections() {
 	g=0
-	while [ $g -lt $GROUPS ]; do
+	while [ $g -lt $NCOLL ]; do
 		mkdir "$BENCH_MNT/caps/c$g" || bench_fail "mkdir caps/c$g"
 		g=$((g + 1))
 	done
@@ -111,9 +114,9 @@ bench_stop_daemon
 echo "sampling: idle sample of 10 empty collections: ${idle_us} us"
 
 for n in $SIZES; do
-	per=$((n / GROUPS))
+	per=$((n / NCOLL))
 	ready=$BENCH_TMP/swarm.$n
-	"$SWARM" $GROUPS $per "$ready" &
+	"$SWARM" $NCOLL $per "$ready" &
 	swarm_pid=$!
 	bench_track $swarm_pid
 	i=0
@@ -123,8 +126,8 @@ for n in $SIZES; do
 		[ $i -lt 600 ] || bench_fail "swarm $n not up in 30 s"
 		sleep 0.05
 	done
-	want=$((GROUPS * (per + 1)))
-	nprocs=$(ls -d /proc/[0-9]* | wc -l)
+	want=$((NCOLL * (per + 1)))
+	nprocs=$(set -- /proc/[0-9]*; echo $#)
 
 	daemon 1
 	collections "$ready"
@@ -156,7 +159,7 @@ for n in $SIZES; do
 	walk=$(minus "$walk_us" "$idle_us")
 	resample=$(minus "$resample_us" "$idle_us")
 	mix=$(awk -v w="$walk" -v r="$resample" 'BEGIN { printf "%.0f\n", (w + 2 * r) / 3 }')
-	echo "sampling: $n processes in $GROUPS collections ($nprocs on the machine):" \
+	echo "sampling: $n processes in $NCOLL collections ($nprocs on the machine):" \
 		"walk ${walk_us} us, re-sample ${resample_us} us, ps ${ps_us} us, VmRSS ${rss_kb} KiB"
 	bench_report "sample_walk_$n" "$walk" us "ps_$n" "$ps_us" us '<=' 1
 	bench_report "sample_resample_$n" "$resample" us "ps_$n" "$ps_us" us '<=' 1
