@@ -10,10 +10,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Shared anonymous memory: Linux shows it as a deleted /dev/zero, or as
+ * "[anon_shmem:NAME]" once named; Solaris calls it anonymous. */
+static bool shared_anon(const struct rcapfs_mapping *m)
+{
+	const char *n = m->name ? m->name : "";
+
+	return strcmp(n, "/dev/zero (deleted)") == 0 ||
+	       strncmp(n, "[anon_shmem:", 12) == 0;
+}
+
+/* Anonymous to Solaris: no file behind it (SysV segments included). */
+static bool anonymous(const struct rcapfs_mapping *m)
+{
+	return (m->flags & (RCAPFS_MAP_ANON | RCAPFS_MAP_SYSV)) ||
+	       shared_anon(m);
+}
+
 /* Solaris pr_mapname: the last path component, the kernel's bracketed
  * names whole ("[heap]", "[stack]", "[vdso]", "[anon:x]"), and nothing for
- * anonymous memory and SysV segments (pmap names those from pr_mflags and
- * pr_shmid). Cut to PRMAPSZ - 1 bytes. */
+ * other anonymous memory and SysV segments (pmap names those from
+ * pr_mflags and pr_shmid). Cut to PRMAPSZ - 1 bytes. */
 static void map_name(const struct rcapfs_mapping *m, char out[PRMAPSZ])
 {
 	const char *n = m->name ? m->name : "";
@@ -21,10 +38,8 @@ static void map_name(const struct rcapfs_mapping *m, char out[PRMAPSZ])
 	size_t len;
 
 	memset(out, 0, PRMAPSZ);
-	if (m->flags & RCAPFS_MAP_SYSV)
-		return;
 	if (n[0] != '[') {
-		if (m->flags & RCAPFS_MAP_ANON)
+		if (anonymous(m))
 			return;
 		slash = strrchr(n, '/');
 		if (slash)
@@ -37,8 +52,9 @@ static void map_name(const struct rcapfs_mapping *m, char out[PRMAPSZ])
 }
 
 /* pr_mflags; MA_BREAK and MA_STACK only in xmap, as on Solaris. */
-static int32_t map_mflags(uint32_t f, bool xmap)
+static int32_t map_mflags(const struct rcapfs_mapping *m, bool xmap)
 {
+	uint32_t f = m->flags;
 	int32_t ma = 0;
 
 	if (f & RCAPFS_MAP_READ)
@@ -49,8 +65,7 @@ static int32_t map_mflags(uint32_t f, bool xmap)
 		ma |= MA_EXEC;
 	if (f & RCAPFS_MAP_SHARED)
 		ma |= MA_SHARED;
-	/* A SysV segment is anonymous memory on Solaris too. */
-	if (f & (RCAPFS_MAP_ANON | RCAPFS_MAP_SYSV))
+	if (anonymous(m))
 		ma |= MA_ANON;
 	if (f & RCAPFS_MAP_SYSV)
 		ma |= MA_SHM;
@@ -154,7 +169,7 @@ int rcapfs_procfs_render_pagedata(const struct rcapfs_snapshot *s,
 		a.pr_npage = np;
 		map_name(m, a.pr_mapname);
 		a.pr_offset = (int64_t)m->offset;
-		a.pr_mflags = map_mflags(m->flags, false);
+		a.pr_mflags = map_mflags(m, false);
 		a.pr_pagesize = (int32_t)s->page_size;
 		a.pr_shmid = m->shmid;
 		memcpy(p, &a, sizeof(a));
@@ -188,8 +203,7 @@ int rcapfs_procfs_render_xmap(const struct rcapfs_mapping_list *ml,
 		return rc;
 	for (i = 0; i < ml->n; i++) {
 		const struct rcapfs_mapping *m = &ml->maps[i];
-		bool file = m->inode &&
-			    !(m->flags & (RCAPFS_MAP_ANON | RCAPFS_MAP_SYSV));
+		bool file = m->inode && !anonymous(m);
 		prxmap_t x;
 
 		memset(&x, 0, sizeof(x));
@@ -197,7 +211,7 @@ int rcapfs_procfs_render_xmap(const struct rcapfs_mapping_list *ml,
 		x.pr_size = m->end > m->start ? m->end - m->start : 0;
 		map_name(m, x.pr_mapname);
 		x.pr_offset = (int64_t)m->offset;
-		x.pr_mflags = map_mflags(m->flags, true);
+		x.pr_mflags = map_mflags(m, true);
 		x.pr_pagesize = (int32_t)page_size;
 		x.pr_shmid = m->shmid;
 		x.pr_dev = file ? RCAPFS_PRDEV(m->dev_major, m->dev_minor)

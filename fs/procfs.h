@@ -32,8 +32,8 @@ int rcapfs_procfs_render_pagedata(const struct rcapfs_snapshot *s,
 uint64_t rcapfs_procfs_xmap_size(const struct rcapfs_mapping_list *ml);
 
 /* Append one prxmap_t per mapping of ml to out, counts in pages of
- * page_size bytes. Returns 0, -EINVAL (page_size 0) or -ENOMEM; out is
- * unchanged on error. */
+ * page_size bytes. Returns 0, -EINVAL (a page size under 1 KiB) or
+ * -ENOMEM; out is unchanged on error. */
 int rcapfs_procfs_render_xmap(const struct rcapfs_mapping_list *ml,
 			      uint32_t page_size, struct rcapfs_buf *out);
 

@@ -175,6 +175,9 @@ static const struct rcapfs_mapping sample_maps[] = {
 	{0x7f0000030000, 0x7f0000031000, 0, 8, 1, 555,
 	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED, -1, 4, 4, 0, 4,
 	 4, 4, 0, 4, 4, "/tmp/data file (deleted)"},
+	{0x7f0000040000, 0x7f0000042000, 0, 0, 1, 2056,
+	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED, -1, 8, 4, 0, 8,
+	 8, 8, 0, 4, 4, "/dev/zero (deleted)"},
 	{0x7ffc00000000, 0x7ffc00021000, 0, 0, 0, 0,
 	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
 		 RCAPFS_MAP_STACK,
@@ -246,9 +249,10 @@ static void test_procfs__pagedata(void **state)
 	sample_init(&x);
 	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, &b), 0);
 	assert_int_equal(b.len, rcapfs_procfs_pagedata_size(&x.s.maps, PAGE));
-	/* 32 + 8 * 104 + pages padded: 2->8 3->8 9->16 1->8 3->8 1->8 33->40
-	 * 2->8. */
-	assert_int_equal(b.len, 32 + 8 * 104 + 8 + 8 + 16 + 8 + 8 + 8 + 40 + 8);
+	/* 32 + 9 * 104 + pages padded: 2->8 3->8 9->16 1->8 3->8 1->8 2->8
+	 * 33->40 2->8. */
+	assert_int_equal(b.len,
+			 32 + 9 * 104 + 8 + 8 + 16 + 8 + 8 + 8 + 8 + 40 + 8);
 	h = (const prpageheader_t *)b.data;
 	assert_int_equal(h->pr_tstamp.tv_sec, 123456789);
 	assert_int_equal(h->pr_tstamp.tv_nsec, 12345678);
@@ -283,9 +287,13 @@ static void test_procfs__pagedata(void **state)
 	assert_memory_equal(a[4]->pr_mapname, "a-library-with-a-name", 21);
 	assert_int_equal(a[4]->pr_offset, 0x3000);
 	assert_string_equal(a[5]->pr_mapname, "data file (deleted)");
-	assert_string_equal(a[6]->pr_mapname, "[stack]");
-	assert_int_equal(a[6]->pr_mflags, MA_READ | MA_WRITE | MA_ANON);
-	assert_string_equal(a[7]->pr_mapname, "[vdso]");
+	/* Shared anonymous memory is anonymous, as on Solaris. */
+	assert_string_equal(a[6]->pr_mapname, "");
+	assert_int_equal(a[6]->pr_mflags,
+			 MA_READ | MA_WRITE | MA_SHARED | MA_ANON);
+	assert_string_equal(a[7]->pr_mapname, "[stack]");
+	assert_int_equal(a[7]->pr_mflags, MA_READ | MA_WRITE | MA_ANON);
+	assert_string_equal(a[8]->pr_mapname, "[vdso]");
 
 	/* The flag bytes of the first mappings follow the pattern; the
 	 * padding is zero. */
@@ -404,8 +412,13 @@ static void test_procfs__xmap(void **state)
 			 MA_READ | MA_WRITE | MA_ANON | MA_BREAK);
 	assert_true(x[1].pr_dev == PRNODEV);
 	assert_int_equal(x[1].pr_ino, 0);
-	assert_int_equal(x[6].pr_mflags,
+	assert_int_equal(x[7].pr_mflags,
 			 MA_READ | MA_WRITE | MA_ANON | MA_STACK);
+	assert_string_equal(x[6].pr_mapname, "");
+	assert_int_equal(x[6].pr_mflags,
+			 MA_READ | MA_WRITE | MA_SHARED | MA_ANON);
+	assert_true(x[6].pr_dev == PRNODEV);
+	assert_int_equal(x[6].pr_ino, 0);
 	/* Locked: all resident pages of an mlocked mapping. */
 	assert_int_equal(x[2].pr_locked, 9);
 	assert_int_equal(x[2].pr_mflags,
@@ -423,7 +436,7 @@ static void test_procfs__xmap(void **state)
 	assert_int_equal(x[4].pr_ino, 77);
 	assert_int_equal(x[4].pr_offset, 0x3000);
 	assert_int_equal(x[5].pr_mflags, MA_READ | MA_WRITE | MA_SHARED);
-	assert_string_equal(x[7].pr_mapname, "[vdso]");
+	assert_string_equal(x[8].pr_mapname, "[vdso]");
 	check_golden("xmap.bin", &b);
 
 	assert_int_equal(rcapfs_procfs_render_xmap(&ml, 0, &b), -EINVAL);
