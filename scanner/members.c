@@ -207,7 +207,8 @@ static int parse_pid(struct parser *ps, char *arg, struct rule *r)
 	return bind_pid(ps, r, opt != NULL, start);
 }
 
-/* Resolve a user or group name through the backend. */
+/* Resolve a user or group name through the backend. Returns 1 when the
+ * rule is to be dropped (state syntax only), 0, or -errno. */
 static int resolve_name(struct parser *ps, bool is_user, const char *name,
 			struct rule *r)
 {
@@ -221,6 +222,14 @@ static int resolve_name(struct parser *ps, bool is_user, const char *name,
 		rc = be->ops->group_gid(be->ctx, name, &r->u.gid);
 	if (rc == -ENOMEM)
 		return rc;
+	/* Restoring saved rules: a name deleted since must not cost every
+	 * other rule of the collection. */
+	if (rc == -ENOENT && ps->syntax == RCAPFS_RULES_STATE) {
+		log_info("members: dropping rule \"%s %.64s\": no such %s "
+			 "any more",
+			 what, name, what);
+		return 1;
+	}
 	if (rc == -ENOENT)
 		return reject(ps, -EINVAL, "unknown %s \"%.64s\"", what, name);
 	if (rc)

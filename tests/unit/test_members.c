@@ -396,6 +396,30 @@ static void test_members__state_drops_gone_pid(void **state)
 	assert_string_equal(err, "line 1: no process 200");
 }
 
+static void test_members__state_drops_gone_name(void **state)
+{
+	struct table *t = *state;
+	const char *text = "user root\nuser olduser\ngroup oldgroup\n"
+			   "group nogroup\n";
+	struct rcapfs_rules *rules = NULL;
+	char err[128];
+
+	/* Users and groups deleted since the state was saved: their rules
+	 * go, the others stay. */
+	assert_int_equal(parse(t, NULL, text, strlen(text), RCAPFS_RULES_STATE,
+			       &rules, err, sizeof(err)),
+			 0);
+	assert_format(rules, RCAPFS_RULES_STATE, "user root\ngroup nogroup\n");
+	rcapfs_rules_free(rules);
+	/* A user writing them is still told. */
+	rules = NULL;
+	assert_int_equal(parse(t, NULL, "group oldgroup", 14, RCAPFS_RULES_USER,
+			       &rules, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(rules);
+	assert_string_equal(err, "line 1: unknown group \"oldgroup\"");
+}
+
 static void test_members__pid_descendants(void **state)
 {
 	struct table *t = *state;
@@ -594,6 +618,7 @@ int main(void)
 		T(test_members__append_keeps_base),
 		T(test_members__format_round_trip),
 		T(test_members__state_drops_gone_pid),
+		T(test_members__state_drops_gone_name),
 		T(test_members__pid_descendants),
 		T(test_members__pid_parent_checks),
 		T(test_members__ids),
