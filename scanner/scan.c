@@ -535,7 +535,8 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 		for (size_t i = 0; i < nruns; i++)
 			advised += run->s->runs[i].len;
 		rc = add_runs(run, nruns);
-		if (rc == 0 && run->s->batch_bytes >= (uint64_t)run->excess)
+		if (rc == 0 && (run->s->batch_bytes >= (uint64_t)run->excess ||
+				run->s->batch_bytes >= RCAPFS_SCAN_BATCH_BYTES))
 			rc = flush(run);
 		if (rc == 0 && run->excess <= 0) {
 			run->stop_addr = ce;

@@ -46,6 +46,9 @@
 #define RCAPFS_SCAN_FLUSH_IVAL	 10 /* complete scans between ignored flushes */
 #define RCAPFS_SCAN_CHUNK_BYTES	 (2ULL << 20) /* probe granularity */
 #define RCAPFS_SCAN_BATCH_RANGES 1024	      /* iovecs per pageout call */
+/* Bytes per pageout call at most: progress is measured, and cancellation
+ * noticed, at least this often. */
+#define RCAPFS_SCAN_BATCH_BYTES (64ULL << 20)
 
 struct rcapfs_scan; /* opaque: the hand and what was learnt of victims */
 

@@ -2,6 +2,7 @@
 #include "scanner/scanner.h"
 
 #include "compat/log.h"
+#include "scanner/enforcer.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -35,6 +36,8 @@ struct collection {
 	/* at/pg at the last report, for per-interval figures. */
 	uint64_t reported_at_bytes;
 	uint64_t reported_pg_bytes;
+	/* Its scans, and their counters. */
+	struct rcapfs_enforcer *enf;
 };
 
 struct rcapfs_scanner {
@@ -56,10 +59,20 @@ struct rcapfs_scanner {
 	bool need_walk;	       /* rules changed since the last walk */
 	uint64_t last_walk_ns; /* monotonic */
 
+	/* meminfo of the last sample, served to ctl/status. */
+	struct rcapfs_meminfo mi;
+	bool have_mi;
+	uint64_t mi_ns; /* monotonic, when read */
+
 	pthread_t thread;
 	bool running;
 	bool stopping;
 	bool kick; /* sample now */
+
+	/* Used by the sampler alone, under sample_lock: said once. */
+	bool told_unique;
+	bool told_pss;
+	uint32_t page_size;
 };
 
 /*
@@ -72,9 +85,14 @@ struct snap {
 	uint64_t cap_bytes;
 	struct member *members; /* the new member list, until committed */
 	size_t nmembers;
-	uint64_t rss_kb;
+	uint64_t rss_kb; /* under accounting acct */
 	uint64_t vm_kb;
+	enum rcapfs_accounting acct;
 	bool unenforced;
+	/* Over the cap and enforced now: the victims to scan. */
+	struct rcapfs_scan_victim *victims;
+	size_t nvictims;
+	uint64_t excess_bytes;
 };
 
 static uint64_t mono_ns(void)
@@ -119,8 +137,20 @@ bool rcapfs_name_valid(const char *name)
 	return true;
 }
 
-static struct collection *collection_new(const char *name,
-					 enum rcapfs_fidelity fidelity)
+static void collection_free(struct collection *c)
+{
+	if (!c)
+		return;
+	/* First: its thread may still be reading the members' memory. */
+	rcapfs_enforcer_free(c->enf);
+	rcapfs_rules_free(c->rules);
+	rcapfs_membership_free(c->membership);
+	free(c->members);
+	free(c);
+}
+
+static struct collection *collection_new(struct rcapfs_scanner *sc,
+					 const char *name)
 {
 	struct collection *c = calloc(1, sizeof(*c));
 
@@ -128,28 +158,17 @@ static struct collection *collection_new(const char *name,
 		return NULL;
 	c->rules = rcapfs_rules_new();
 	c->membership = rcapfs_membership_new();
-	if (!c->rules || !c->membership) {
-		rcapfs_rules_free(c->rules);
-		rcapfs_membership_free(c->membership);
-		free(c);
+	if (!c->rules || !c->membership ||
+	    rcapfs_enforcer_new(sc->tr, sc->be, name, &c->enf)) {
+		collection_free(c);
 		return NULL;
 	}
 	strcpy(c->name, name);
 	c->refs = 1;
 	c->stats.version = RCAPFS_STATS_VERSION;
 	c->stats.accounting = RCAPFS_ACCT_RSS;
-	c->stats.fidelity = fidelity;
+	c->stats.fidelity = rcapfs_tracker_fidelity(sc->tr);
 	return c;
-}
-
-static void collection_free(struct collection *c)
-{
-	if (!c)
-		return;
-	rcapfs_rules_free(c->rules);
-	rcapfs_membership_free(c->membership);
-	free(c->members);
-	free(c);
 }
 
 /* Drop a reference under sc->lock; returns the collection when that was
@@ -191,6 +210,16 @@ static struct collection *find(const struct rcapfs_scanner *sc,
 	return find_pos(sc, name, &pos) ? sc->colls[pos] : NULL;
 }
 
+static uint32_t page_size_of(const struct rcapfs_backend *be)
+{
+	struct rcapfs_features f;
+
+	memset(&f, 0, sizeof(f));
+	if (be->ops->features(be->ctx, &f) || f.page_size == 0)
+		return 4096;
+	return f.page_size;
+}
+
 int rcapfs_scanner_new(struct rcapfs_backend *be, struct rcapfs_scanner **out)
 {
 	const struct rcapfs_ctl defaults = RCAPFS_CTL_DEFAULTS;
@@ -222,6 +251,7 @@ int rcapfs_scanner_new(struct rcapfs_backend *be, struct rcapfs_scanner **out)
 	pthread_mutex_init(&sc->lock, NULL);
 	sc->be = be;
 	sc->ctl = defaults;
+	sc->page_size = page_size_of(be);
 	sc->created_ns = mono_ns();
 	*out = sc;
 	return 0;
@@ -284,14 +314,16 @@ static void snapshot_release(struct rcapfs_scanner *sc, struct snap *snaps,
 			     size_t n)
 {
 	pthread_mutex_lock(&sc->lock);
-	/* A collection removed meanwhile is freed with its last reference
-	 * (memory only, so under the lock). */
+	/* A collection removed meanwhile goes with its last reference:
+	 * noted here, freed below, as freeing waits for its enforcer. */
 	for (size_t i = 0; i < n; i++)
-		collection_free(collection_put(snaps[i].c));
+		snaps[i].c = collection_put(snaps[i].c);
 	pthread_mutex_unlock(&sc->lock);
 	for (size_t i = 0; i < n; i++) {
+		collection_free(snaps[i].c);
 		rcapfs_rules_free(snaps[i].rules);
 		free(snaps[i].members);
+		free(snaps[i].victims);
 	}
 	free(snaps);
 }
@@ -390,42 +422,188 @@ static int resample_members(struct rcapfs_scanner *sc, struct snap *snaps,
 	return 0;
 }
 
-/* Memory utilization for the pressure test. Without figures the cap alone
- * decides, as if memory were full. */
-static unsigned read_utilization(struct rcapfs_scanner *sc)
+/* Read meminfo for this sample and keep it for ctl/status. Returns 0, or
+ * -errno when the host gives no figures. */
+static int sample_meminfo(struct rcapfs_scanner *sc, struct rcapfs_meminfo *mi)
 {
-	struct rcapfs_meminfo mi;
-	int rc = sc->be->ops->meminfo(sc->be->ctx, &mi);
+	int rc = sc->be->ops->meminfo(sc->be->ctx, mi);
 
 	if (rc) {
 		log_debug("meminfo: %s", strerror(-rc));
-		return 100;
+		return rc;
 	}
-	return utilization_pct(&mi);
+	pthread_mutex_lock(&sc->lock);
+	sc->mi = *mi;
+	sc->have_mi = true;
+	sc->mi_ns = mono_ns();
+	pthread_mutex_unlock(&sc->lock);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The collection's memory with each physical page counted once: the
+ * members' page frame numbers, merged. Returns 0, -EPERM when the kernel
+ * hides them, or -errno.
+ */
+static int unique_kb(struct rcapfs_scanner *sc, const struct snap *s,
+		     uint64_t *out)
+{
+	const struct rcapfs_backend *be = sc->be;
+	uint64_t *all = NULL, count = 0;
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->nmembers && rc == 0; i++) {
+		struct rcapfs_task *t;
+		uint64_t *pfns, *grown;
+		size_t k;
+
+		rc = be->ops->task_open(be->ctx, s->members[i].pid,
+					s->members[i].start_ticks, &t);
+		if (rc == 0) {
+			rc = be->ops->task_pfns(be->ctx, t, &pfns, &k);
+			be->ops->task_close(be->ctx, t);
+		}
+		if (rc == -ESRCH) {
+			rc = 0;
+			continue;
+		}
+		if (rc)
+			break;
+		grown = k ? realloc(all, (n + k) * sizeof(*all)) : all;
+		if (!grown) {
+			free(pfns);
+			rc = -ENOMEM;
+			break;
+		}
+		all = grown;
+		memcpy(all + n, pfns, k * sizeof(*all));
+		n += k;
+		free(pfns);
+	}
+	if (rc == 0) {
+		qsort(all, n, sizeof(*all), cmp_u64);
+		for (size_t i = 0; i < n; i++)
+			count += i == 0 || all[i] != all[i - 1];
+		*out = count * (sc->page_size / 1024);
+	}
+	free(all);
+	return rc;
+}
+
+/* Sum of the members' Pss. Returns 0 or -errno. */
+static int pss_kb(struct rcapfs_scanner *sc, const struct snap *s,
+		  uint64_t *out)
+{
+	const struct rcapfs_backend *be = sc->be;
+	uint64_t sum = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->nmembers && rc == 0; i++) {
+		struct rcapfs_task *t;
+		uint64_t kb = 0;
+
+		rc = be->ops->task_open(be->ctx, s->members[i].pid,
+					s->members[i].start_ticks, &t);
+		if (rc == 0) {
+			rc = be->ops->task_pss(be->ctx, t, &kb);
+			be->ops->task_close(be->ctx, t);
+		}
+		if (rc == -ESRCH)
+			rc = 0;
+		sum += kb;
+	}
+	if (rc == 0)
+		*out = sum;
+	return rc;
+}
+
+/*
+ * Account a collection whose sum of RSS is over its cap under the costly
+ * mode asked for (that sum is an upper bound of the others), falling back
+ * to pss, then rss, with one log line saying why.
+ */
+static void account(struct rcapfs_scanner *sc, enum rcapfs_accounting mode,
+		    struct snap *s)
+{
+	uint64_t kb;
+	int rc;
+
+	if (mode == RCAPFS_ACCT_UNIQUE) {
+		rc = unique_kb(sc, s, &kb);
+		if (rc == 0) {
+			s->rss_kb = kb;
+			s->acct = RCAPFS_ACCT_UNIQUE;
+			return;
+		}
+		if (!sc->told_unique)
+			log_warn("accounting unique: page frame numbers are "
+				 "not available (%s%s): using pss",
+				 strerror(-rc),
+				 rc == -EPERM || rc == -EACCES
+					 ? "; they need CAP_SYS_ADMIN"
+					 : "");
+		sc->told_unique = true;
+	}
+	rc = pss_kb(sc, s, &kb);
+	if (rc == 0) {
+		s->rss_kb = kb;
+		s->acct = RCAPFS_ACCT_PSS;
+		return;
+	}
+	if (!sc->told_pss)
+		log_warn("accounting pss: %s: using rss", strerror(-rc));
+	sc->told_pss = true;
+}
+
+/* The members as victims of a scan. Returns NULL on ENOMEM. */
+static struct rcapfs_scan_victim *victims_of(const struct snap *s)
+{
+	struct rcapfs_scan_victim *v =
+		calloc(s->nmembers ? s->nmembers : 1, sizeof(*v));
+
+	for (size_t i = 0; v && i < s->nmembers; i++) {
+		v[i].pid = s->members[i].pid;
+		v[i].start_ticks = s->members[i].start_ticks;
+	}
+	return v;
 }
 
 /*
  * Decide, for each collection over its cap, whether the cap is enforced
- * now. Runs without the table lock, between measuring and committing, so
- * the backend work of enforcing a cap fits here too.
+ * now, accounting it as ctl/accounting says first. Runs without the table
+ * lock, between measuring and committing.
  */
 static void decide(struct rcapfs_scanner *sc, const struct rcapfs_ctl *ctl,
-		   struct snap *snaps, size_t n)
+		   struct snap *snaps, size_t n, unsigned util_pct)
 {
-	bool have_util = false;
-	unsigned util_pct = 0;
-
 	for (size_t i = 0; i < n; i++) {
 		struct snap *s = &snaps[i];
 
+		s->acct = RCAPFS_ACCT_RSS;
 		if (s->cap_bytes == 0 || s->rss_kb * 1024 <= s->cap_bytes)
 			continue;
-		/* meminfo is read once per sample, and only when needed. */
-		if (!have_util && ctl->enforce && ctl->pressure_pct) {
-			util_pct = read_utilization(sc);
-			have_util = true;
-		}
+		if (ctl->accounting != RCAPFS_ACCT_RSS)
+			account(sc, ctl->accounting, s);
+		if (s->rss_kb * 1024 <= s->cap_bytes)
+			continue;
 		s->unenforced = !should_enforce(ctl, util_pct);
+		if (s->unenforced)
+			continue;
+		s->victims = victims_of(s);
+		s->nvictims = s->nmembers;
+		if (s->victims)
+			s->excess_bytes = s->rss_kb * 1024 - s->cap_bytes;
+		else
+			log_warn("collection %s: cannot enforce: %s",
+				 s->c->name, strerror(ENOMEM));
 	}
 }
 
@@ -449,7 +627,7 @@ static void commit_stats(struct collection *c, const struct snap *s,
 	st->samples++;
 	st->unenforced += s->unenforced;
 	st->last_sample_unix = now_unix;
-	st->accounting = RCAPFS_ACCT_RSS;
+	st->accounting = s->acct;
 }
 
 static void commit(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
@@ -462,8 +640,10 @@ static void commit(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 		struct collection *c = s->c;
 		struct member *old = c->members;
 
-		if (c->removed)
+		if (c->removed) {
+			s->excess_bytes = 0;
 			continue;
+		}
 		c->members = s->members;
 		c->nmembers = s->nmembers;
 		s->members = old;
@@ -472,14 +652,38 @@ static void commit(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 	pthread_mutex_unlock(&sc->lock);
 }
 
+/* Hand each enforced collection to its enforcer. The snapshot's
+ * references keep the collections alive. */
+static void enforce(const struct rcapfs_ctl *ctl, const struct snap *snaps,
+		    size_t n, bool swap)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct snap *s = &snaps[i];
+		struct rcapfs_enforce_request req;
+
+		if (!s->excess_bytes)
+			continue;
+		req.excess_bytes = s->excess_bytes;
+		req.advice = ctl->mode == RCAPFS_MODE_COLD
+				     ? RCAPFS_ADVICE_COLD
+				     : RCAPFS_ADVICE_PAGEOUT;
+		req.swap = swap;
+		req.victims = s->victims;
+		req.nvictims = s->nvictims;
+		rcapfs_enforcer_request(s->c->enf, &req);
+	}
+}
+
 /* One sample; the caller holds sc->sample_lock. */
 static int sample_locked(struct rcapfs_scanner *sc)
 {
+	struct rcapfs_meminfo mi;
 	struct snap *snaps = NULL;
 	struct rcapfs_ctl ctl;
 	uint64_t now = mono_ns();
+	unsigned util_pct = 100;
+	bool walk, swap = false;
 	size_t n = 0;
-	bool walk;
 	int rc;
 
 	pthread_mutex_lock(&sc->lock);
@@ -493,10 +697,17 @@ static int sample_locked(struct rcapfs_scanner *sc)
 	if (rc)
 		return rc;
 
+	/* Without figures the cap alone decides, as if memory were full,
+	 * and anonymous memory is taken to have nowhere to go. */
+	if (sample_meminfo(sc, &mi) == 0) {
+		util_pct = utilization_pct(&mi);
+		swap = mi.swap_total > 0 && mi.swap_free > 0;
+	}
 	rc = walk ? walk_members(sc, snaps, n) : resample_members(sc, snaps, n);
 	if (rc == 0) {
-		decide(sc, &ctl, snaps, n);
+		decide(sc, &ctl, snaps, n, util_pct);
 		commit(sc, snaps, n);
+		enforce(&ctl, snaps, n, swap);
 	}
 
 	pthread_mutex_lock(&sc->lock);
@@ -531,8 +742,10 @@ static void report(struct rcapfs_scanner *sc)
 	pthread_mutex_lock(&sc->lock);
 	for (size_t i = 0; i < sc->ncolls && rc == 0; i++) {
 		struct collection *c = sc->colls[i];
-		const struct rcapfs_stats *st = &c->stats;
+		struct rcapfs_stats merged = c->stats;
+		const struct rcapfs_stats *st = &merged;
 
+		rcapfs_enforcer_stats(c->enf, &merged);
 		rc = rcapfs_buf_printf(
 			&out,
 			"collection %s: nproc %llu vm %lluK rss %lluK cap "
@@ -660,7 +873,7 @@ int rcapfs_scanner_create(struct rcapfs_scanner *sc, const char *name)
 
 	if (!rcapfs_name_valid(name))
 		return -EINVAL;
-	c = collection_new(name, rcapfs_tracker_fidelity(sc->tr));
+	c = collection_new(sc, name);
 	if (!c)
 		return -ENOMEM;
 	pthread_mutex_lock(&sc->lock);
@@ -898,6 +1111,7 @@ int rcapfs_scanner_stats(struct rcapfs_scanner *sc, const char *name,
 	c = find(sc, name);
 	if (c) {
 		*out = c->stats;
+		rcapfs_enforcer_stats(c->enf, out);
 		/* The cap as set now, and the excess of the last rss over
 		 * it, so cap and excess always agree. */
 		out->cap_bytes = c->cap_bytes;
@@ -950,15 +1164,30 @@ int rcapfs_scanner_set_ctl(struct rcapfs_scanner *sc,
 int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out)
 {
 	const struct rcapfs_backend *be = sc->be;
+	struct rcapfs_meminfo mi;
+	uint64_t now = mono_ns(), max_age;
+	bool fresh;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = be->ops->meminfo(be->ctx, &out->mem);
-	/* A host without memory figures still has a status to show. */
-	if (rc == -ENOSYS)
-		memset(&out->mem, 0, sizeof(out->mem));
-	else if (rc)
-		return rc;
+	/* The figures of the last sample; read here only when no sample
+	 * has read them for a whole interval (the thread is not running),
+	 * so a busy reader of ctl/status cannot make the daemon read /proc
+	 * more often than it samples. */
+	pthread_mutex_lock(&sc->lock);
+	max_age = sc->ctl.sample_interval_s * NS_PER_S;
+	fresh = sc->have_mi && now - sc->mi_ns < max_age;
+	mi = sc->mi;
+	pthread_mutex_unlock(&sc->lock);
+	if (!fresh) {
+		rc = sample_meminfo(sc, &mi);
+		/* A host without memory figures still has a status. */
+		if (rc == -ENOSYS)
+			memset(&mi, 0, sizeof(mi));
+		else if (rc)
+			return rc;
+	}
+	out->mem = mi;
 	rc = be->ops->features(be->ctx, &out->features);
 	if (rc == -ENOSYS)
 		memset(&out->features, 0, sizeof(out->features));
@@ -966,7 +1195,7 @@ int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out)
 		return rc;
 	out->memory_utilization_pct = utilization_pct(&out->mem);
 	out->fidelity = rcapfs_tracker_fidelity(sc->tr);
-	out->uptime_s = (mono_ns() - sc->created_ns) / NS_PER_S;
+	out->uptime_s = (now - sc->created_ns) / NS_PER_S;
 	pthread_mutex_lock(&sc->lock);
 	out->collections = sc->ncolls;
 	pthread_mutex_unlock(&sc->lock);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -618,7 +619,11 @@ static void test_scanner__status(void **state)
 	assert_false(st.features.cgroup_v2);
 	assert_true(st.uptime_s < 60);
 
+	/* Served from the last sample, not read again for every reader. */
 	fake_backend_set_meminfo(f->be, &mi);
+	assert_int_equal(rcapfs_scanner_status(f->sc, &st), 0);
+	assert_int_equal(st.memory_utilization_pct, 50);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	assert_int_equal(rcapfs_scanner_status(f->sc, &st), 0);
 	assert_int_equal(st.memory_utilization_pct, 75);
 	assert_int_equal(st.mem.swap_total, 64 * MIB);
@@ -685,6 +690,365 @@ static void test_scanner__thread(void **state)
 	assert_int_equal(rcapfs_scanner_start(f->sc), 0);
 }
 
+/* ---- Enforcement ---- */
+
+#define BASE 0x40000000ULL
+
+static const struct rcapfs_features page_features = {
+	.page_size = 4096,
+	.clear_refs = true,
+	.idle_page_tracking = true,
+	.pfn_visible = true,
+	.process_madvise = true,
+};
+
+static const struct rcapfs_features mapping_features = {
+	.page_size = 4096,
+	.clear_refs = true,
+	.process_madvise = true,
+};
+
+/* Make the scanner again over a backend with these features: the
+ * tracker's fidelity is decided when it is made. */
+static void use_features(struct fixture *f, const struct rcapfs_features *ft)
+{
+	rcapfs_scanner_free(f->sc);
+	fake_backend_set_features(f->be, ft);
+	assert_int_equal(rcapfs_scanner_new(f->be, &f->sc), 0);
+}
+
+/* Processes pids[0..n), each with a private file mapping of mib MiB, all
+ * present and not referenced; each in collection "c<pid>" by a pid rule
+ * (when named), capped at cap. */
+static void victims(struct fixture *f, const pid_t *pids, size_t n,
+		    uint64_t mib)
+{
+	struct rcapfs_proc procs[4];
+
+	for (size_t i = 0; i < n; i++)
+		procs[i] = mkproc(pids[i], 1000, 0, mib * 1024);
+	fake_backend_set_procs(f->be, procs, n);
+	for (size_t i = 0; i < n; i++) {
+		struct rcapfs_mapping m;
+
+		memset(&m, 0, sizeof(m));
+		m.start = BASE;
+		m.end = BASE + mib * MIB;
+		m.flags = RCAPFS_MAP_READ;
+		m.inode = 100 + (uint64_t)pids[i];
+		m.shmid = -1;
+		m.name = "/data";
+		fake_backend_add_mapping(f->be, pids[i], &m);
+		fake_backend_touch(f->be, pids[i], m.start, m.end, false);
+		fake_backend_set_page_flags(f->be, pids[i], m.start, m.end, 0,
+					    RCAPFS_PAGE_REFERENCED);
+	}
+}
+
+static void capped(struct fixture *f, const char *name, pid_t pid, uint64_t cap)
+{
+	char rule[32];
+
+	snprintf(rule, sizeof(rule), "pid %d\n", (int)pid);
+	assert_int_equal(rcapfs_scanner_create(f->sc, name), 0);
+	set_members(f, name, rule);
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, name, cap), 0);
+}
+
+/* Wait (up to 20 s: a functional check, not a speed claim) until the
+ * collection's pg reaches want bytes. */
+static bool wait_pg(struct fixture *f, const char *name, uint64_t want)
+{
+	struct timespec pause = {0, 10 * 1000 * 1000};
+
+	for (int i = 0; i < 2000; i++) {
+		if (stats_of(f, name).pg_bytes >= want)
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	return false;
+}
+
+static void test_scanner__enforce(void **state)
+{
+	struct fixture *f = *state;
+	const pid_t pid = 10;
+	struct rcapfs_stats st;
+
+	use_features(f, &page_features);
+	victims(f, &pid, 1, 16);
+	capped(f, "c", pid, 4 * MIB);
+	assert_int_equal(stats_of(f, "c").fidelity, RCAPFS_FIDELITY_PAGE);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	/* The first pass only reads the victim (priming); the second,
+	 * which needs no new sample, pages out the excess. */
+	assert_true(wait_pg(f, "c", 12 * MIB));
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	st = stats_of(f, "c");
+	assert_true(st.rss_bytes <= 4 * MIB);
+	assert_int_equal(st.excess_bytes, 0);
+	assert_true(st.at_bytes >= st.pg_bytes);
+	assert_true(st.pg_bytes >= 12 * MIB && st.pg_bytes < 13 * MIB);
+	assert_true(st.scans >= 2);
+	assert_true(st.scans_complete >= 1);
+	assert_true(st.scans_ineffective >= 1); /* the priming pass */
+	assert_true(st.scan_time_ns > 0);
+	assert_int_equal(st.accounting, RCAPFS_ACCT_RSS);
+	assert_int_equal(st.unenforced, 0);
+}
+
+static void test_scanner__enforce_off(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_backend_counts counts;
+	const pid_t pid = 10;
+
+	use_features(f, &mapping_features);
+	victims(f, &pid, 1, 8);
+	capped(f, "c", pid, 2 * MIB);
+	set_enforce(f, false, 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	fake_backend_counts(f->be, &counts);
+	assert_int_equal(counts.pageouts, 0);
+	assert_int_equal(counts.task_opens, 0);
+	assert_int_equal(stats_of(f, "c").unenforced, 2);
+	assert_int_equal(stats_of(f, "c").scans, 0);
+}
+
+static void test_scanner__cold_mode(void **state)
+{
+	struct fixture *f = *state;
+	const pid_t pid = 10;
+	struct rcapfs_ctl ctl;
+	struct rcapfs_stats st;
+
+	use_features(f, &mapping_features);
+	victims(f, &pid, 1, 8);
+	capped(f, "c", pid, 2 * MIB);
+	rcapfs_scanner_get_ctl(f->sc, &ctl);
+	ctl.mode = RCAPFS_MODE_COLD;
+	assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &ctl), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	for (int i = 0; i < 2000 && stats_of(f, "c").scans == 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	st = stats_of(f, "c");
+	/* Deactivated, not freed. */
+	assert_int_equal(st.at_bytes, 8 * MIB);
+	assert_int_equal(st.pg_bytes, 0);
+	assert_int_equal(
+		fake_backend_present_kb(f->be, pid, BASE, BASE + 8 * MIB),
+		8 * 1024);
+	assert_int_equal(
+		fake_backend_pageouts(f->be, pid, BASE, BASE + 8 * MIB), 0);
+}
+
+/* A pageout hook that holds pid's pageouts until released. */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pid_t pid;
+	bool inside;
+	bool open;
+};
+
+static void gate_hook(struct rcapfs_backend *be, pid_t pid,
+		      enum rcapfs_advice advice, void *arg)
+{
+	struct gate *g = arg;
+	struct timespec limit;
+
+	if (pid != g->pid)
+		return;
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_sec += 20;
+	pthread_mutex_lock(&g->lock);
+	g->inside = true;
+	pthread_cond_broadcast(&g->cond);
+	while (!g->open &&
+	       pthread_cond_timedwait(&g->cond, &g->lock, &limit) == 0)
+		;
+	g->inside = false;
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void gate_open(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->open = true;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static bool gate_inside(struct gate *g)
+{
+	bool inside;
+
+	pthread_mutex_lock(&g->lock);
+	inside = g->inside;
+	pthread_mutex_unlock(&g->lock);
+	return inside;
+}
+
+/* A scan of one collection stuck in pageout does not delay another. */
+static void test_scanner__enforce_independent(void **state)
+{
+	struct fixture *f = *state;
+	const pid_t pids[2] = {10, 20};
+	struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			 10, false, false};
+
+	use_features(f, &mapping_features);
+	victims(f, pids, 2, 8);
+	capped(f, "slow", 10, 2 * MIB);
+	capped(f, "fast", 20, 2 * MIB);
+	fake_backend_set_pageout_hook(f->be, gate_hook, &g);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	/* fast probes, then pages out, while slow sits in its first
+	 * pageout call. */
+	assert_true(wait_pg(f, "fast", 6 * MIB));
+	assert_true(gate_inside(&g));
+	assert_int_equal(stats_of(f, "slow").pg_bytes, 0);
+	assert_int_equal(stats_of(f, "slow").scans, 0);
+	/* Samples go on meanwhile, and do not wait for it either. */
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "slow").samples, 2);
+	gate_open(&g);
+	assert_true(wait_pg(f, "slow", 6 * MIB));
+	fake_backend_set_pageout_hook(f->be, NULL, NULL);
+}
+
+/* Removing a collection whose scan is under way waits for nothing more
+ * than the pageout call in progress, and frees everything. */
+static void test_scanner__remove_while_enforcing(void **state)
+{
+	struct fixture *f = *state;
+	const pid_t pid = 10;
+	struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			 10, false, false};
+
+	use_features(f, &mapping_features);
+	victims(f, &pid, 1, 8);
+	capped(f, "c", pid, 2 * MIB);
+	fake_backend_set_pageout_hook(f->be, gate_hook, &g);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	for (int i = 0; i < 2000 && !gate_inside(&g); i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	assert_true(gate_inside(&g));
+	gate_open(&g);
+	assert_int_equal(rcapfs_scanner_remove(f->sc, "c"), 0);
+	assert_false(rcapfs_scanner_exists(f->sc, "c"));
+	fake_backend_set_pageout_hook(f->be, NULL, NULL);
+}
+
+/* Two processes map the same 4 MiB of one file, and have 2 MiB each of
+ * their own. */
+static void shared_file(struct fixture *f)
+{
+	struct rcapfs_proc procs[2] = {mkproc(10, 1000, 0, 0),
+				       mkproc(11, 1000, 0, 0)};
+	struct rcapfs_mapping m;
+
+	fake_backend_set_procs(f->be, procs, 2);
+	for (pid_t pid = 10; pid <= 11; pid++) {
+		memset(&m, 0, sizeof(m));
+		m.start = BASE;
+		m.end = BASE + 4 * MIB;
+		m.flags = RCAPFS_MAP_READ;
+		m.inode = 5;
+		m.shmid = -1;
+		m.name = "/shared";
+		fake_backend_add_mapping(f->be, pid, &m);
+		fake_backend_touch(f->be, pid, m.start, m.end, false);
+		fake_backend_set_page_flags(f->be, pid, m.start, m.end, 0,
+					    RCAPFS_PAGE_EXCLUSIVE);
+		m.start = BASE + 8 * MIB;
+		m.end = BASE + 10 * MIB;
+		m.inode = 0;
+		m.flags = RCAPFS_MAP_READ | RCAPFS_MAP_ANON;
+		m.name = "";
+		fake_backend_add_mapping(f->be, pid, &m);
+		fake_backend_touch(f->be, pid, m.start, m.end, true);
+	}
+}
+
+static void set_accounting(struct fixture *f, enum rcapfs_accounting a)
+{
+	struct rcapfs_ctl ctl;
+
+	rcapfs_scanner_get_ctl(f->sc, &ctl);
+	ctl.accounting = a;
+	ctl.enforce = false;
+	assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &ctl), 0);
+}
+
+static void test_scanner__accounting(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_backend_counts counts;
+	struct rcapfs_stats st;
+
+	use_features(f, &page_features);
+	shared_file(f);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
+	set_members(f, "c", "uid 1000");
+
+	/* Under the cap by the sum of RSS (12 MiB): nothing costly. */
+	set_accounting(f, RCAPFS_ACCT_UNIQUE);
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 12 * MIB), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	st = stats_of(f, "c");
+	assert_int_equal(st.rss_bytes, 12 * MIB);
+	assert_int_equal(st.accounting, RCAPFS_ACCT_RSS);
+	fake_backend_counts(f->be, &counts);
+	assert_int_equal(counts.pfns + counts.pss, 0);
+
+	/* Over it: each shared page once. */
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 7 * MIB), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	st = stats_of(f, "c");
+	assert_int_equal(st.rss_bytes, 8 * MIB);
+	assert_int_equal(st.accounting, RCAPFS_ACCT_UNIQUE);
+	assert_int_equal(st.excess_bytes, 1 * MIB);
+	assert_int_equal(st.unenforced, 1);
+
+	/* Shared pages count half to each. */
+	set_accounting(f, RCAPFS_ACCT_PSS);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	st = stats_of(f, "c");
+	assert_int_equal(st.rss_bytes, 8 * MIB);
+	assert_int_equal(st.accounting, RCAPFS_ACCT_PSS);
+
+	/* Under the cap once accounted: not over, not unenforced. */
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 9 * MIB), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	st = stats_of(f, "c");
+	assert_int_equal(st.excess_bytes, 0);
+	assert_int_equal(st.unenforced, 2);
+}
+
+static void test_scanner__accounting_fallback(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_features hidden = page_features;
+	struct rcapfs_stats st;
+
+	/* PFNs hidden: unique falls back to pss, and says so once. */
+	hidden.pfn_visible = false;
+	use_features(f, &hidden);
+	shared_file(f);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
+	set_members(f, "c", "uid 1000");
+	set_accounting(f, RCAPFS_ACCT_UNIQUE);
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 7 * MIB), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	st = stats_of(f, "c");
+	assert_int_equal(st.rss_bytes, 8 * MIB);
+	assert_int_equal(st.accounting, RCAPFS_ACCT_PSS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -704,6 +1068,13 @@ int main(void)
 		T(test_scanner__ctl),
 		T(test_scanner__status),
 		T(test_scanner__thread),
+		T(test_scanner__enforce),
+		T(test_scanner__enforce_off),
+		T(test_scanner__cold_mode),
+		T(test_scanner__enforce_independent),
+		T(test_scanner__remove_while_enforcing),
+		T(test_scanner__accounting),
+		T(test_scanner__accounting_fallback),
 #undef T
 	};
 

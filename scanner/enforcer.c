@@ -1,0 +1,253 @@
+#include "config.h"
+#include "scanner/enforcer.h"
+
+#include "compat/log.h"
+#include "scanner/scanner.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NS_PER_MS 1000000ULL
+#define NS_PER_S  1000000000ULL
+
+struct rcapfs_enforcer {
+	struct rcapfs_tracker *tr; /* borrowed */
+	struct rcapfs_backend *be; /* borrowed */
+	char name[RCAPFS_NAME_MAX + 1];
+	struct rcapfs_scan *scan; /* the thread's alone */
+	atomic_bool cancel;
+
+	pthread_mutex_t lock; /* everything below */
+	pthread_cond_t wake;  /* CLOCK_MONOTONIC */
+	pthread_t thread;
+	bool started;
+	bool stopping;
+	/* The next scan to run. */
+	bool requested;
+	struct rcapfs_scan_params params;
+	struct rcapfs_scan_victim *victims;
+	size_t nvictims;
+	bool scanned; /* last_scan_ns is set */
+	uint64_t last_scan_ns;
+	/* Counters for the stats. */
+	uint64_t at_bytes;
+	uint64_t pg_bytes;
+	uint64_t scans;
+	uint64_t scans_complete;
+	uint64_t scans_ineffective;
+	uint64_t scan_ns;
+	/* Said once, not at every scan. */
+	bool told_noswap;
+	bool told_nosys;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+int rcapfs_enforcer_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
+			const char *name, struct rcapfs_enforcer **out)
+{
+	struct rcapfs_enforcer *e;
+	pthread_condattr_t attr;
+	int rc;
+
+	*out = NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	rc = rcapfs_scan_new(tr, be, &e->scan);
+	if (rc)
+		goto fail;
+	rc = -pthread_condattr_init(&attr);
+	if (rc)
+		goto fail;
+	/* The window must not jump with the wall clock. */
+	rc = -pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (rc == 0)
+		rc = -pthread_cond_init(&e->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (rc)
+		goto fail;
+	pthread_mutex_init(&e->lock, NULL);
+	atomic_init(&e->cancel, false);
+	e->tr = tr;
+	e->be = be;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	*out = e;
+	return 0;
+fail:
+	rcapfs_scan_free(e->scan);
+	free(e);
+	return rc;
+}
+
+void rcapfs_enforcer_free(struct rcapfs_enforcer *e)
+{
+	bool started;
+
+	if (!e)
+		return;
+	pthread_mutex_lock(&e->lock);
+	e->stopping = true;
+	atomic_store(&e->cancel, true);
+	pthread_cond_signal(&e->wake);
+	started = e->started;
+	pthread_mutex_unlock(&e->lock);
+	if (started)
+		pthread_join(e->thread, NULL);
+	rcapfs_scan_free(e->scan);
+	free(e->victims);
+	pthread_cond_destroy(&e->wake);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+/* Say what a scan could not do, once per kind. Under e->lock. */
+static void tell(struct rcapfs_enforcer *e, int rc,
+		 const struct rcapfs_scan_result *res)
+{
+	if (rc == -ENOSYS && !e->told_nosys) {
+		log_warn("collection %s: pageout is not available on this "
+			 "host: the cap is not enforced",
+			 e->name);
+		e->told_nosys = true;
+	} else if (rc && rc != -ENOSYS && rc != -ECANCELED) {
+		log_warn("collection %s: scan: %s", e->name, strerror(-rc));
+	}
+	if (rc == 0 && res->unpageable.anon_kb && !e->told_noswap) {
+		log_info("collection %s: %llu KiB of anonymous memory cannot "
+			 "be paged out: no swap is active",
+			 e->name, (unsigned long long)res->unpageable.anon_kb);
+		e->told_noswap = true;
+	}
+}
+
+/* Count a finished scan; follow it up when it was still learning. Under
+ * e->lock; takes back the victims the scan ran over. */
+static void finish(struct rcapfs_enforcer *e, int rc,
+		   const struct rcapfs_scan_result *res,
+		   const struct rcapfs_scan_params *p,
+		   struct rcapfs_scan_victim *victims, size_t n)
+{
+	e->at_bytes += res->at_bytes;
+	e->pg_bytes += res->pg_bytes;
+	e->scan_ns += res->scan_ns;
+	if (rc == 0 && p->excess_bytes) {
+		e->scans++;
+		e->scans_complete += res->complete;
+		e->scans_ineffective += res->ineffective;
+	}
+	tell(e, rc, res);
+	if (rc == 0 && res->pending && res->excess_bytes && !e->requested) {
+		e->requested = true;
+		e->params = *p;
+		e->params.excess_bytes = res->excess_bytes;
+		e->victims = victims;
+		e->nvictims = n;
+		return;
+	}
+	free(victims);
+}
+
+static void *enforcer_main(void *arg)
+{
+	struct rcapfs_enforcer *e = arg;
+
+	pthread_mutex_lock(&e->lock);
+	while (!e->stopping) {
+		uint64_t now = mono_ns(), due;
+		struct rcapfs_scan_victim *victims;
+		struct rcapfs_scan_result res;
+		struct rcapfs_scan_params p;
+		size_t n;
+		int rc;
+
+		if (!e->requested) {
+			pthread_cond_wait(&e->wake, &e->lock);
+			continue;
+		}
+		due = e->last_scan_ns + RCAPFS_ENFORCE_WINDOW_MS * NS_PER_MS;
+		if (e->scanned && now < due) {
+			struct timespec ts = {(time_t)(due / NS_PER_S),
+					      (long)(due % NS_PER_S)};
+
+			pthread_cond_timedwait(&e->wake, &e->lock, &ts);
+			continue;
+		}
+		p = e->params;
+		victims = e->victims;
+		n = e->nvictims;
+		e->victims = NULL;
+		e->requested = false;
+		e->scanned = true;
+		e->last_scan_ns = now;
+		pthread_mutex_unlock(&e->lock);
+
+		p.name = e->name;
+		p.cancel = &e->cancel;
+		rc = rcapfs_scan_run(e->scan, victims, n, &p, &res);
+
+		pthread_mutex_lock(&e->lock);
+		finish(e, rc, &res, &p, victims, n);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
+			    const struct rcapfs_enforce_request *req)
+{
+	struct rcapfs_scan_victim *copy;
+	int rc = 0;
+
+	copy = calloc(req->nvictims ? req->nvictims : 1, sizeof(*copy));
+	if (!copy) {
+		log_warn("collection %s: cannot enforce: %s", e->name,
+			 strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	memcpy(copy, req->victims, req->nvictims * sizeof(*copy));
+	pthread_mutex_lock(&e->lock);
+	if (!e->started && !e->stopping) {
+		rc = -pthread_create(&e->thread, NULL, enforcer_main, e);
+		e->started = rc == 0;
+	}
+	if (rc == 0) {
+		free(e->victims);
+		e->victims = copy;
+		e->nvictims = req->nvictims;
+		e->params.excess_bytes = req->excess_bytes;
+		e->params.advice = req->advice;
+		e->params.swap = req->swap;
+		e->requested = true;
+		pthread_cond_signal(&e->wake);
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (rc)
+		log_warn("collection %s: cannot start its enforcer: %s",
+			 e->name, strerror(-rc));
+	free(copy);
+	return rc;
+}
+
+void rcapfs_enforcer_stats(struct rcapfs_enforcer *e, struct rcapfs_stats *st)
+{
+	pthread_mutex_lock(&e->lock);
+	st->at_bytes = e->at_bytes;
+	st->pg_bytes = e->pg_bytes;
+	st->scans = e->scans;
+	st->scans_complete = e->scans_complete;
+	st->scans_ineffective = e->scans_ineffective;
+	st->scan_time_ns = e->scan_ns;
+	pthread_mutex_unlock(&e->lock);
+}

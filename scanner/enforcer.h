@@ -1,0 +1,60 @@
+/*
+ * The enforcer of one collection: a thread of its own that runs the scan
+ * (scanner/scan.h) whenever the sampler asks, so a long scan of one
+ * collection never delays another, and never holds the scanner's table
+ * lock. It keeps the scan counters of the collection's stats.
+ *
+ * Two scans of a collection start at least RCAPFS_ENFORCE_WINDOW_MS apart:
+ * "not referenced since the last pass" must cover some time. A scan that
+ * left the collection over its cap while it was still learning (a victim
+ * read for the first time, probes sent) is followed by another once the
+ * window has passed, without waiting for the next sample.
+ */
+#ifndef RCAPFS_SCANNER_ENFORCER_H
+#define RCAPFS_SCANNER_ENFORCER_H
+
+#include "compat/backend.h"
+#include "rcapfs/stats.h"
+#include "scanner/scan.h"
+#include "scanner/tracker.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RCAPFS_ENFORCE_WINDOW_MS 500
+
+struct rcapfs_enforcer; /* opaque */
+
+/* What the sampler asks for. */
+struct rcapfs_enforce_request {
+	uint64_t excess_bytes;
+	enum rcapfs_advice advice;
+	bool swap;				  /* swap is active */
+	const struct rcapfs_scan_victim *victims; /* sorted by pid; copied */
+	size_t nvictims;
+};
+
+/* An enforcer for collection name over tr and be (both borrowed, they
+ * must outlive it). No thread runs until the first request. Returns 0 and
+ * an enforcer freed with rcapfs_enforcer_free(), or -ENOMEM. */
+int rcapfs_enforcer_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
+			const char *name, struct rcapfs_enforcer **out);
+
+/* Cancel a running scan, join the thread and free everything (the scan's
+ * tracker readers included). Blocks until the scan notices, which it does
+ * between chunks and pageout calls. NULL is fine. */
+void rcapfs_enforcer_free(struct rcapfs_enforcer *e);
+
+/* Ask for a scan: it starts at once when none is running and the window
+ * since the last one has passed, else as soon as it may; a newer request
+ * replaces one not yet started. Does not block. Returns 0, or -ENOMEM or
+ * -EAGAIN (no thread could be started) with a log line. */
+int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
+			    const struct rcapfs_enforce_request *req);
+
+/* Set the scan counters of st: at, pg, scans, scans_complete,
+ * scans_ineffective and scan_time_ns. */
+void rcapfs_enforcer_stats(struct rcapfs_enforcer *e, struct rcapfs_stats *st);
+
+#endif
