@@ -735,11 +735,13 @@ static int linux_task_open(void *ctx, pid_t pid, uint64_t start_ticks,
 	t->pidfd = t->dir_fd = t->pagemap_fd = -1;
 	if (c->is_procfs) {
 		t->pidfd = pidfd_open_call(pid);
-		/* EINVAL: a thread id, no process. ENOSYS: before Linux
-		 * 5.3, or under valgrind 3.19, which does not know the
-		 * call; the PID directory still pins the process then. */
+		/* EINVAL, or ENOENT on newer kernels: a thread id, no
+		 * process. ENOSYS: before Linux 5.3, or under valgrind 3.19,
+		 * which does not know the call; the PID directory still pins
+		 * the process then. */
 		if (t->pidfd < 0 && errno != ENOSYS) {
-			ret = errno == EINVAL ? -ESRCH : -errno;
+			ret = errno == EINVAL || errno == ENOENT ? -ESRCH
+								 : -errno;
 			goto fail;
 		}
 	}
@@ -1779,6 +1781,7 @@ static void probe_features(struct linux_ctx *c)
 	struct rcapfs_features *f = &c->features;
 	const char *no_scan = getenv("RCAPFS_NO_PAGEMAP_SCAN");
 	size_t page_size = (size_t)c->page_size;
+	bool zero_read;
 	char *page;
 	int fd;
 
@@ -1804,13 +1807,15 @@ static void probe_features(struct linux_ctx *c)
 		return;
 	}
 	*(volatile char *)page = 1;
-	(void)*(volatile char *)(page + page_size);
+	zero_read = *(volatile char *)(page + page_size) == 0;
 	fd = openat(c->proc_fd, "self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		f->pagemap_scan = probe_pagemap_scan(fd) &&
 				  !(no_scan && strcmp(no_scan, "1") == 0);
 		f->pfn_visible = probe_pfn(fd, page, page_size) != 0;
-		if (f->pfn_visible)
+		/* The read's value is used: a load that leads nowhere may
+		 * be dropped (valgrind does), and fault nothing in. */
+		if (f->pfn_visible && zero_read)
 			c->zero_pfn =
 				probe_pfn(fd, page + page_size, page_size);
 		close(fd);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -888,6 +889,707 @@ static void test_linux_mem__fixture_pageout(void **state)
 	tree_free(&tr);
 }
 
+/* ---- Live: this process and its children ---- */
+
+/* The backend on the real /proc; with no_scan, the one that reads
+ * pagemap entries instead of calling PAGEMAP_SCAN. */
+static struct rcapfs_backend *live_backend(bool no_scan)
+{
+	struct rcapfs_backend *be;
+
+	if (no_scan)
+		assert_int_equal(setenv("RCAPFS_NO_PAGEMAP_SCAN", "1", 1), 0);
+	assert_int_equal(rcapfs_backend_new("/proc", "/sys", &be), 0);
+	unsetenv("RCAPFS_NO_PAGEMAP_SCAN");
+	return be;
+}
+
+static struct rcapfs_features features_of(struct rcapfs_backend *be)
+{
+	struct rcapfs_features f;
+
+	assert_int_equal(be->ops->features(be->ctx, &f), 0);
+	return f;
+}
+
+static struct rcapfs_task *open_pid(struct rcapfs_backend *be, pid_t pid)
+{
+	struct rcapfs_task *t;
+	struct rcapfs_proc p;
+
+	assert_int_equal(be->ops->proc(be->ctx, pid, 0, &p), 0);
+	assert_int_equal(be->ops->task_open(be->ctx, pid, p.start_ticks, &t),
+			 0);
+	return t;
+}
+
+/* n read-write anonymous pages between two PROT_NONE pages, so that the
+ * kernel merges them with no neighbour: one mapping of their own. */
+static char *map_guarded(size_t n)
+{
+	char *p = mmap(NULL, (n + 2) * ps, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(mprotect(p + ps, n * ps, PROT_READ | PROT_WRITE), 0);
+	/* no transparent huge pages: the tests count 4 KiB pages */
+	madvise(p + ps, n * ps, MADV_NOHUGEPAGE);
+	return p + ps;
+}
+
+static void unmap_guarded(char *p, size_t n)
+{
+	assert_int_equal(munmap(p - ps, (n + 2) * ps), 0);
+}
+
+static const struct rcapfs_mapping *
+find_map(const struct rcapfs_mapping_list *l, const void *start)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->maps[i].start == (uintptr_t)start)
+			return &l->maps[i];
+	fail_msg("no mapping at %p", start);
+	return NULL;
+}
+
+static void test_linux_mem__live_features(void **state)
+{
+	struct rcapfs_backend *be = live_backend(false);
+	struct rcapfs_backend *slow = live_backend(true);
+	struct rcapfs_features f = features_of(be), g = features_of(slow);
+
+	assert_int_equal(f.page_size, ps);
+	assert_false(g.pagemap_scan);
+	assert_int_equal(f.pfn_visible, g.pfn_visible);
+	print_message("pagemap_scan %d pfn_visible %d idle %d soft_dirty %d "
+		      "process_madvise %d clear_refs %d\n",
+		      f.pagemap_scan, f.pfn_visible, f.idle_page_tracking,
+		      f.soft_dirty, f.process_madvise, f.clear_refs);
+	rcapfs_backend_free(be);
+	rcapfs_backend_free(slow);
+}
+
+static void test_linux_mem__live_task_open(void **state)
+{
+	struct rcapfs_backend *be = live_backend(false);
+	struct rcapfs_task *t = NULL;
+	struct rcapfs_proc p;
+	char comm[32] = "";
+	FILE *f;
+
+	assert_int_equal(be->ops->proc(be->ctx, getpid(), 0, &p), 0);
+	assert_int_equal(
+		be->ops->task_open(be->ctx, getpid(), p.start_ticks, &t), 0);
+	assert_int_equal(be->ops->task_alive(be->ctx, t), 0);
+	be->ops->task_close(be->ctx, t);
+	assert_int_equal(be->ops->task_open(be->ctx, getpid(), 0, &t), 0);
+	be->ops->task_close(be->ctx, t);
+	/* a wrong start time: someone else's pid now */
+	assert_int_equal(
+		be->ops->task_open(be->ctx, getpid(), p.start_ticks + 1, &t),
+		-ESRCH);
+	assert_null(t);
+	assert_int_equal(be->ops->task_open(be->ctx, INT_MAX, 0, &t), -ESRCH);
+	/* a kernel thread has no memory of its own */
+	f = fopen("/proc/2/comm", "r");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f) &&
+		    strcmp(comm, "kthreadd\n") == 0)
+			assert_int_equal(be->ops->task_open(be->ctx, 2, 0, &t),
+					 -ESRCH);
+		fclose(f);
+	}
+	rcapfs_backend_free(be);
+}
+
+struct thread_arg {
+	pthread_barrier_t ready;
+	pthread_barrier_t done;
+	pid_t tid;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_arg *a = p;
+
+	a->tid = gettid();
+	pthread_barrier_wait(&a->ready);
+	pthread_barrier_wait(&a->done);
+	return NULL;
+}
+
+static void test_linux_mem__live_thread_is_no_task(void **state)
+{
+	struct rcapfs_backend *be = live_backend(false);
+	struct rcapfs_task *t;
+	struct thread_arg a;
+	pthread_t th;
+
+	pthread_barrier_init(&a.ready, NULL, 2);
+	pthread_barrier_init(&a.done, NULL, 2);
+	assert_int_equal(pthread_create(&th, NULL, thread_main, &a), 0);
+	pthread_barrier_wait(&a.ready);
+	assert_int_equal(be->ops->task_open(be->ctx, a.tid, 0, &t), -ESRCH);
+	pthread_barrier_wait(&a.done);
+	pthread_join(th, NULL);
+	pthread_barrier_destroy(&a.ready);
+	pthread_barrier_destroy(&a.done);
+	rcapfs_backend_free(be);
+}
+
+static void test_linux_mem__live_mappings(void **state)
+{
+	struct rcapfs_backend *be = live_backend(false);
+	struct rcapfs_task *t = open_pid(be, getpid());
+	struct rcapfs_mapping_list list;
+	const struct rcapfs_mapping *m;
+	char path[] = "/tmp/rcapfs map file XXXXXX";
+	char *file, *anon, *page;
+	struct stat st;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	page = calloc(1, 8 * ps);
+	assert_non_null(page);
+	assert_int_equal(write(fd, page, 8 * ps), (ssize_t)(8 * ps));
+	free(page);
+	assert_int_equal(fstat(fd, &st), 0);
+	file = mmap(NULL, 8 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(file != MAP_FAILED);
+	file[0] = 1;
+	anon = map_guarded(16);
+	for (size_t i = 0; i < 16; i += 3)
+		anon[i * ps] = 1; /* 0, 3, 6, 9, 12, 15 */
+
+	assert_int_equal(be->ops->mappings(be->ctx, t, &list), 0);
+	for (size_t i = 1; i < list.n; i++)
+		assert_true(list.maps[i - 1].end <= list.maps[i].start);
+	m = find_map(&list, file);
+	assert_int_equal(m->end - m->start, 8 * ps);
+	assert_int_equal(m->flags, RCAPFS_MAP_READ | RCAPFS_MAP_WRITE |
+					   RCAPFS_MAP_SHARED);
+	assert_string_equal(m->name, path);
+	assert_true(m->inode == st.st_ino);
+	assert_int_equal(m->dev_major, major(st.st_dev));
+	assert_int_equal(m->dev_minor, minor(st.st_dev));
+	assert_int_equal(m->shmid, -1);
+	assert_true(m->rss_kb >= pkb);
+	m = find_map(&list, anon);
+	assert_int_equal(m->end - m->start, 16 * ps);
+	assert_int_equal(m->flags, RCAPFS_MAP_READ | RCAPFS_MAP_WRITE |
+					   RCAPFS_MAP_ANON |
+					   RCAPFS_MAP_NORESERVE);
+	assert_string_equal(m->name, "");
+	assert_int_equal(m->inode, 0);
+	assert_int_equal(m->rss_kb, 6 * pkb);
+	assert_int_equal(m->anon_kb, 6 * pkb);
+	assert_int_equal(m->private_dirty_kb, 6 * pkb);
+	assert_int_equal(m->kernel_page_kb, pkb);
+	/* the guard pages: mapped, nothing in them */
+	m = find_map(&list, anon - ps);
+	assert_int_equal(m->flags, RCAPFS_MAP_ANON | RCAPFS_MAP_NORESERVE);
+	assert_int_equal(m->rss_kb, 0);
+	rcapfs_mapping_list_free(&list);
+
+	unmap_guarded(anon, 16);
+	munmap(file, 8 * ps);
+	close(fd);
+	unlink(path);
+	be->ops->task_close(be->ctx, t);
+	rcapfs_backend_free(be);
+}
+
+static void test_linux_mem__live_rss_pss(void **state)
+{
+	const size_t n = 2048; /* 8 MiB of 4 KiB pages */
+	struct rcapfs_backend *be = live_backend(false);
+	struct rcapfs_task *t = open_pid(be, getpid());
+	uint64_t before = 0, after = 0, pss = 0;
+	char *p = map_guarded(n);
+
+	assert_int_equal(be->ops->task_rss(be->ctx, t, &before), 0);
+	assert_true(before > 0);
+	for (size_t i = 0; i < n; i++)
+		p[i * ps] = 1;
+	assert_int_equal(be->ops->task_rss(be->ctx, t, &after), 0);
+	/* the kernel's counters are batched per CPU: allow for that */
+	assert_true(after >= before + (n - n / 8) * pkb);
+	assert_int_equal(be->ops->task_pss(be->ctx, t, &pss), 0);
+	assert_true(pss >= n * pkb);
+	unmap_guarded(p, n);
+	be->ops->task_close(be->ctx, t);
+	rcapfs_backend_free(be);
+}
+
+/* Check pages() of [p, p + n pages) against want, on both backends. */
+static void check_pages(char *p, size_t n, const uint8_t *want, unsigned ask)
+{
+	uint8_t *f = malloc(n);
+
+	assert_non_null(f);
+	for (int slow = 0; slow < 2; slow++) {
+		struct rcapfs_backend *be = live_backend(slow);
+		struct rcapfs_features feat = features_of(be);
+		struct rcapfs_task *t = open_pid(be, getpid());
+
+		memset(f, 0x55, n);
+		assert_int_equal(be->ops->pages(be->ctx, t, (uintptr_t)p,
+						(uintptr_t)p + n * ps, ask, f),
+				 0);
+		for (size_t i = 0; i < n; i++) {
+			uint8_t w = want[i];
+
+			/* Without PAGEMAP_SCAN the zero page shows by its
+			 * PFN, for root only. */
+			if (!feat.pagemap_scan && !feat.pfn_visible)
+				w &= (uint8_t)~RCAPFS_PAGE_ZERO;
+			if (f[i] != w)
+				fail_msg("%s: page %zu: %#x, want %#x",
+					 feat.pagemap_scan ? "scan" : "pagemap",
+					 i, f[i], w);
+		}
+		be->ops->task_close(be->ctx, t);
+		rcapfs_backend_free(be);
+	}
+	free(f);
+}
+
+static void test_linux_mem__live_pages(void **state)
+{
+	const uint8_t P = RCAPFS_PAGE_PRESENT, X = RCAPFS_PAGE_EXCLUSIVE,
+		      Z = RCAPFS_PAGE_ZERO;
+	uint8_t want[64] = {0};
+	char *p = map_guarded(64);
+
+	p[0] = p[ps] = p[5 * ps] = p[63 * ps] = 1;
+	/* only read: the zero page is mapped there */
+	assert_int_equal(((volatile char *)p)[10 * ps], 0);
+	want[0] = want[1] = want[5] = want[63] = P;
+	want[10] = P | Z;
+	check_pages(p, 64, want, 0);
+	/* soft-dirty and referenced bits only where the kernel has them */
+	check_pages(p, 64, want, RCAPFS_PAGE_DIRTY * 0);
+	want[0] = want[1] = want[5] = want[63] = P | X;
+	check_pages(p, 64, want, RCAPFS_PAGE_EXCLUSIVE);
+	unmap_guarded(p, 64);
+}
+
+/* More regions than one PAGEMAP_SCAN call returns, and more pages than
+ * one chunk holds. */
+static void test_linux_mem__live_pages_many(void **state)
+{
+	const size_t n = 4096 + 7, big = 70000;
+	uint8_t *want = calloc(1, big);
+	char *p = map_guarded(n), *q = map_guarded(big);
+
+	assert_non_null(want);
+	for (size_t i = 0; i < n; i += 2) {
+		p[i * ps] = 1;
+		want[i] = RCAPFS_PAGE_PRESENT;
+	}
+	check_pages(p, n, want, 0);
+
+	memset(want, 0, big);
+	for (size_t i = 0; i < 4; i++) {
+		static const size_t at[] = {0, 65535, 65536, 69999};
+
+		q[at[i] * ps] = 1;
+		want[at[i]] = RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE;
+	}
+	check_pages(q, big, want, RCAPFS_PAGE_EXCLUSIVE);
+	unmap_guarded(p, n);
+	unmap_guarded(q, big);
+	free(want);
+}
+
+/* The vsyscall page lies past the address space PAGEMAP_SCAN takes. */
+static void test_linux_mem__live_pages_vsyscall(void **state)
+{
+	struct rcapfs_backend *be = live_backend(false);
+	struct rcapfs_task *t = open_pid(be, getpid());
+	struct rcapfs_mapping_list list;
+	uint8_t f[4];
+
+	assert_int_equal(be->ops->mappings(be->ctx, t, &list), 0);
+	for (size_t i = 0; i < list.n; i++) {
+		const struct rcapfs_mapping *m = &list.maps[i];
+
+		if (strcmp(m->name, "[vsyscall]") != 0)
+			continue;
+		assert_true(m->flags & RCAPFS_MAP_SPECIAL);
+		assert_true(m->end - m->start <= sizeof(f) * ps);
+		memset(f, 0x55, sizeof(f));
+		assert_int_equal(
+			be->ops->pages(be->ctx, t, m->start, m->end, 0, f), 0);
+		assert_int_equal(f[0], 0);
+	}
+	rcapfs_mapping_list_free(&list);
+	be->ops->task_close(be->ctx, t);
+	rcapfs_backend_free(be);
+}
+
+static void test_linux_mem__live_referenced(void **state)
+{
+	struct rcapfs_backend *be = live_backend(false);
+	struct rcapfs_features f = features_of(be);
+	struct rcapfs_task *t = open_pid(be, getpid());
+	struct rcapfs_mapping_list list;
+	char *a = map_guarded(4), *b = map_guarded(4);
+	uint8_t pa[4], pb[4];
+
+	for (size_t i = 0; i < 4; i++)
+		a[i * ps] = b[i * ps] = 1;
+	assert_int_equal(be->ops->clear(be->ctx, t, RCAPFS_CLEAR_REFERENCED),
+			 0);
+	/* The kernel clears accessed bits without flushing the TLB: an
+	 * access through a cached entry would not set the bit again. A
+	 * change of protection flushes it. */
+	assert_int_equal(mprotect(a, 4 * ps, PROT_READ), 0);
+	assert_int_equal(mprotect(a, 4 * ps, PROT_READ | PROT_WRITE), 0);
+	a[0] = 2;
+	if (f.idle_page_tracking && f.pfn_visible) {
+		/* page fidelity: the idle bitmap tells */
+		assert_int_equal(be->ops->pages(be->ctx, t, (uintptr_t)a,
+						(uintptr_t)a + 4 * ps,
+						RCAPFS_PAGE_REFERENCED, pa),
+				 0);
+		assert_int_equal(be->ops->pages(be->ctx, t, (uintptr_t)b,
+						(uintptr_t)b + 4 * ps,
+						RCAPFS_PAGE_REFERENCED, pb),
+				 0);
+		assert_true(pa[0] & RCAPFS_PAGE_REFERENCED);
+		for (size_t i = 0; i < 4; i++)
+			assert_false(pb[i] & RCAPFS_PAGE_REFERENCED);
+	} else {
+		/* clear_refs: smaps tells per mapping */
+		assert_int_equal(be->ops->mappings(be->ctx, t, &list), 0);
+		assert_int_equal(find_map(&list, a)->referenced_kb, pkb);
+		assert_int_equal(find_map(&list, b)->referenced_kb, 0);
+		assert_int_equal(find_map(&list, b)->rss_kb, 4 * pkb);
+		rcapfs_mapping_list_free(&list);
+	}
+	assert_int_equal(be->ops->clear(be->ctx, t, RCAPFS_CLEAR_DIRTY),
+			 f.soft_dirty ? 0 : -EOPNOTSUPP);
+	unmap_guarded(a, 4);
+	unmap_guarded(b, 4);
+	be->ops->task_close(be->ctx, t);
+	rcapfs_backend_free(be);
+}
+
+/* The PFN in our pagemap of the page at p; 0 when hidden. */
+static uint64_t self_pfn(const void *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &e, 8, (off_t)((uintptr_t)p / ps * 8)), 8);
+	close(fd);
+	assert_true(e & PRESENT);
+	return e & ((1ULL << 55) - 1);
+}
+
+static void test_linux_mem__live_pfns(void **state)
+{
+	struct rcapfs_backend *be = live_backend(false);
+	struct rcapfs_features f = features_of(be);
+	struct rcapfs_task *t = open_pid(be, getpid());
+	char *p = map_guarded(2);
+	uint64_t *pfns = NULL, mine, zero;
+	bool found = false;
+	size_t n = 0;
+
+	p[0] = 1;
+	assert_int_equal(((volatile char *)p)[ps], 0);
+	if (!f.pfn_visible) {
+		assert_int_equal(be->ops->task_pfns(be->ctx, t, &pfns, &n),
+				 -EPERM);
+		print_message("skipped: PFNs are hidden without "
+			      "CAP_SYS_ADMIN\n");
+		goto out;
+	}
+	mine = self_pfn(p);
+	zero = self_pfn(p + ps);
+	assert_int_equal(be->ops->task_pfns(be->ctx, t, &pfns, &n), 0);
+	assert_true(n > 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(pfns[i] != 0);
+		assert_true(pfns[i] != zero);
+		found |= pfns[i] == mine;
+	}
+	assert_true(found);
+	free(pfns);
+out:
+	unmap_guarded(p, 2);
+	be->ops->task_close(be->ctx, t);
+	rcapfs_backend_free(be);
+}
+
+/* What a child maps and reports to its parent. */
+struct child_maps {
+	uintptr_t file;	  /* 16 MiB of a file, read through */
+	uintptr_t locked; /* 4 pages, mlocked */
+	uintptr_t holed;  /* 8 pages, the fifth unmapped */
+	int mlock_errno;
+};
+
+#define CHILD_FILE_BYTES (16u << 20)
+
+struct child {
+	pid_t pid;
+	int release; /* write end: the child lives until it closes */
+	struct child_maps maps;
+};
+
+static void child_main(const char *path, int report, int wait_fd)
+{
+	struct child_maps m = {0};
+	volatile char sink;
+	char *file, *locked, *holed, c;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		_exit(1);
+	file = mmap(NULL, CHILD_FILE_BYTES, PROT_READ, MAP_SHARED, fd, 0);
+	locked = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	holed = mmap(NULL, 8 * ps, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (file == MAP_FAILED || locked == MAP_FAILED || holed == MAP_FAILED)
+		_exit(1);
+	for (size_t i = 0; i < CHILD_FILE_BYTES; i += ps)
+		sink = file[i];
+	m.mlock_errno = mlock(locked, 4 * ps) ? errno : 0;
+	munmap(holed + 4 * ps, ps);
+	m.file = (uintptr_t)file;
+	m.locked = (uintptr_t)locked;
+	m.holed = (uintptr_t)holed;
+	if (write(report, &m, sizeof(m)) != (ssize_t)sizeof(m))
+		_exit(1);
+	/* until the parent closes its end */
+	while (read(wait_fd, &c, 1) > 0)
+		;
+	(void)sink;
+	_exit(0);
+}
+
+/* Start a child over a file of CHILD_FILE_BYTES at path (written and
+ * synced: clean page cache) and wait for its report. */
+static void child_start(struct child *ch, const char *path)
+{
+	int report[2], wait[2];
+
+	assert_int_equal(pipe(report), 0);
+	assert_int_equal(pipe(wait), 0);
+	ch->pid = fork();
+	assert_true(ch->pid >= 0);
+	if (ch->pid == 0) {
+		close(report[0]);
+		close(wait[1]);
+		child_main(path, report[1], wait[0]);
+	}
+	close(report[1]);
+	close(wait[0]);
+	assert_int_equal(read(report[0], &ch->maps, sizeof(ch->maps)),
+			 (ssize_t)sizeof(ch->maps));
+	close(report[0]);
+	ch->release = wait[1];
+}
+
+/* End the child and wait until it is a zombie, not reaped. It is killed
+ * rather than let exit: under valgrind an exit would check the heap it
+ * shares with us for leaks, and fail. */
+static void child_exit(struct child *ch)
+{
+	siginfo_t si;
+
+	assert_int_equal(kill(ch->pid, SIGKILL), 0);
+	assert_int_equal(waitid(P_PID, (id_t)ch->pid, &si, WEXITED | WNOWAIT),
+			 0);
+}
+
+static void child_reap(struct child *ch)
+{
+	int status;
+
+	assert_int_equal(waitpid(ch->pid, &status, 0), ch->pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	close(ch->release);
+}
+
+static void make_file(char *path, size_t bytes)
+{
+	char *buf = malloc(1 << 20);
+	int fd = mkstemp(path);
+
+	assert_non_null(buf);
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < (1 << 20); i++)
+		buf[i] = (char)(i % 251);
+	for (size_t done = 0; done < bytes; done += 1 << 20)
+		assert_int_equal(write(fd, buf, 1 << 20), 1 << 20);
+	assert_int_equal(fsync(fd), 0);
+	close(fd);
+	free(buf);
+}
+
+static size_t count_present(struct rcapfs_backend *be, struct rcapfs_task *t,
+			    uintptr_t start, size_t bytes)
+{
+	size_t n = bytes / ps, present = 0;
+	uint8_t *f = malloc(n);
+
+	assert_non_null(f);
+	assert_int_equal(be->ops->pages(be->ctx, t, start, start + bytes, 0, f),
+			 0);
+	for (size_t i = 0; i < n; i++)
+		present += (f[i] & RCAPFS_PAGE_PRESENT) != 0;
+	free(f);
+	return present;
+}
+
+static void test_linux_mem__live_pageout(void **state)
+{
+	struct rcapfs_backend *be = live_backend(false);
+	struct rcapfs_features f = features_of(be);
+	char path[] = "/tmp/rcapfs-pageout-XXXXXX";
+	const size_t npages = CHILD_FILE_BYTES / ps;
+	struct rcapfs_range file, locked, two[2], *many;
+	uint64_t before, after, done = 7;
+	struct rcapfs_task *t;
+	struct child ch;
+	int ret;
+
+	make_file(path, CHILD_FILE_BYTES);
+	child_start(&ch, path);
+	t = open_pid(be, ch.pid);
+	file = (struct rcapfs_range){ch.maps.file, CHILD_FILE_BYTES};
+	locked = (struct rcapfs_range){ch.maps.locked, 4 * ps};
+	assert_int_equal(count_present(be, t, file.start, file.len), npages);
+	assert_int_equal(be->ops->task_rss(be->ctx, t, &before), 0);
+	assert_true(before >= CHILD_FILE_BYTES / 1024);
+
+	ret = be->ops->pageout(be->ctx, t, &file, 1, RCAPFS_ADVICE_PAGEOUT,
+			       &done);
+	if (!f.process_madvise) {
+		/* valgrind 3.19 knows neither pidfd_open nor
+		 * process_madvise */
+		print_message("skipped: no process_madvise here (valgrind?)\n");
+		assert_int_equal(ret, -ENOSYS);
+		assert_int_equal(done, 0);
+		goto out;
+	}
+	assert_int_equal(ret, 0);
+	assert_int_equal(done, CHILD_FILE_BYTES);
+	/* clean file pages mapped by the child alone: all gone */
+	assert_int_equal(count_present(be, t, file.start, file.len), 0);
+	assert_int_equal(be->ops->task_rss(be->ctx, t, &after), 0);
+	assert_true(after + (CHILD_FILE_BYTES / 1024) * 7 / 8 <= before);
+
+	/* more ranges than one call takes: one page each */
+	many = calloc(1100, sizeof(*many));
+	assert_non_null(many);
+	for (size_t i = 0; i < 1100; i++)
+		many[i] = (struct rcapfs_range){file.start + i * ps, ps};
+	assert_int_equal(be->ops->pageout(be->ctx, t, many, 1100,
+					  RCAPFS_ADVICE_COLD, &done),
+			 0);
+	assert_int_equal(done, 1100 * ps);
+	free(many);
+
+	/* a range with a hole is advised where mapped, not counted, and the
+	 * rest goes on */
+	two[0] = (struct rcapfs_range){ch.maps.holed, 8 * ps};
+	two[1] = file;
+	assert_int_equal(
+		be->ops->pageout(be->ctx, t, two, 2, RCAPFS_ADVICE_COLD, &done),
+		0);
+	assert_int_equal(done, CHILD_FILE_BYTES);
+
+	/* a locked range: the kernel refuses the call */
+	if (ch.maps.mlock_errno) {
+		print_message("skipped: mlock: %s\n",
+			      strerror(ch.maps.mlock_errno));
+	} else {
+		two[0] = file;
+		two[1] = locked;
+		assert_int_equal(be->ops->pageout(be->ctx, t, two, 2,
+						  RCAPFS_ADVICE_PAGEOUT, &done),
+				 -EINVAL);
+		assert_int_equal(done, CHILD_FILE_BYTES);
+	}
+out:
+	be->ops->task_close(be->ctx, t);
+	child_exit(&ch);
+	child_reap(&ch);
+	unlink(path);
+	rcapfs_backend_free(be);
+}
+
+/* Every op on a task whose process has exited says -ESRCH. */
+static void check_gone(struct rcapfs_backend *be, struct rcapfs_task *t,
+		       const struct child *ch, bool have_pidfd)
+{
+	struct rcapfs_range r = {ch->maps.file, ps};
+	struct rcapfs_mapping_list list;
+	uint64_t kb = 7, done = 7, *pfns;
+	uint8_t flags[1];
+	size_t n;
+
+	assert_int_equal(be->ops->task_alive(be->ctx, t), -ESRCH);
+	assert_int_equal(be->ops->task_rss(be->ctx, t, &kb), -ESRCH);
+	assert_int_equal(be->ops->task_pss(be->ctx, t, &kb), -ESRCH);
+	assert_int_equal(kb, 7);
+	assert_int_equal(be->ops->mappings(be->ctx, t, &list), -ESRCH);
+	assert_int_equal(list.n, 0);
+	assert_int_equal(
+		be->ops->pages(be->ctx, t, r.start, r.start + ps, 0, flags),
+		-ESRCH);
+	assert_int_equal(be->ops->task_pfns(be->ctx, t, &pfns, &n),
+			 features_of(be).pfn_visible ? -ESRCH : -EPERM);
+	assert_int_equal(be->ops->clear(be->ctx, t, RCAPFS_CLEAR_REFERENCED),
+			 -ESRCH);
+	assert_int_equal(
+		be->ops->pageout(be->ctx, t, &r, 1, RCAPFS_ADVICE_COLD, &done),
+		have_pidfd ? -ESRCH : -ENOSYS);
+	assert_int_equal(done, 0);
+}
+
+static void test_linux_mem__live_exited(void **state)
+{
+	struct rcapfs_backend *be = live_backend(false);
+	struct rcapfs_features f = features_of(be);
+	char path[] = "/tmp/rcapfs-exit-XXXXXX";
+	struct rcapfs_task *t, *t2;
+	struct rcapfs_proc p;
+	struct child ch;
+
+	make_file(path, CHILD_FILE_BYTES);
+	child_start(&ch, path);
+	assert_int_equal(be->ops->proc(be->ctx, ch.pid, 0, &p), 0);
+	t = open_pid(be, ch.pid);
+	assert_int_equal(be->ops->task_alive(be->ctx, t), 0);
+
+	/* a zombie */
+	child_exit(&ch);
+	check_gone(be, t, &ch, f.process_madvise);
+	assert_int_equal(
+		be->ops->task_open(be->ctx, ch.pid, p.start_ticks, &t2),
+		-ESRCH);
+	assert_null(t2);
+	/* reaped */
+	child_reap(&ch);
+	check_gone(be, t, &ch, f.process_madvise);
+	assert_int_equal(
+		be->ops->task_open(be->ctx, ch.pid, p.start_ticks, &t2),
+		-ESRCH);
+	be->ops->task_close(be->ctx, t);
+	unlink(path);
+	rcapfs_backend_free(be);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -905,6 +1607,18 @@ int main(void)
 		cmocka_unit_test(test_linux_mem__fixture_clear_refs),
 		cmocka_unit_test(test_linux_mem__fixture_pfns),
 		cmocka_unit_test(test_linux_mem__fixture_pageout),
+		cmocka_unit_test(test_linux_mem__live_features),
+		cmocka_unit_test(test_linux_mem__live_task_open),
+		cmocka_unit_test(test_linux_mem__live_thread_is_no_task),
+		cmocka_unit_test(test_linux_mem__live_mappings),
+		cmocka_unit_test(test_linux_mem__live_rss_pss),
+		cmocka_unit_test(test_linux_mem__live_pages),
+		cmocka_unit_test(test_linux_mem__live_pages_many),
+		cmocka_unit_test(test_linux_mem__live_pages_vsyscall),
+		cmocka_unit_test(test_linux_mem__live_referenced),
+		cmocka_unit_test(test_linux_mem__live_pfns),
+		cmocka_unit_test(test_linux_mem__live_pageout),
+		cmocka_unit_test(test_linux_mem__live_exited),
 	};
 
 	ps = (size_t)sysconf(_SC_PAGESIZE);
