@@ -591,6 +591,8 @@ static int visit(struct run *run, struct victim *v, uint64_t from)
 					 &v->r);
 		if (rc)
 			return settle(run, rc);
+		/* Pages other processes map too do not leave. */
+		rcapfs_tracker_want(v->r, RCAPFS_PAGE_EXCLUSIVE);
 	}
 	run->task = rcapfs_tracker_task(v->r);
 	rc = rcapfs_tracker_read(v->r, true, &snap);

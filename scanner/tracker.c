@@ -40,6 +40,7 @@ struct tproc {
 
 struct rcapfs_tracker_reader {
 	struct tproc *p;
+	unsigned want; /* more RCAPFS_PAGE_* for its snapshots */
 	uint8_t *bits; /* p->nunits of TRACKED_BITS, under p->lock */
 	struct rcapfs_tracker_reader *next;
 };
@@ -117,9 +118,10 @@ static void sample_release(struct sample *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Read the kernel's view of p once, then reset the kernel's bits. Under
- * p->lock. Returns 0 or -errno (-ESRCH when the process is gone). */
-static int sample_kernel(struct tproc *p, struct sample *s)
+/* Read the kernel's view of p once (with more bits of want), then reset
+ * the kernel's bits. Under p->lock. Returns 0 or -errno (-ESRCH when the
+ * process is gone). */
+static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 {
 	const struct rcapfs_backend *be = p->tr->be;
 	uint64_t ps = p->tr->page_size;
@@ -146,7 +148,8 @@ static int sample_kernel(struct tproc *p, struct sample *s)
 		const struct rcapfs_mapping *m = &s->maps.maps[i];
 
 		rc = be->ops->pages(be->ctx, p->task, m->start, m->end,
-				    p->tr->want, s->pages + s->first_page[i]);
+				    p->tr->want | want,
+				    s->pages + s->first_page[i]);
 		if (rc)
 			goto fail;
 	}
@@ -303,11 +306,11 @@ static void fold(struct tproc *p, const struct sample *s)
 }
 
 /* Sample the kernel and fold it into every reader; with keep, the sample
- * is handed back. Under p->lock. */
-static int sample_fold(struct tproc *p, struct sample *keep)
+ * (with more bits of want) is handed back. Under p->lock. */
+static int sample_fold(struct tproc *p, unsigned want, struct sample *keep)
 {
 	struct sample s;
-	int rc = sample_kernel(p, &s);
+	int rc = sample_kernel(p, want, &s);
 
 	if (rc)
 		return rc;
@@ -429,7 +432,7 @@ int rcapfs_tracker_open(struct rcapfs_tracker *tr, pid_t pid,
 	 * starts from nothing.
 	 */
 	if (tr->clear_what && p->readers)
-		rc = sample_fold(p, NULL);
+		rc = sample_fold(p, 0, NULL);
 	else if (tr->clear_what)
 		rc = be->ops->clear(be->ctx, p->task, tr->clear_what);
 	if (rc == 0 && p->nunits) {
@@ -467,6 +470,11 @@ void rcapfs_tracker_close(struct rcapfs_tracker_reader *r)
 	free(r->bits);
 	free(r);
 	tproc_put(p);
+}
+
+void rcapfs_tracker_want(struct rcapfs_tracker_reader *r, unsigned want)
+{
+	r->want = want & RCAPFS_PAGE_EXCLUSIVE;
 }
 
 struct rcapfs_task *rcapfs_tracker_task(struct rcapfs_tracker_reader *r)
@@ -519,7 +527,7 @@ int rcapfs_tracker_read(struct rcapfs_tracker_reader *r, bool consume,
 
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&p->lock);
-	rc = sample_fold(p, &s);
+	rc = sample_fold(p, r->want, &s);
 	if (rc == 0) {
 		snapshot_of(r, &s, out);
 		if (consume && p->nunits)

@@ -42,13 +42,19 @@ int rcapfs_tracker_open(struct rcapfs_tracker *tr, pid_t pid,
 /* Stop reading and free the reader. NULL is fine. */
 void rcapfs_tracker_close(struct rcapfs_tracker_reader *r);
 
+/* Ask that the reader's snapshots also carry RCAPFS_PAGE_EXCLUSIVE (want:
+ * 0 or RCAPFS_PAGE_EXCLUSIVE), which costs the backend more per read: the
+ * scanner needs it, pagedata does not. */
+void rcapfs_tracker_want(struct rcapfs_tracker_reader *r, unsigned want);
+
 /* The task the reader holds (borrowed: valid until close), for callers
  * that act on the process (the scanner's pageout). */
 struct rcapfs_task *rcapfs_tracker_task(struct rcapfs_tracker_reader *r);
 
 /*
  * A snapshot of a process: its mappings and one flag byte per page
- * (RCAPFS_PAGE_PRESENT, and RCAPFS_PAGE_REFERENCED / RCAPFS_PAGE_DIRTY as
+ * (RCAPFS_PAGE_PRESENT, _SWAPPED and _ZERO; _EXCLUSIVE when the reader
+ * wants it; and RCAPFS_PAGE_REFERENCED / RCAPFS_PAGE_DIRTY as
  * far as the fidelity allows: at mapping fidelity every present page of a
  * mapping referenced since the reader's last read is marked referenced, and
  * no page is marked dirty).

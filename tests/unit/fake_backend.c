@@ -518,8 +518,8 @@ static int fake_pages(void *ctx, struct rcapfs_task *t, uint64_t start,
 {
 	struct fake_ctx *c = ctx;
 	uint64_t ps = c->features.page_size;
-	uint8_t mask = RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_SWAPPED |
-		       RCAPFS_PAGE_ZERO | RCAPFS_PAGE_EXCLUSIVE;
+	uint8_t mask =
+		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_SWAPPED | RCAPFS_PAGE_ZERO;
 	struct fake_as *as;
 
 	if (start > end || !aligned(c, start) || !aligned(c, end))
@@ -531,6 +531,8 @@ static int fake_pages(void *ctx, struct rcapfs_task *t, uint64_t start,
 		pthread_mutex_unlock(&c->lock);
 		return -ESRCH;
 	}
+	if (want & RCAPFS_PAGE_EXCLUSIVE)
+		mask |= RCAPFS_PAGE_EXCLUSIVE;
 	if ((want & RCAPFS_PAGE_REFERENCED) && c->features.idle_page_tracking)
 		mask |= RCAPFS_PAGE_REFERENCED;
 	if ((want & RCAPFS_PAGE_DIRTY) && c->features.soft_dirty)

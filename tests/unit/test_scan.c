@@ -143,7 +143,9 @@ static void test_scan__fake_pageout(void **state)
 			 0);
 	assert_int_equal(done, 3 * PS);
 	assert_int_equal(f->be->ops->pages(f->be->ctx, t, BASE, BASE + 4 * PS,
-					   RCAPFS_PAGE_REFERENCED, pages),
+					   RCAPFS_PAGE_REFERENCED |
+						   RCAPFS_PAGE_EXCLUSIVE,
+					   pages),
 			 0);
 	assert_int_equal(pages[0], 0);
 	assert_int_equal(pages[1],

@@ -169,6 +169,10 @@ static void test_tracker__page_bits(void **state)
 	fake_backend_touch(f->be, PID, A0, A0 + PS, true);
 	assert_int_equal(rcapfs_tracker_open(f->tr, PID, 1000, &r), 0);
 	assert_string_equal(read_pattern(r, true), "pppppppppppp");
+	assert_int_equal(rcapfs_tracker_read(r, true, &s), 0);
+	assert_int_equal(page_at(&s, A0) & RCAPFS_PAGE_EXCLUSIVE, 0);
+	rcapfs_snapshot_release(&s);
+	rcapfs_tracker_want(r, RCAPFS_PAGE_EXCLUSIVE);
 
 	fake_backend_touch(f->be, PID, A0 + PS, A0 + 3 * PS, false);
 	fake_backend_touch(f->be, PID, A1 + 3 * PS, A1 + 4 * PS, true);
