@@ -7,6 +7,7 @@
  *	-f FILE -F KB	the first KB of FILE, mapped private read-only, read
  *once -h KB	anonymous memory read every 10 ms: the hot set
  *	-c KB	anonymous memory written once, and again on each SIGUSR1
+ *	-z KB	anonymous memory read once, never written: the zero page
  *
  * Prints "NAME 0xSTART 0xEND" for each region, then "ready"; after each
  * SIGUSR1, "touched N". Runs until killed.
@@ -77,15 +78,16 @@ static void report(const char *name, const char *p, size_t len)
 int main(int argc, char **argv)
 {
 	size_t anon_len = 0, file_len = 0, hot_len = 0, cold_len = 0, i;
+	size_t zero_len = 0;
 	const char *file = NULL;
-	char *anon = NULL, *hot = NULL, *cold = NULL;
+	char *anon = NULL, *hot = NULL, *cold = NULL, *zero = NULL;
 	const char *mapped = NULL;
 	struct timespec tick = {0, 10 * 1000 * 1000};
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long touched = 0;
 	int c, fd;
 
-	while ((c = getopt(argc, argv, "a:f:F:h:c:")) != -1) {
+	while ((c = getopt(argc, argv, "a:f:F:h:c:z:")) != -1) {
 		switch (c) {
 		case 'a':
 			anon_len = kb_arg(optarg);
@@ -102,9 +104,12 @@ int main(int argc, char **argv)
 		case 'c':
 			cold_len = kb_arg(optarg);
 			break;
+		case 'z':
+			zero_len = kb_arg(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: procfs-victim [-a KB] [-f FILE "
-					"-F KB] [-h KB] [-c KB]\n");
+					"-F KB] [-h KB] [-c KB] [-z KB]\n");
 			return 2;
 		}
 	}
@@ -136,6 +141,12 @@ int main(int argc, char **argv)
 		cold = region(cold_len);
 		memset(cold, 3, cold_len);
 		report("cold", cold, cold_len);
+	}
+	if (zero_len) {
+		zero = region(zero_len);
+		for (i = 0; i < zero_len; i += (size_t)page)
+			sink += zero[i];
+		report("zero", zero, zero_len);
 	}
 	printf("ready\n");
 	fflush(stdout);

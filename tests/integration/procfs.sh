@@ -21,11 +21,12 @@ val() {
 }
 
 # A victim: 16 MiB anonymous, 8 MiB of a file, a 4 MiB hot set it keeps
-# reading, 8 MiB it writes again on SIGUSR1. Each is a mapping of its own,
-# so at mapping fidelity the hot set is told apart from the rest.
+# reading, 8 MiB it writes again on SIGUSR1, 1 MiB only read (the shared
+# zero page). Each is a mapping of its own, so at mapping fidelity the hot
+# set is told apart from the rest.
 head -c 8388608 /dev/urandom >"$T/file"
 spawn_victim "$VICTIM" -a 16384 -f "$T/file" -F 8192 -h 4096 -c 8192 \
-	>"$T/victim.out"
+	-z 1024 >"$T/victim.out"
 V=$VPID
 wait_for "victim ready" 20 grep -qx ready "$T/victim.out"
 # NAME:START:END of a region, as procfs-check takes it.
@@ -37,6 +38,7 @@ ANON=$(region anon)
 FILE=$(region file)
 HOT=$(region hot)
 COLD=$(region cold)
+ZERO=$(region zero)
 PAGE=$(getconf PAGESIZE)
 FIDELITY=$(val fidelity "$M/ctl/status")
 echo "fidelity: $FIDELITY"
@@ -62,7 +64,7 @@ check "no M/proc/0$V" test ! -e "$M/proc/0$V"
 
 # pagedata, parsed with the public header alone.
 if "$CHECK" pagedata "$M/proc/$V/pagedata" "$ANON" "$FILE" "$HOT" "$COLD" \
-	>"$T/pd" 2>&1; then
+	"$ZERO" >"$T/pd" 2>&1; then
 	ok "pagedata parses"
 else
 	fail "pagedata does not parse: $(cat "$T/pd")"
@@ -79,6 +81,9 @@ expect_eq "pagedata: the anonymous region is all PG_HWMAPPED" \
 	"$(val anon_pages "$T/pd")" "$(val anon_hwmapped "$T/pd")"
 expect_eq "pagedata: the file mapping is all PG_HWMAPPED" \
 	$((8388608 / PAGE)) "$(val file_hwmapped "$T/pd")"
+expect_eq "pagedata: the zero page is not PG_HWMAPPED" \
+	"$((1048576 / PAGE)) 0" \
+	"$(val zero_pages "$T/pd") $(val zero_hwmapped "$T/pd")"
 expect_eq "pagedata: a buffer one byte short fails with E2BIG" \
 	"error E2BIG" "$("$CHECK" pagedata -s "$M/proc/$V/pagedata")"
 
@@ -143,7 +148,8 @@ else
 fi
 
 # xmap.
-if "$CHECK" xmap "$M/proc/$V/xmap" "$ANON" "$FILE" "$HOT" >"$T/xm" 2>&1; then
+if "$CHECK" xmap "$M/proc/$V/xmap" "$ANON" "$FILE" "$HOT" "$ZERO" \
+	>"$T/xm" 2>&1; then
 	ok "xmap parses"
 else
 	fail "xmap does not parse: $(cat "$T/xm")"
@@ -163,6 +169,8 @@ expect_eq "xmap: the file mapping is resident" 8192 \
 expect_eq "xmap: the file mapping has no anonymous pages" 0 \
 	"$(val file_anon_kb "$T/xm")"
 expect_eq "xmap: the file mapping is r--" 4 "$(val file_flags "$T/xm")"
+expect_eq "xmap: the zero page is not resident" 0 \
+	"$(val zero_rss_kb "$T/xm")"
 smaps_kb=$(awk '$1 == "Rss:" { s += $2 } END { print s }' "/proc/$V/smaps")
 xmap_kb=$(val rss_kb "$T/xm")
 diff_kb=$((xmap_kb - smaps_kb))
