@@ -84,12 +84,10 @@ struct scan_region {
 #define BATCH_PAGES 65536
 /* Page regions per PAGEMAP_SCAN call. */
 #define SCAN_REGIONS 1024
-/* A pagemap read goes on through at most this many pages nobody asked
- * about rather than split in two: reading an entry costs far less than a
- * system call. */
-#define ENTRY_GAP_PAGES 64
-/* The same for words of the idle bitmap: reading a word makes the kernel
- * look at 64 pages, writing zeros costs it next to nothing. */
+/* A run of idle bitmap words read or written at once goes on through at
+ * most this many words nobody asked about rather than split in two: a
+ * system call costs more. Reading a word makes the kernel look at 64
+ * pages, writing zeros costs it next to nothing. */
 #define IDLE_READ_GAP_WORDS  2
 #define IDLE_WRITE_GAP_WORDS 64
 /* Idle bitmap words per read or write. */
@@ -1079,45 +1077,23 @@ static bool has_entry(uint8_t f)
 	       RCAPFS_PAGE_PRESENT;
 }
 
-/* Read the entries of the present pages the scan found, in runs that take
- * in short stretches of other pages, and take their flags from them: the
- * entries are the newer word. */
-static int scan_entries(struct walk *w)
-{
-	size_t i = 0, j, last;
-	int ret;
-
-	while (i < w->n) {
-		if (!has_entry(w->flags[i])) {
-			i++;
-			continue;
-		}
-		last = i;
-		for (j = i + 1; j < w->n && j - last <= ENTRY_GAP_PAGES; j++)
-			if (has_entry(w->flags[j]))
-				last = j;
-		ret = read_entries(w, i, last + 1);
-		if (ret)
-			return ret;
-		for (j = i; j <= last; j++)
-			if (has_entry(w->flags[j]))
-				w->flags[j] = entry_flags(w, w->ent[j]);
-		i = last + 1;
-	}
-	return 0;
-}
-
-/* Fill the chunk from PAGEMAP_SCAN: the present and swapped regions, no
- * call per page. Returns 0 or -errno (-ENOTTY, -EINVAL: not here). */
-static int scan_chunk(struct walk *w)
+/*
+ * Fill pages [i, j) of the chunk from PAGEMAP_SCAN: the present and
+ * swapped regions, no call per page. With zero_only, they are filled from
+ * entries already, where the zero page looks like a present page shared
+ * with others: mark the zero pages only. Returns 0 or -errno (-ENOTTY,
+ * -EINVAL, -EFAULT: not here).
+ */
+static int scan_chunk(struct walk *w, size_t i, size_t j, bool zero_only)
 {
 	const uint64_t ps = w->c->page_size;
-	const uint64_t end = w->start + w->n * ps;
-	uint64_t cur = w->start, next, rs, re;
+	const uint64_t end = w->start + j * ps;
+	uint64_t cur = w->start + i * ps, next, rs, re;
 	struct scan_arg arg;
 	int n;
 
-	memset(w->flags, 0, w->n);
+	if (!zero_only)
+		memset(w->flags + i, 0, j - i);
 	while (cur < end) {
 		memset(&arg, 0, sizeof(arg));
 		arg.size = sizeof(arg);
@@ -1125,21 +1101,27 @@ static int scan_chunk(struct walk *w)
 		arg.end = end;
 		arg.vec = (uintptr_t)w->vec;
 		arg.vec_len = SCAN_REGIONS;
-		arg.category_anyof_mask = SCAN_PRESENT | SCAN_SWAPPED;
-		arg.return_mask = SCAN_PRESENT | SCAN_SWAPPED | SCAN_PFNZERO;
-		if (w->mask & RCAPFS_PAGE_DIRTY)
-			arg.return_mask |= SCAN_SOFT_DIRTY;
+		if (zero_only) {
+			arg.category_mask = SCAN_PFNZERO;
+			arg.return_mask = SCAN_PRESENT | SCAN_PFNZERO;
+		} else {
+			arg.category_anyof_mask = SCAN_PRESENT | SCAN_SWAPPED;
+			arg.return_mask =
+				SCAN_PRESENT | SCAN_SWAPPED | SCAN_PFNZERO;
+			if (w->mask & RCAPFS_PAGE_DIRTY)
+				arg.return_mask |= SCAN_SOFT_DIRTY;
+		}
 		n = ioctl(w->t->pagemap_fd, SCAN_IOCTL, &arg);
 		if (n < 0)
 			return -errno;
 		next = arg.walk_end;
-		for (int i = 0; i < n; i++) {
-			rs = w->vec[i].start < cur ? cur : w->vec[i].start;
-			re = w->vec[i].end < end ? w->vec[i].end : end;
+		for (int k = 0; k < n; k++) {
+			rs = w->vec[k].start < cur ? cur : w->vec[k].start;
+			re = w->vec[k].end < end ? w->vec[k].end : end;
 			if (rs >= re)
 				continue;
 			memset(w->flags + (rs - w->start) / ps,
-			       region_flags(w, w->vec[i].categories),
+			       region_flags(w, w->vec[k].categories),
 			       (re - rs) / ps);
 			if (re > next)
 				next = re;
@@ -1154,18 +1136,32 @@ static int scan_chunk(struct walk *w)
 		}
 		cur = next;
 	}
-	return w->entries ? scan_entries(w) : 0;
+	return 0;
 }
 
-/* Fill the chunk from pagemap entries, read whole. */
-static int read_chunk(struct walk *w)
+/* Fill the chunk from pagemap entries, read whole. [*lo, *hi) gets the
+ * pages that may be the zero page: present, but not this process's
+ * alone. */
+static int read_chunk(struct walk *w, size_t *lo, size_t *hi)
 {
 	int ret = read_entries(w, 0, w->n);
 
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < w->n; i++)
+	*lo = w->n;
+	*hi = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		/* the common case of sparse memory, made cheap */
+		if (!w->ent[i]) {
+			w->flags[i] = 0;
+			continue;
+		}
 		w->flags[i] = entry_flags(w, w->ent[i]);
+		if ((w->ent[i] & (PM_PRESENT | PM_EXCLUSIVE)) == PM_PRESENT) {
+			*lo = *lo < i ? *lo : i;
+			*hi = i + 1;
+		}
+	}
 	return 0;
 }
 
@@ -1262,6 +1258,46 @@ static int mark_referenced(struct walk *w)
 	return 0;
 }
 
+/* PAGEMAP_SCAN refused: no ioctl on this file (a fixture's), a category
+ * the kernel lacks (soft-dirty before 6.8), or a range past the caller's
+ * address space (vsyscall). */
+static bool scan_refused(int ret)
+{
+	return ret == -ENOTTY || ret == -EINVAL || ret == -EFAULT;
+}
+
+/*
+ * Fill the chunk. PAGEMAP_SCAN alone is the cheapest where it can tell
+ * everything asked for. Where entries are needed, reading them all costs
+ * less than finding the present pages first and reading theirs; then
+ * PAGEMAP_SCAN tells the zero pages, among the shared ones only (the bulk
+ * of a process's memory is its own).
+ */
+static int fill_chunk(struct walk *w)
+{
+	size_t lo, hi;
+	int ret;
+
+	if (w->scan && !w->entries) {
+		ret = scan_chunk(w, 0, w->n, false);
+		if (!scan_refused(ret))
+			return ret;
+		w->scan = false;
+		ret = walk_alloc_entries(w);
+		if (ret)
+			return ret;
+	}
+	ret = read_chunk(w, &lo, &hi);
+	if (ret || !w->scan || lo >= hi)
+		return ret;
+	ret = scan_chunk(w, lo, hi, true);
+	if (scan_refused(ret)) {
+		w->scan = false;
+		ret = 0;
+	}
+	return ret;
+}
+
 /*
  * Walk [start, end) (page aligned, start < end): flags into out, one byte
  * a page, or into the walk's scratch buffer; then REFERENCED from the idle
@@ -1279,16 +1315,7 @@ static int walk_range(struct walk *w, uint64_t start, uint64_t end,
 		w->start = a;
 		w->n = pages < w->cap ? (size_t)pages : w->cap;
 		w->flags = out ? out + (a - start) / ps : w->scratch;
-		ret = w->scan ? scan_chunk(w) : -ENOTTY;
-		/* No ioctl on this file (a fixture's), a category the
-		 * kernel lacks (soft-dirty before 6.8), or a range past the
-		 * caller's address space (vsyscall): read entries. */
-		if (ret == -ENOTTY || ret == -EINVAL || ret == -EFAULT) {
-			w->scan = false;
-			ret = walk_alloc_entries(w);
-			if (ret == 0)
-				ret = read_chunk(w);
-		}
+		ret = fill_chunk(w);
 		if (ret == 0 && (w->mask & RCAPFS_PAGE_REFERENCED))
 			ret = mark_referenced(w);
 		if (ret == 0 && w->consume)
