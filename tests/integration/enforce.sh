@@ -1,0 +1,84 @@
+#!/bin/sh
+# Enforcement on real processes: a file-backed victim in a collection (pid
+# rule) is brought under a cap of a quarter of its rss by pageout, without
+# being stopped; ctl/pressure holds enforcement back and counts it; cold
+# mode deactivates without freeing; two collections are enforced at once.
+# The waits are generous: they check behaviour, not speed.
+. "$top_builddir/tests/integration/lib.sh"
+VICTIM=$top_builddir/tests/victim
+[ -x "$VICTIM" ] || skip "tests/victim not built"
+setup
+start_daemon
+echo 1 >"$M/ctl/sample_interval"
+echo 1 >"$M/ctl/scan_interval"
+
+# start_victim NAME ARGS...: a victim, its pid in VPID once it is set up.
+start_victim() {
+	sv_name=$1
+	shift
+	spawn_victim sh -c "exec '$VICTIM' $* >'$T/$sv_name.out'"
+	wait_for "victim $sv_name set up" 60 grep -qs ready "$T/$sv_name.out"
+}
+stat_of() { awk -v k="$2" '$1 == k {print $2}' "$M/caps/$1/stats"; }
+# The collection has its member and at least min bytes of rss.
+sampled() { [ "$(stat_of "$1" nproc)" = 1 ] && [ "$(cat "$M/caps/$1/rss")" -ge "$2" ]; }
+under_cap() { [ "$(cat "$M/caps/$1/rss")" -le "$(cat "$M/caps/$1/cap")" ]; }
+grew() { [ "$(stat_of "$1" "$2")" -gt "$3" ]; }
+not_stopped() { ! grep -q '^State:.*T' "/proc/$1/status"; }
+# collection NAME PID MIB: NAME holds PID, whose rss reaches MIB.
+collection() {
+	mkdir "$M/caps/$1"
+	echo "pid $2" >"$M/caps/$1/members"
+	wait_for "$1: victim sampled" 30 sampled "$1" $(($3 * 1024 * 1024))
+}
+
+start_victim v1 --file "$T/data1" --size 64
+V1=$VPID
+collection one "$V1" 60
+rss=$(cat "$M/caps/one/rss")
+cap=$((rss / 4))
+echo "$cap" >"$M/caps/one/cap"
+wait_for "one: rss brought under a cap of a quarter of it" 60 under_cap one
+check "the victim lives" kill -0 "$V1"
+check "the victim was never stopped" not_stopped "$V1"
+vrss=$(awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$V1/status")
+check "the victim's own VmRSS is near the cap" test "$vrss" -le $((cap + 4 * 1024 * 1024))
+for k in at pg scans scans_complete scan_time_ns; do
+	check "one: $k > 0" grew one $k 0
+done
+check "one: pg covers the excess" test "$(stat_of one pg)" -ge $((rss - cap))
+expect_eq "one: excess 0 under the cap" 0 "$(stat_of one excess)"
+
+# pressure 100 can never be exceeded: over the cap, nothing is done.
+echo 100 >"$M/ctl/pressure"
+echo $((cap / 2)) >"$M/caps/one/cap"
+unenforced=$(stat_of one unenforced)
+wait_for "pressure 100: samples over the cap count unenforced" 20 \
+	grew one unenforced $((unenforced + 1))
+at=$(stat_of one at)
+sleep 2.5
+expect_eq "pressure 100: no pageout" "$at" "$(stat_of one at)"
+check "pressure 100: still over the cap" test "$(cat "$M/caps/one/rss")" -gt $((cap / 2))
+
+# Cold mode: pages are deactivated (at grows), processes untouched.
+echo 0 >"$M/ctl/pressure"
+echo cold >"$M/ctl/mode"
+wait_for "cold: at grows" 20 grew one at "$at"
+check "cold: the victim lives" kill -0 "$V1"
+echo pageout >"$M/ctl/mode"
+wait_for "pageout again: under the lower cap" 60 under_cap one
+
+# Two collections enforced at once.
+start_victim v2 --file "$T/data2" --size 32
+V2=$VPID
+start_victim v3 --file "$T/data3" --size 32
+V3=$VPID
+collection two "$V2" 30
+collection three "$V3" 30
+echo $(($(cat "$M/caps/two/rss") / 4)) >"$M/caps/two/cap"
+echo $(($(cat "$M/caps/three/rss") / 4)) >"$M/caps/three/cap"
+both_under() { under_cap two && under_cap three; }
+wait_for "two and three: both under their caps" 60 both_under
+check "two: pg > 0" grew two pg 0
+check "three: pg > 0" grew three pg 0
+stop_daemon
