@@ -98,6 +98,7 @@ struct scan_region {
 #define PAGEOUT_MAX_BYTES (1ULL << 30)
 
 #define IDLE_BITMAP "kernel/mm/page_idle/bitmap"
+#define THP_DIR	    "kernel/mm/transparent_hugepage/"
 
 struct linux_ctx {
 	int proc_fd;
@@ -109,7 +110,11 @@ struct linux_ctx {
 	/* The proc root is a procfs, not a fixture tree: processes have
 	 * pidfds and pagemap takes ioctls. */
 	bool is_procfs;
-	uint64_t zero_pfn; /* the zero page's PFN; 0 when unknown */
+	/* The zero page's PFN, and the first PFN and the size of the huge
+	 * zero page (THP); 0 when unknown. */
+	uint64_t zero_pfn;
+	uint64_t huge_zero_pfn;
+	uint64_t huge_zero_pages;
 	struct rcapfs_features features;
 };
 
@@ -1030,16 +1035,23 @@ static int read_entries(struct walk *w, size_t i, size_t j)
 	return 0;
 }
 
+/* Whether pfn is the zero page's, or one of the huge zero page's. */
+static bool zero_pfn(const struct linux_ctx *c, uint64_t pfn)
+{
+	return pfn && (pfn == c->zero_pfn ||
+		       (pfn >= c->huge_zero_pfn &&
+			pfn - c->huge_zero_pfn < c->huge_zero_pages));
+}
+
 /* The flags of a page from its pagemap entry. */
 static uint8_t entry_flags(const struct walk *w, uint64_t e)
 {
-	uint64_t pfn = e & PM_PFN_MASK;
 	uint8_t f = 0;
 
 	if (e & PM_PRESENT) {
-		/* Without PAGEMAP_SCAN the zero page shows by its PFN only,
-		 * which unprivileged readers do not see. */
-		if (w->c->zero_pfn && pfn == w->c->zero_pfn)
+		/* Without PAGEMAP_SCAN the zero pages show by their PFNs
+		 * only, which unprivileged readers do not see. */
+		if (zero_pfn(w->c, e & PM_PFN_MASK))
 			return RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_ZERO;
 		f = RCAPFS_PAGE_PRESENT;
 		if (e & PM_EXCLUSIVE)
@@ -1796,6 +1808,49 @@ static bool probe_soft_dirty(const struct linux_ctx *c, const void *page)
 }
 
 /*
+ * Learn the PFNs of the huge zero page, which a read fault maps in a
+ * region eligible for transparent huge pages: it is shared, so not
+ * exclusive (a real huge page would be). Nothing is learnt without THP.
+ */
+static void probe_huge_zero(struct linux_ctx *c, int pagemap_fd)
+{
+	const size_t ps = (size_t)c->page_size;
+	char buf[64], *end;
+	struct rcapfs_buf big = RCAPFS_BUF_INIT;
+	const char *data;
+	uint64_t huge, e;
+	size_t len;
+	char *map, *p;
+
+	/* One short line: what does not fit in buf is no size. */
+	if (read_record(c->sys_fd, THP_DIR "hpage_pmd_size", buf,
+			sizeof(buf) - 1, &big, &data, &len) ||
+	    data != buf)
+		goto out;
+	buf[len] = '\0';
+	huge = strtoull(buf, &end, 10);
+	if (end == buf || huge < ps || huge % ps)
+		goto out;
+	map = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED)
+		goto out;
+	p = map + (huge - (uintptr_t)map % huge) % huge;
+	/* The value read is used, as in probe_features. */
+	if (madvise(p, huge, MADV_HUGEPAGE) == 0 && *(volatile char *)p == 0 &&
+	    pread(pagemap_fd, &e, sizeof(e),
+		  (off_t)((uintptr_t)p / ps * sizeof(e))) == sizeof(e) &&
+	    (e & (PM_PRESENT | PM_EXCLUSIVE)) == PM_PRESENT &&
+	    (e & PM_PFN_MASK) != c->zero_pfn) {
+		c->huge_zero_pfn = e & PM_PFN_MASK;
+		c->huge_zero_pages = huge / ps;
+	}
+	munmap(map, 2 * huge);
+out:
+	rcapfs_buf_release(&big);
+}
+
+/*
  * Probe what the kernel offers, once. A fixture proc root is no procfs:
  * there is no "self" to probe, its pagemap files are regular files that
  * take no ioctl, and their bits are taken as they are, so PFNs and
@@ -1845,6 +1900,8 @@ static void probe_features(struct linux_ctx *c)
 		if (f->pfn_visible && zero_read)
 			c->zero_pfn =
 				probe_pfn(fd, page + page_size, page_size);
+		if (c->zero_pfn)
+			probe_huge_zero(c, fd);
 		close(fd);
 	}
 	f->soft_dirty = probe_soft_dirty(c, page);

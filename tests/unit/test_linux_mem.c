@@ -1203,6 +1203,58 @@ static void test_linux_mem__live_pages_many(void **state)
 	free(want);
 }
 
+/* The first line of a sysfs file, or "" when there is none. */
+static void sys_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (f) {
+		if (!fgets(buf, (int)size, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+}
+
+/* A read fault in a region eligible for transparent huge pages maps the
+ * huge zero page: 512 present pages (on x86-64) in no rss. */
+static void test_linux_mem__live_pages_huge_zero(void **state)
+{
+	const uint8_t PZ = RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_ZERO;
+	char enabled[128], zero[16], size[32];
+	size_t huge, n;
+	uint8_t *want;
+	char *map, *p;
+
+	sys_line("/sys/kernel/mm/transparent_hugepage/enabled", enabled,
+		 sizeof(enabled));
+	sys_line("/sys/kernel/mm/transparent_hugepage/use_zero_page", zero,
+		 sizeof(zero));
+	sys_line("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", size,
+		 sizeof(size));
+	huge = strtoul(size, NULL, 10);
+	if (!enabled[0] || strstr(enabled, "[never]") || zero[0] != '1' ||
+	    huge == 0) {
+		print_message("skipped: no huge zero page here\n");
+		return;
+	}
+	n = huge / ps;
+	map = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(map != MAP_FAILED);
+	p = map + (huge - (uintptr_t)map % huge) % huge;
+	assert_int_equal(madvise(p, huge, MADV_HUGEPAGE), 0);
+	assert_int_equal(((volatile char *)p)[0], 0);
+	want = malloc(n);
+	assert_non_null(want);
+	memset(want, PZ, n);
+	/* regions, then entries with zero pages found among them */
+	check_pages(p, n, want, 0);
+	check_pages(p, n, want, RCAPFS_PAGE_EXCLUSIVE);
+	free(want);
+	munmap(map, 2 * huge);
+}
+
 /* The vsyscall page lies past the address space PAGEMAP_SCAN takes. */
 static void test_linux_mem__live_pages_vsyscall(void **state)
 {
@@ -1614,6 +1666,7 @@ int main(void)
 		cmocka_unit_test(test_linux_mem__live_rss_pss),
 		cmocka_unit_test(test_linux_mem__live_pages),
 		cmocka_unit_test(test_linux_mem__live_pages_many),
+		cmocka_unit_test(test_linux_mem__live_pages_huge_zero),
 		cmocka_unit_test(test_linux_mem__live_pages_vsyscall),
 		cmocka_unit_test(test_linux_mem__live_referenced),
 		cmocka_unit_test(test_linux_mem__live_pfns),
