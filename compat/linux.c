@@ -906,8 +906,8 @@ typedef int (*walk_fn)(struct walk *w);
 
 /*
  * A walk over pages of a task, one chunk of at most cap pages at a time:
- * the flags of each page of the chunk and, when entries is set, the
- * pagemap entry of each present page other than the zero page.
+ * the flags of each page of the chunk and, when entries is set, its
+ * pagemap entry.
  */
 struct walk {
 	const struct linux_ctx *c;
@@ -957,8 +957,8 @@ static int walk_alloc_idle(struct walk *w, int oflags)
 /*
  * Prepare a walk of t for chunks of up to cap pages. want (RCAPFS_PAGE_*)
  * asks for the bits beyond present, swapped and zero, which are filled as
- * far as the kernel can tell them; entries asks for the pagemap entries of
- * the present pages; scratch for flags of the walk's own. Release the walk
+ * far as the kernel can tell them; entries asks for the pagemap entries;
+ * scratch for flags of the walk's own. Release the walk
  * with walk_release, also after a failure. Returns 0 or -errno.
  */
 static int walk_init(struct walk *w, const struct linux_ctx *c,
@@ -1082,8 +1082,8 @@ static uint8_t region_flags(const struct walk *w, uint64_t cat)
 	return f & w->mask;
 }
 
-/* A present page other than the zero page: one that has an entry. */
-static bool has_entry(uint8_t f)
+/* A present page other than the zero page: one with data of its own. */
+static bool real_page(uint8_t f)
 {
 	return (f & (RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_ZERO)) ==
 	       RCAPFS_PAGE_PRESENT;
@@ -1188,7 +1188,7 @@ static int cmp_u64(const void *a, const void *b)
  * its PFN visible. */
 static bool idle_page(const struct walk *w, size_t i)
 {
-	return has_entry(w->flags[i]) && (w->ent[i] & PM_PFN_MASK);
+	return real_page(w->flags[i]) && (w->ent[i] & PM_PFN_MASK);
 }
 
 /* Where word is in the sorted words[0, n): next to hint, as the PFNs of
@@ -1404,7 +1404,7 @@ static int collect_pfns(struct walk *w)
 	uint64_t *grown, pfn;
 
 	for (size_t i = 0; i < w->n; i++) {
-		if (!has_entry(w->flags[i]))
+		if (!real_page(w->flags[i]))
 			continue;
 		pfn = w->ent[i] & PM_PFN_MASK;
 		if (!pfn)
@@ -1472,7 +1472,7 @@ static int mark_idle(struct walk *w)
 	int ret;
 
 	for (size_t k = 0; k < w->n; k++) {
-		if (!has_entry(w->flags[k]))
+		if (!real_page(w->flags[k]))
 			continue;
 		if (!(w->ent[k] & PM_PFN_MASK))
 			return -EPERM;
