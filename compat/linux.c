@@ -80,8 +80,11 @@ struct scan_region {
 /* smaps and maps are read in steps of this much (smaps takes ~700 bytes
  * per mapping). */
 #define TEXT_CHUNK 65536
-/* Pages walked at a time: one pagemap read of 512 KiB at most. */
-#define BATCH_PAGES 65536
+/* Pages walked at a time: one pagemap read of 512 KiB at most, and at
+ * most 1 GiB for one PAGEMAP_SCAN call, which holds the target's mmap
+ * lock while it fills its buffer. */
+#define BATCH_PAGES    65536
+#define SCAN_MAX_BYTES (1ULL << 30)
 /* Page regions per PAGEMAP_SCAN call. */
 #define SCAN_REGIONS 1024
 /* A run of idle bitmap words read or written at once goes on through at
@@ -955,7 +958,8 @@ static int walk_alloc_idle(struct walk *w, int oflags)
 }
 
 /*
- * Prepare a walk of t for chunks of up to cap pages. want (RCAPFS_PAGE_*)
+ * Prepare a walk of t for chunks of up to cap pages (fewer for pages of
+ * more than 16 KiB). want (RCAPFS_PAGE_*)
  * asks for the bits beyond present, swapped and zero, which are filled as
  * far as the kernel can tell them; entries asks for the pagemap entries;
  * scratch for flags of the walk's own. Release the walk
@@ -971,7 +975,9 @@ static int walk_init(struct walk *w, const struct linux_ctx *c,
 	memset(w, 0, sizeof(*w));
 	w->c = c;
 	w->t = t;
-	w->cap = cap;
+	w->cap = cap < SCAN_MAX_BYTES / c->page_size
+			 ? cap
+			 : (size_t)(SCAN_MAX_BYTES / c->page_size);
 	w->bitmap_fd = -1;
 	w->mask = RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_SWAPPED | RCAPFS_PAGE_ZERO |
 		  (want & RCAPFS_PAGE_EXCLUSIVE);
