@@ -1,0 +1,96 @@
+#!/bin/sh
+# Enforcement cost and latency. A victim with 1 GiB of clean file-backed
+# memory, in a collection by a pid rule, is capped at 256 MiB:
+# - cost: the scan_time_ns the scanner spends bringing it there, against
+#   one raw process_madvise(MADV_PAGEOUT) pass over the same 768 MiB of a
+#   twin victim (target <= 1.5);
+# - latency: from the return of the write of the cap to the victim's rss
+#   at most the cap, against one second (target <= 1).
+. "$(dirname "$0")/lib.sh"
+TOOL=$BENCH_BIN/scanner-tool
+VICTIM=$top_builddir/tests/victim
+[ -x "$TOOL" ] || bench_skip "bench/scanner-tool not built"
+[ -x "$VICTIM" ] || bench_skip "tests/victim not built"
+MIB=1048576
+
+bench_start_daemon
+M=$BENCH_MNT
+grep -qx 'process_madvise 1' "$M/ctl/status" ||
+	bench_skip "no process_madvise on this kernel: nothing to measure"
+echo 1 >"$M/ctl/sample_interval"
+echo 1 >"$M/ctl/scan_interval"
+
+# start_victim NAME ARGS...: VPID once it is set up (its file in BENCH_TMP).
+start_victim() {
+	sv_out=$BENCH_TMP/$1.out
+	sv_file=$BENCH_TMP/$1.data
+	shift
+	"$VICTIM" --file "$sv_file" "$@" >"$sv_out" &
+	VPID=$!
+	bench_track "$VPID"
+	sv_i=0
+	until grep -qs ready "$sv_out"; do
+		kill -0 "$VPID" 2>/dev/null || bench_fail "victim died"
+		sv_i=$((sv_i + 1))
+		[ $sv_i -le 1200 ] || bench_fail "victim not set up in 120 s"
+		sleep 0.1
+	done
+}
+stat_of() { awk -v k="$2" '$1 == k {print $2}' "$M/caps/$1/stats"; }
+# wait_sampled NAME MIB: the collection has its member, with MIB resident.
+wait_sampled() {
+	ws_i=0
+	until [ "$(stat_of "$1" nproc)" = 1 ] &&
+		[ "$(cat "$M/caps/$1/rss")" -ge $(($2 * MIB)) ]; do
+		ws_i=$((ws_i + 1))
+		[ $ws_i -le 300 ] || bench_fail "$1 not sampled in 30 s"
+		sleep 0.1
+	done
+}
+# wait_settled NAME: no scan started for two seconds.
+wait_settled() {
+	scans=$(stat_of "$1" scans)
+	while sleep 2; do
+		now=$(stat_of "$1" scans)
+		[ "$now" != "$scans" ] || break
+		scans=$now
+	done
+}
+
+costs=
+raws=
+lats=
+i=0
+while [ $i -lt "$BENCH_RUNS" ]; do
+	start_victim "a$i" --size 1024
+	V=$VPID
+	mkdir "$M/caps/c$i"
+	echo "pid $V" >"$M/caps/c$i/members"
+	wait_sampled "c$i" 1000
+	before=$(stat_of "c$i" scan_time_ns)
+	lat=$("$TOOL" cap "$M/caps/c$i/cap" $((256 * MIB)) "$V" 60) ||
+		bench_fail "victim not brought under its cap"
+	wait_settled "c$i"
+	costs="$costs $(($(stat_of "c$i" scan_time_ns) - before))"
+	lats="$lats $lat"
+	rmdir "$M/caps/c$i"
+	kill -9 "$V"
+	wait "$V" 2>/dev/null
+
+	start_victim "b$i" --size 1024
+	V=$VPID
+	raws="$raws $("$TOOL" raw "$V" $((768 * MIB)) 0 0)"
+	kill -9 "$V"
+	wait "$V" 2>/dev/null
+	i=$((i + 1))
+done
+echo "scan_time_ns:$costs"
+echo "raw pageout ns:$raws"
+echo "latency ns:$lats"
+ms() { awk -v ns="$1" 'BEGIN { printf "%.3f\n", ns / 1e6 }'; }
+# shellcheck disable=SC2086
+bench_report scanner_cost "$(ms "$(bench_median $costs)")" ms \
+	raw_process_madvise "$(ms "$(bench_median $raws)")" ms '<=' 1.5
+# shellcheck disable=SC2086
+bench_report scanner_latency "$(ms "$(bench_median $lats)")" ms \
+	one_second 1000 ms '<=' 1

@@ -1,0 +1,106 @@
+#!/bin/sh
+# Keeping the hot set. A victim with 512 MiB of clean file-backed memory
+# keeps reading its hot 10% (51 MiB in the middle) every 100 ms; it is
+# capped at 128 MiB. Figure: the victim's major faults from the cap write
+# until they stop once its rss reached the cap, per hot page (target <=
+# 0.3). Next to it, the same for address-order pageout of a twin victim
+# (process_madvise from the start of the mapping until the cap is met),
+# which pages the hot set out: it must refault most of it, or this
+# benchmark measures nothing.
+. "$(dirname "$0")/lib.sh"
+TOOL=$BENCH_BIN/scanner-tool
+VICTIM=$top_builddir/tests/victim
+[ -x "$TOOL" ] || bench_skip "bench/scanner-tool not built"
+[ -x "$VICTIM" ] || bench_skip "tests/victim not built"
+MIB=1048576
+SHAPE="--size 512 --hot-start 230 --hot-size 51 --touch-ms 100"
+HOT_PAGES=$((51 * MIB / $(getconf PAGESIZE)))
+
+bench_start_daemon
+M=$BENCH_MNT
+grep -qx 'process_madvise 1' "$M/ctl/status" ||
+	bench_skip "no process_madvise on this kernel: nothing to measure"
+echo 1 >"$M/ctl/sample_interval"
+echo 1 >"$M/ctl/scan_interval"
+echo "fidelity: $(awk '$1 == "fidelity" {print $2}' "$M/ctl/status")"
+
+start_victim() {
+	sv_out=$BENCH_TMP/$1.out
+	sv_file=$BENCH_TMP/$1.data
+	shift
+	# shellcheck disable=SC2086
+	"$VICTIM" --file "$sv_file" $SHAPE >"$sv_out" &
+	VPID=$!
+	bench_track "$VPID"
+	sv_i=0
+	until grep -qs ready "$sv_out"; do
+		kill -0 "$VPID" 2>/dev/null || bench_fail "victim died"
+		sv_i=$((sv_i + 1))
+		[ $sv_i -le 1200 ] || bench_fail "victim not set up in 120 s"
+		sleep 0.1
+	done
+	# A few rounds of the hot loop before anything happens.
+	sleep 0.5
+}
+stat_of() { awk -v k="$2" '$1 == k {print $2}' "$M/caps/$1/stats"; }
+wait_sampled() {
+	ws_i=0
+	until [ "$(stat_of "$1" nproc)" = 1 ] &&
+		[ "$(cat "$M/caps/$1/rss")" -ge $(($2 * MIB)) ]; do
+		ws_i=$((ws_i + 1))
+		[ $ws_i -le 300 ] || bench_fail "$1 not sampled in 30 s"
+		sleep 0.1
+	done
+}
+# majflt PID: field 12 of /proc/PID/stat, counted after the comm.
+majflt() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $10 }'; }
+# settle PID: wait (10 s at most) until PID has had no major fault for
+# half a second: the refaults of what was paged out are all in.
+settle() {
+	st_last=$(majflt "$1")
+	st_i=0
+	while sleep 0.5; do
+		st_now=$(majflt "$1")
+		[ "$st_now" != "$st_last" ] || break
+		st_last=$st_now
+		st_i=$((st_i + 1))
+		[ $st_i -lt 20 ] || break
+	done
+}
+
+ours=
+base=
+i=0
+while [ $i -lt "$BENCH_RUNS" ]; do
+	start_victim "h$i"
+	V=$VPID
+	mkdir "$M/caps/h$i"
+	echo "pid $V" >"$M/caps/h$i/members"
+	wait_sampled "h$i" 500
+	f0=$(majflt "$V")
+	"$TOOL" cap "$M/caps/h$i/cap" $((128 * MIB)) "$V" 120 >/dev/null ||
+		bench_fail "victim not brought under its cap"
+	settle "$V"
+	ours="$ours $(($(majflt "$V") - f0))"
+	rmdir "$M/caps/h$i"
+	kill -9 "$V"
+	wait "$V" 2>/dev/null
+
+	start_victim "b$i"
+	V=$VPID
+	f0=$(majflt "$V")
+	"$TOOL" raw "$V" $((512 * MIB)) $((16 * MIB)) $((128 * 1024)) \
+		>/dev/null
+	settle "$V"
+	base="$base $(($(majflt "$V") - f0))"
+	kill -9 "$V"
+	wait "$V" 2>/dev/null
+	i=$((i + 1))
+done
+echo "hot pages: $HOT_PAGES; major faults, rcapfs:$ours; address order:$base"
+# shellcheck disable=SC2086
+bench_report scanner_hotset_refaults "$(bench_median $ours)" faults \
+	hot_pages "$HOT_PAGES" pages '<=' 0.3
+# shellcheck disable=SC2086
+bench_report scanner_hotset_refaults_address_order "$(bench_median $base)" \
+	faults hot_pages "$HOT_PAGES" pages '>=' 0.9
