@@ -40,28 +40,34 @@ next_sample() {
 		ns_now=$(samples)
 		[ "$ns_now" = "$ns_from" ] || break
 		ns_i=$((ns_i + 1))
-		[ $ns_i -lt 600 ] || bench_fail "no sample within 30 s"
-		sleep 0.05
+		[ $ns_i -lt 3000 ] || bench_fail "no sample within 30 s"
+		sleep 0.01
 	done
 	echo "$ns_now"
 }
 
 # per_sample_us: daemon CPU per sample over PER_WINDOW samples, in
-# microseconds, the median of RUNS windows. A window starts and ends
-# right after a sample, so it holds whole samples only.
+# microseconds, the median of RUNS windows. A window opens right after a
+# sample ends and closes PER_WINDOW seconds and a bit later, after as many
+# samples (they start a second apart) and before the next one: no read of
+# the mount falls inside it, and it holds whole samples only, which the
+# counter read after it confirms (a window that does not is measured
+# again).
 per_sample_us() {
 	ps_runs=0
+	ps_tries=0
 	ps_vals=
 	while [ $ps_runs -lt "$RUNS" ]; do
+		ps_tries=$((ps_tries + 1))
+		[ $ps_tries -le $((RUNS * 3)) ] ||
+			bench_fail "samples do not come a second apart"
 		s0=$(next_sample)
 		c0=$(bench_cpu_ns "$BENCH_DPID")
-		sleep $((PER_WINDOW - 1)).5
-		s1=$s0
-		while [ "$s1" -lt $((s0 + PER_WINDOW)) ]; do
-			s1=$(next_sample)
-		done
+		sleep "$PER_WINDOW.3"
 		c1=$(bench_cpu_ns "$BENCH_DPID")
-		ps_vals="$ps_vals $(((c1 - c0) / 1000 / (s1 - s0)))"
+		s1=$(samples)
+		[ $((s1 - s0)) = "$PER_WINDOW" ] || continue
+		ps_vals="$ps_vals $(((c1 - c0) / 1000 / PER_WINDOW))"
 		ps_runs=$((ps_runs + 1))
 	done
 	# shellcheck disable=SC2086
