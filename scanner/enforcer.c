@@ -13,12 +13,15 @@
 
 #define NS_PER_MS 1000000ULL
 #define NS_PER_S  1000000000ULL
+/* A scan needs little stack; a thousand enforcers should not reserve
+ * gigabytes of address space. */
+#define STACK_BYTES (512 * 1024)
 
 struct rcapfs_enforcer {
 	struct rcapfs_tracker *tr; /* borrowed */
 	struct rcapfs_backend *be; /* borrowed */
 	char name[RCAPFS_NAME_MAX + 1];
-	struct rcapfs_scan *scan; /* the thread's alone */
+	struct rcapfs_scan *scan; /* made with the thread, then its alone */
 	atomic_bool cancel;
 
 	pthread_mutex_t lock; /* everything below */
@@ -64,9 +67,6 @@ int rcapfs_enforcer_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	rc = rcapfs_scan_new(tr, be, &e->scan);
-	if (rc)
-		goto fail;
 	rc = -pthread_condattr_init(&attr);
 	if (rc)
 		goto fail;
@@ -85,7 +85,6 @@ int rcapfs_enforcer_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
 	*out = e;
 	return 0;
 fail:
-	rcapfs_scan_free(e->scan);
 	free(e);
 	return rc;
 }
@@ -203,6 +202,33 @@ static void *enforcer_main(void *arg)
 	return NULL;
 }
 
+/* Start the thread, with the scan state it works on. Under e->lock.
+ * Returns 0 or -errno. */
+static int start(struct rcapfs_enforcer *e)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	rc = rcapfs_scan_new(e->tr, e->be, &e->scan);
+	if (rc)
+		return rc;
+	rc = -pthread_attr_init(&attr);
+	if (rc == 0) {
+		rc = -pthread_attr_setstacksize(&attr, STACK_BYTES);
+		if (rc == 0)
+			rc = -pthread_create(&e->thread, &attr, enforcer_main,
+					     e);
+		pthread_attr_destroy(&attr);
+	}
+	if (rc) {
+		rcapfs_scan_free(e->scan);
+		e->scan = NULL;
+		return rc;
+	}
+	e->started = true;
+	return 0;
+}
+
 int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 			    const struct rcapfs_enforce_request *req)
 {
@@ -217,10 +243,8 @@ int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 	}
 	memcpy(copy, req->victims, req->nvictims * sizeof(*copy));
 	pthread_mutex_lock(&e->lock);
-	if (!e->started && !e->stopping) {
-		rc = -pthread_create(&e->thread, NULL, enforcer_main, e);
-		e->started = rc == 0;
-	}
+	if (!e->started && !e->stopping)
+		rc = start(e);
 	if (rc == 0) {
 		free(e->victims);
 		e->victims = copy;

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 /* Limits that keep any input from growing the daemon without bound. */
-#define RCAPFS_RULES_MAX 256      /* rules per collection */
+#define RCAPFS_RULES_MAX     256  /* rules per collection */
 #define RCAPFS_RULE_LINE_MAX 4096 /* bytes per line, newline excluded */
 
 enum rcapfs_rule_kind {
@@ -63,7 +63,8 @@ bool rcapfs_rules_need_cgroup(const struct rcapfs_rules *rules);
 /* Append the rules, one per line, to out in the given syntax. Returns 0 or
  * -ENOMEM. */
 int rcapfs_rules_format(const struct rcapfs_rules *rules,
-			enum rcapfs_rules_syntax syntax, struct rcapfs_buf *out);
+			enum rcapfs_rules_syntax syntax,
+			struct rcapfs_buf *out);
 
 /*
  * A member tracker: remembers processes that joined through a pid rule (by
@@ -84,6 +85,7 @@ void rcapfs_membership_free(struct rcapfs_membership *m);
  */
 long rcapfs_membership_update(struct rcapfs_membership *m,
 			      const struct rcapfs_rules *rules,
-			      const struct rcapfs_proc_list *procs, bool *member);
+			      const struct rcapfs_proc_list *procs,
+			      bool *member);
 
 #endif

@@ -2,6 +2,15 @@
  * The scanner: the table of collections, their caps and membership rules,
  * the global controls, and the sampling thread that keeps their statistics.
  * Pure C over the backend; no FUSE. All functions are thread-safe.
+ *
+ * Each sample measures every collection (sum of VmRSS; where that is over
+ * the cap and ctl/accounting asks for it, sum of Pss or each physical page
+ * once) and hands each collection over its cap whose enforcement is
+ * allowed (DESIGN section 4) to that collection's enforcer
+ * (scanner/enforcer.h): a thread of its own running the rcapd-style scan
+ * (scanner/scan.h), so no collection waits for another's scan and no scan
+ * holds the table lock. Its counters (at, pg, scans ...) show in the
+ * collection's stats.
  */
 #ifndef RCAPFS_SCANNER_SCANNER_H
 #define RCAPFS_SCANNER_SCANNER_H
@@ -16,28 +25,30 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define RCAPFS_NAME_MAX 31        /* collection name bytes */
+#define RCAPFS_NAME_MAX	       31 /* collection name bytes */
 #define RCAPFS_COLLECTIONS_MAX 1024
 
 enum rcapfs_mode {
 	RCAPFS_MODE_PAGEOUT = 0, /* MADV_PAGEOUT */
-	RCAPFS_MODE_COLD = 1,    /* MADV_COLD */
+	RCAPFS_MODE_COLD = 1,	 /* MADV_COLD */
 };
 
 /* ctl/ values. */
 struct rcapfs_ctl {
 	bool enforce;
-	unsigned pressure_pct;        /* 0..100, 0 = always enforce */
-	unsigned sample_interval_s;   /* > 0 */
-	unsigned scan_interval_s;     /* > 0 */
-	unsigned report_interval_s;   /* 0 = off */
+	unsigned pressure_pct;	    /* 0..100, 0 = always enforce */
+	unsigned sample_interval_s; /* > 0 */
+	unsigned scan_interval_s;   /* > 0 */
+	unsigned report_interval_s; /* 0 = off */
 	enum rcapfs_mode mode;
 	enum rcapfs_accounting accounting;
 };
 
 /* The defaults of DESIGN section 3. */
-#define RCAPFS_CTL_DEFAULTS                                                  \
-	{ true, 0, 5, 15, 5, RCAPFS_MODE_PAGEOUT, RCAPFS_ACCT_RSS }
+#define RCAPFS_CTL_DEFAULTS                                                    \
+	{                                                                      \
+		true, 0, 5, 15, 5, RCAPFS_MODE_PAGEOUT, RCAPFS_ACCT_RSS        \
+	}
 
 /* ctl/status. */
 struct rcapfs_status {
@@ -70,8 +81,10 @@ int rcapfs_scanner_start(struct rcapfs_scanner *sc);
 /* Stop and join the sampling thread (no-op when not running). */
 void rcapfs_scanner_stop(struct rcapfs_scanner *sc);
 
-/* Take one sample of every collection now, in the caller's thread.
- * Returns 0 or -errno from the backend. */
+/* Take one sample of every collection now, in the caller's thread, and
+ * ask the enforcers of those over their cap for a scan (which runs in
+ * their threads: this does not wait for it). Returns 0 or -errno from the
+ * backend. */
 int rcapfs_scanner_sample(struct rcapfs_scanner *sc);
 
 /* True when name is a valid collection name (1-31 of [A-Za-z0-9._-], not
@@ -125,7 +138,11 @@ void rcapfs_scanner_get_ctl(struct rcapfs_scanner *sc, struct rcapfs_ctl *out);
 int rcapfs_scanner_set_ctl(struct rcapfs_scanner *sc,
 			   const struct rcapfs_ctl *ctl);
 
-/* Global gauges for ctl/status. Returns 0 or -errno from the backend. */
+/* Global gauges for ctl/status. Memory figures are those the last sample
+ * read: /proc is read here only when no sample has for a whole
+ * sample_interval (the thread is not running), so readers of ctl/status
+ * cannot make the daemon read it more often. Returns 0 or -errno from the
+ * backend. */
 int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out);
 
 #endif

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct rcapfs_tracker;        /* opaque */
+struct rcapfs_tracker;	      /* opaque */
 struct rcapfs_tracker_reader; /* opaque */
 
 /* Returns 0 and a tracker over be (borrowed, must outlive it), freed with
@@ -37,7 +37,8 @@ enum rcapfs_fidelity rcapfs_tracker_fidelity(const struct rcapfs_tracker *tr);
  * and a reader closed with rcapfs_tracker_close(), -ESRCH, -EACCES, or
  * -ENOMEM. */
 int rcapfs_tracker_open(struct rcapfs_tracker *tr, pid_t pid,
-			uint64_t start_ticks, struct rcapfs_tracker_reader **out);
+			uint64_t start_ticks,
+			struct rcapfs_tracker_reader **out);
 
 /* Stop reading and free the reader. NULL is fine. */
 void rcapfs_tracker_close(struct rcapfs_tracker_reader *r);
@@ -61,7 +62,7 @@ struct rcapfs_task *rcapfs_tracker_task(struct rcapfs_tracker_reader *r);
  */
 struct rcapfs_snapshot {
 	struct rcapfs_mapping_list maps;
-	uint8_t *pages;     /* all pages of maps.maps[0], then [1], ... */
+	uint8_t *pages;	    /* all pages of maps.maps[0], then [1], ... */
 	size_t *first_page; /* index into pages of each mapping's first page */
 	size_t npages;
 	uint32_t page_size;
