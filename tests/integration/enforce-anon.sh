@@ -29,8 +29,9 @@ zram_do() {
 	echo 256M >/sys/block/zram0/disksize 2>/dev/null ||
 		skip "cannot size /dev/zram0"
 	ZRAM=1
-	mkswap /dev/zram0 >/dev/null 2>&1 && swapon /dev/zram0 ||
+	if ! mkswap /dev/zram0 >/dev/null 2>&1 || ! swapon /dev/zram0; then
 		skip "cannot enable a swap on /dev/zram0"
+	fi
 }
 
 setup
@@ -39,8 +40,9 @@ if ! swap_active; then
 	[ -b /dev/zram0 ] || skip "no swap is active and there is no /dev/zram0"
 	[ "$(cat /sys/block/zram0/disksize)" = 0 ] ||
 		skip "no swap is active and /dev/zram0 is in use"
-	command -v mkswap >/dev/null && command -v swapon >/dev/null ||
+	if ! command -v mkswap >/dev/null || ! command -v swapon >/dev/null; then
 		skip "no swap is active and mkswap or swapon is missing"
+	fi
 	NOSWAP=1
 	trap cleanup EXIT
 fi
