@@ -85,6 +85,10 @@ struct scan_region {
  * lock while it fills its buffer. */
 #define BATCH_PAGES    65536
 #define SCAN_MAX_BYTES (1ULL << 30)
+/* Where a chunk ends in an empty half, the walk skips to the next page in
+ * use before it reads entries again, and reads a short chunk there, until
+ * memory is no longer sparse. */
+#define SPARSE_CHUNK_PAGES 512
 /* Page regions per PAGEMAP_SCAN call. */
 #define SCAN_REGIONS 1024
 /* A run of idle bitmap words read or written at once goes on through at
@@ -918,6 +922,9 @@ struct walk {
 	uint8_t mask; /* the RCAPFS_PAGE_* bits to fill */
 	bool entries;
 	bool scan; /* PAGEMAP_SCAN, until the kernel refuses it */
+	/* The last chunk read ended empty: look for the next page in use
+	 * with PAGEMAP_SCAN before reading entries again. */
+	bool sparse;
 	walk_fn consume;
 	void *arg;
 	/* The chunk. */
@@ -1166,6 +1173,8 @@ static int read_chunk(struct walk *w, size_t *lo, size_t *hi)
 
 	if (ret)
 		return ret;
+	size_t used_end = 0;
+
 	*lo = w->n;
 	*hi = 0;
 	for (size_t i = 0; i < w->n; i++) {
@@ -1175,11 +1184,14 @@ static int read_chunk(struct walk *w, size_t *lo, size_t *hi)
 			continue;
 		}
 		w->flags[i] = entry_flags(w, w->ent[i]);
+		if (w->flags[i])
+			used_end = i + 1;
 		if ((w->ent[i] & (PM_PRESENT | PM_EXCLUSIVE)) == PM_PRESENT) {
 			*lo = *lo < i ? *lo : i;
 			*hi = i + 1;
 		}
 	}
+	w->sparse = used_end <= w->n / 2;
 	return 0;
 }
 
@@ -1317,21 +1329,82 @@ static int fill_chunk(struct walk *w)
 }
 
 /*
+ * The first page at or after start, before end, that is present or
+ * swapped, into *next (end when there is none): one PAGEMAP_SCAN call
+ * that stops there, however much empty address space it crosses (which
+ * costs the kernel next to nothing). Returns 0 or -errno.
+ */
+static int next_used(struct walk *w, uint64_t start, uint64_t end,
+		     uint64_t *next)
+{
+	struct scan_arg arg;
+	uint64_t cur = start;
+	int n;
+
+	while (cur < end) {
+		memset(&arg, 0, sizeof(arg));
+		arg.size = sizeof(arg);
+		arg.start = cur;
+		arg.end = end;
+		arg.vec = (uintptr_t)w->vec;
+		arg.vec_len = 1;
+		arg.max_pages = 1;
+		arg.category_anyof_mask = SCAN_PRESENT | SCAN_SWAPPED;
+		arg.return_mask = SCAN_PRESENT | SCAN_SWAPPED;
+		n = ioctl(w->t->pagemap_fd, SCAN_IOCTL, &arg);
+		if (n < 0)
+			return -errno;
+		if (n > 0) {
+			*next = w->vec[0].start > cur ? w->vec[0].start : cur;
+			return 0;
+		}
+		if (arg.walk_end <= cur)
+			return -EIO;
+		cur = arg.walk_end;
+	}
+	*next = end;
+	return 0;
+}
+
+/*
  * Walk [start, end) (page aligned, start < end): flags into out, one byte
  * a page, or into the walk's scratch buffer; then REFERENCED from the idle
- * bitmap and the consumer, chunk by chunk. Returns 0 or -errno.
+ * bitmap and the consumer, chunk by chunk. Where entries are read, the
+ * walk skips the empty stretches of sparse memory (a reservation of
+ * terabytes with a few pages in use) with PAGEMAP_SCAN. Returns 0 or
+ * -errno.
  */
 static int walk_range(struct walk *w, uint64_t start, uint64_t end,
 		      uint8_t *out)
 {
 	const uint64_t ps = w->c->page_size;
-	uint64_t pages;
+	uint64_t pages, next;
+	size_t chunk;
 	int ret;
 
+	w->sparse = true;
 	for (uint64_t a = start; a < end; a += w->n * ps) {
+		if (w->scan && w->entries && w->sparse) {
+			next = a;
+			ret = next_used(w, a, end, &next);
+			if (scan_refused(ret))
+				w->scan = false;
+			else if (ret)
+				return ret;
+			if (out)
+				memset(out + (a - start) / ps, 0,
+				       (next - a) / ps);
+			a = next;
+			if (a == end)
+				break;
+		}
 		pages = (end - a) / ps;
+		chunk = w->scan && w->entries && w->sparse &&
+					SPARSE_CHUNK_PAGES < w->cap
+				? SPARSE_CHUNK_PAGES
+				: w->cap;
 		w->start = a;
-		w->n = pages < w->cap ? (size_t)pages : w->cap;
+		w->n = pages < chunk ? (size_t)pages : chunk;
 		w->flags = out ? out + (a - start) / ps : w->scratch;
 		ret = fill_chunk(w);
 		if (ret == 0 && (w->mask & RCAPFS_PAGE_REFERENCED))

@@ -1203,6 +1203,25 @@ static void test_linux_mem__live_pages_many(void **state)
 	free(want);
 }
 
+/* A reservation of 8 GiB with three pages in use: where entries are read,
+ * the empty stretches are skipped. */
+static void test_linux_mem__live_pages_sparse(void **state)
+{
+	const size_t n = (8ULL << 30) / ps;
+	const size_t at[] = {1, n / 2 + 3, n - 1};
+	uint8_t *want = calloc(1, n);
+	char *p = map_guarded(n);
+
+	assert_non_null(want);
+	for (size_t i = 0; i < 3; i++) {
+		p[at[i] * ps] = 1;
+		want[at[i]] = RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE;
+	}
+	check_pages(p, n, want, RCAPFS_PAGE_EXCLUSIVE);
+	unmap_guarded(p, n);
+	free(want);
+}
+
 /* The first line of a sysfs file, or "" when there is none. */
 static void sys_line(const char *path, char *buf, size_t size)
 {
@@ -1666,6 +1685,7 @@ int main(void)
 		cmocka_unit_test(test_linux_mem__live_rss_pss),
 		cmocka_unit_test(test_linux_mem__live_pages),
 		cmocka_unit_test(test_linux_mem__live_pages_many),
+		cmocka_unit_test(test_linux_mem__live_pages_sparse),
 		cmocka_unit_test(test_linux_mem__live_pages_huge_zero),
 		cmocka_unit_test(test_linux_mem__live_pages_vsyscall),
 		cmocka_unit_test(test_linux_mem__live_referenced),
