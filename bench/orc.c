@@ -1,10 +1,14 @@
 /*
- * Open-read-close load generator: THREADS threads each open FILE, read it
- * once into a 64 KiB buffer and close it, over and over for SECONDS; prints
- * the total rate in operations per second. Any failure ends the run with
- * status 1, so a broken mount never passes for a slow one.
+ * Open-read-close load generator: THREADS threads each open a file, read it
+ * once into a 64 KiB buffer and close it, over and over. With several
+ * files, they take turns in slices of 50 ms, the first file of each round
+ * rotating, until each has had SECONDS; so load from elsewhere on the
+ * machine falls on all of them alike. Prints each file's rate in
+ * operations per second, one per line, in the order given. Any failure
+ * ends the run with status 1, so a broken mount never passes for a slow
+ * one.
  *
- *   orc THREADS SECONDS FILE
+ *   orc THREADS SECONDS FILE...
  */
 #include "config.h"
 
@@ -20,12 +24,20 @@
 #include <unistd.h>
 
 #define MAX_THREADS 64
+#define MAX_FILES   16
+#define SLICE_S	    0.05
 
 struct worker {
 	pthread_t tid;
 	const char *path;
 	unsigned long ops;
 	int err; /* errno of the first failure, or 0 */
+};
+
+struct target {
+	const char *path;
+	unsigned long ops;
+	double secs;
 };
 
 static atomic_bool stop;
@@ -64,17 +76,63 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int main(int argc, char *argv[])
+static void sleep_s(double secs)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* One slice on t with n threads. Returns 0, or 1 after saying why. */
+static int slice(struct target *t, int n)
 {
 	struct worker w[MAX_THREADS];
-	struct timespec dur;
-	unsigned long total = 0;
-	double secs, t0, t1;
-	int i, nthreads, rc, ret = 0;
+	double t0 = now_s();
+	int i, started, rc, ret = 0;
+
+	memset(w, 0, sizeof(w));
+	atomic_store(&stop, false);
+	for (started = 0; started < n; started++) {
+		w[started].path = t->path;
+		rc = pthread_create(&w[started].tid, NULL, work, &w[started]);
+		if (rc) {
+			fprintf(stderr, "orc: pthread_create: %s\n",
+				strerror(rc));
+			ret = 1;
+			break;
+		}
+	}
+	if (!ret)
+		sleep_s(SLICE_S);
+	atomic_store(&stop, true);
+	for (i = 0; i < started; i++) {
+		pthread_join(w[i].tid, NULL);
+		t->ops += w[i].ops;
+		if (w[i].err && !ret) {
+			fprintf(stderr, "orc: %s: %s\n", t->path,
+				strerror(w[i].err));
+			ret = 1;
+		}
+	}
+	t->secs += now_s() - t0;
+	return ret;
+}
+
+int main(int argc, char *argv[])
+{
+	struct target t[MAX_FILES];
+	int i, round, nthreads, nfiles;
+	double secs;
 	char *end;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: orc THREADS SECONDS FILE\n");
+	if (argc < 4 || argc - 3 > MAX_FILES) {
+		fprintf(stderr,
+			"usage: orc THREADS SECONDS FILE... (at most "
+			"%d files)\n",
+			MAX_FILES);
 		return 2;
 	}
 	nthreads = (int)strtol(argv[1], &end, 10);
@@ -87,39 +145,15 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "orc: SECONDS must be in (0, 3600]\n");
 		return 2;
 	}
-	memset(w, 0, sizeof(w));
-	t0 = now_s();
-	for (i = 0; i < nthreads; i++) {
-		w[i].path = argv[3];
-		rc = pthread_create(&w[i].tid, NULL, work, &w[i]);
-		if (rc) {
-			fprintf(stderr, "orc: pthread_create: %s\n",
-				strerror(rc));
-			atomic_store(&stop, true);
-			nthreads = i;
-			ret = 1;
-			break;
-		}
-	}
-	if (!ret) {
-		dur.tv_sec = (time_t)secs;
-		dur.tv_nsec = (long)((secs - (double)dur.tv_sec) * 1e9);
-		while (nanosleep(&dur, &dur) && errno == EINTR)
-			;
-		atomic_store(&stop, true);
-	}
-	for (i = 0; i < nthreads; i++) {
-		pthread_join(w[i].tid, NULL);
-		total += w[i].ops;
-		if (w[i].err && !ret) {
-			fprintf(stderr, "orc: %s: %s\n", argv[3],
-				strerror(w[i].err));
-			ret = 1;
-		}
-	}
-	t1 = now_s();
-	if (ret)
-		return ret;
-	printf("%.0f\n", (double)total / (t1 - t0));
+	nfiles = argc - 3;
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < nfiles; i++)
+		t[i].path = argv[3 + i];
+	for (round = 0; t[0].secs < secs; round++)
+		for (i = 0; i < nfiles; i++)
+			if (slice(&t[(round + i) % nfiles], nthreads))
+				return 1;
+	for (i = 0; i < nfiles; i++)
+		printf("%.0f\n", (double)t[i].ops / t[i].secs);
 	return 0;
 }
