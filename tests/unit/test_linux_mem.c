@@ -1290,10 +1290,15 @@ static void test_linux_mem__live_pages_vsyscall(void **state)
 			continue;
 		assert_true(m->flags & RCAPFS_MAP_SPECIAL);
 		assert_true(m->end - m->start <= sizeof(f) * ps);
-		memset(f, 0x55, sizeof(f));
-		assert_int_equal(
-			be->ops->pages(be->ctx, t, m->start, m->end, 0, f), 0);
-		assert_int_equal(f[0], 0);
+		/* regions, then entries */
+		for (unsigned want = 0; want <= RCAPFS_PAGE_EXCLUSIVE;
+		     want += RCAPFS_PAGE_EXCLUSIVE) {
+			memset(f, 0x55, sizeof(f));
+			assert_int_equal(be->ops->pages(be->ctx, t, m->start,
+							m->end, want, f),
+					 0);
+			assert_int_equal(f[0], 0);
+		}
 	}
 	rcapfs_mapping_list_free(&list);
 	be->ops->task_close(be->ctx, t);
