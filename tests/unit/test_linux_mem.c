@@ -257,6 +257,35 @@ static void tree_free(struct tree *tr)
 	remove_all(tr->sys);
 }
 
+/* A fixture tree per test, removed even when the test fails. */
+static int setup_tree(void **state, bool with_bitmap)
+{
+	struct tree *tr = malloc(sizeof(*tr));
+
+	if (!tr)
+		return -1;
+	tree_new(tr, with_bitmap);
+	*state = tr;
+	return 0;
+}
+
+static int setup_plain(void **state)
+{
+	return setup_tree(state, false);
+}
+
+static int setup_bitmap(void **state)
+{
+	return setup_tree(state, true);
+}
+
+static int teardown_tree(void **state)
+{
+	tree_free(*state);
+	free(*state);
+	return 0;
+}
+
 /* Set bits of the fixture's idle bitmap: the pages of these PFNs are idle
  * (not referenced since they were marked). */
 static void set_idle(struct tree *tr, const uint64_t *pfns, size_t n)
@@ -288,45 +317,45 @@ static int pages_of(struct tree *tr, uint64_t first, uint64_t last,
 
 static void test_linux_mem__fixture_task_open(void **state)
 {
-	struct tree tr;
-	struct rcapfs_task *t = (struct rcapfs_task *)&tr;
+	struct tree *tr = *state;
+	struct rcapfs_task *t = (struct rcapfs_task *)tr; /* not NULL */
 	void *ctx;
 
-	tree_new(&tr, false);
-	ctx = tr.be->ctx;
-	assert_int_equal(tr.be->ops->task_alive(ctx, tr.t), 0);
+	ctx = tr->be->ctx;
+	assert_int_equal(tr->be->ops->task_alive(ctx, tr->t), 0);
 	/* start time 0: whoever has the pid */
-	assert_int_equal(tr.be->ops->task_open(ctx, FIX_PID, 0, &t), 0);
-	tr.be->ops->task_close(ctx, t);
+	assert_int_equal(tr->be->ops->task_open(ctx, FIX_PID, 0, &t), 0);
+	tr->be->ops->task_close(ctx, t);
 	/* another start time: the pid was reused */
-	assert_int_equal(tr.be->ops->task_open(ctx, FIX_PID, FIX_START + 1, &t),
-			 -ESRCH);
+	assert_int_equal(
+		tr->be->ops->task_open(ctx, FIX_PID, FIX_START + 1, &t),
+		-ESRCH);
 	assert_null(t);
-	assert_int_equal(tr.be->ops->task_open(ctx, 999, 0, &t), -ESRCH);
-	assert_int_equal(tr.be->ops->task_open(ctx, 0, 0, &t), -EINVAL);
-	assert_int_equal(tr.be->ops->task_open(ctx, -5, 0, &t), -EINVAL);
-	tr.be->ops->task_close(ctx, NULL);
+	assert_int_equal(tr->be->ops->task_open(ctx, 999, 0, &t), -ESRCH);
+	assert_int_equal(tr->be->ops->task_open(ctx, 0, 0, &t), -EINVAL);
+	assert_int_equal(tr->be->ops->task_open(ctx, -5, 0, &t), -EINVAL);
+	tr->be->ops->task_close(ctx, NULL);
 
 	/* a zombie, a kernel thread, a thread of another process */
-	put_stat(&tr, 'Z', 0);
-	assert_int_equal(tr.be->ops->task_open(ctx, FIX_PID, FIX_START, &t),
+	put_stat(tr, 'Z', 0);
+	assert_int_equal(tr->be->ops->task_open(ctx, FIX_PID, FIX_START, &t),
 			 -ESRCH);
-	assert_int_equal(tr.be->ops->task_alive(ctx, tr.t), -ESRCH);
-	put_stat(&tr, 'S', 0x00200000);
-	assert_int_equal(tr.be->ops->task_open(ctx, FIX_PID, FIX_START, &t),
+	assert_int_equal(tr->be->ops->task_alive(ctx, tr->t), -ESRCH);
+	put_stat(tr, 'S', 0x00200000);
+	assert_int_equal(tr->be->ops->task_open(ctx, FIX_PID, FIX_START, &t),
 			 -ESRCH);
-	put_stat(&tr, 'S', 0);
-	put_text(tr.proc, "4242/status", "Tgid:\t4200\nUid:\t0\nGid:\t0\n");
-	assert_int_equal(tr.be->ops->task_open(ctx, FIX_PID, FIX_START, &t),
+	put_stat(tr, 'S', 0);
+	put_text(tr->proc, "4242/status", "Tgid:\t4200\nUid:\t0\nGid:\t0\n");
+	assert_int_equal(tr->be->ops->task_open(ctx, FIX_PID, FIX_START, &t),
 			 -ESRCH);
-	put_text(tr.proc, "4242/status", "Tgid:\t4242\nUid:\t0\nGid:\t0\n");
-	assert_int_equal(tr.be->ops->task_open(ctx, FIX_PID, FIX_START, &t), 0);
-	tr.be->ops->task_close(ctx, t);
+	put_text(tr->proc, "4242/status", "Tgid:\t4242\nUid:\t0\nGid:\t0\n");
+	assert_int_equal(tr->be->ops->task_open(ctx, FIX_PID, FIX_START, &t),
+			 0);
+	tr->be->ops->task_close(ctx, t);
 	/* malformed stat */
-	put_text(tr.proc, "4242/stat", "4242 (fix S\n");
-	assert_int_equal(tr.be->ops->task_open(ctx, FIX_PID, FIX_START, &t),
+	put_text(tr->proc, "4242/stat", "4242 (fix S\n");
+	assert_int_equal(tr->be->ops->task_open(ctx, FIX_PID, FIX_START, &t),
 			 -EINVAL);
-	tree_free(&tr);
 }
 
 static void test_linux_mem__fixture_no_pagemap(void **state)
@@ -352,78 +381,74 @@ static void test_linux_mem__fixture_no_pagemap(void **state)
 static void test_linux_mem__fixture_gone(void **state)
 {
 	struct rcapfs_mapping_list list;
-	struct tree tr;
+	struct tree *tr = *state;
 	uint64_t kb = 7, done = 7;
 	struct rcapfs_range r = {16 * ps, ps};
 	uint8_t flags[4];
 	char path[PATH_MAX];
 	void *ctx;
 
-	tree_new(&tr, false);
-	ctx = tr.be->ctx;
+	ctx = tr->be->ctx;
 	/* the directory goes with the process */
-	snprintf(path, sizeof(path), "%s/4242", tr.proc);
+	snprintf(path, sizeof(path), "%s/4242", tr->proc);
 	remove_all(path);
-	assert_int_equal(tr.be->ops->task_alive(ctx, tr.t), -ESRCH);
-	assert_int_equal(tr.be->ops->task_rss(ctx, tr.t, &kb), -ESRCH);
-	assert_int_equal(tr.be->ops->task_pss(ctx, tr.t, &kb), -ESRCH);
+	assert_int_equal(tr->be->ops->task_alive(ctx, tr->t), -ESRCH);
+	assert_int_equal(tr->be->ops->task_rss(ctx, tr->t, &kb), -ESRCH);
+	assert_int_equal(tr->be->ops->task_pss(ctx, tr->t, &kb), -ESRCH);
 	assert_int_equal(kb, 7);
-	assert_int_equal(tr.be->ops->mappings(ctx, tr.t, &list), -ESRCH);
+	assert_int_equal(tr->be->ops->mappings(ctx, tr->t, &list), -ESRCH);
 	assert_null(list.maps);
 	assert_int_equal(list.n, 0);
 	/* the pagemap fd stays open: its entries read, then the liveness
 	 * check says gone */
-	assert_int_equal(pages_of(&tr, 16, 20, 0, flags), -ESRCH);
-	assert_int_equal(tr.be->ops->clear(ctx, tr.t, RCAPFS_CLEAR_REFERENCED),
-			 -ESRCH);
-	assert_int_equal(tr.be->ops->pageout(ctx, tr.t, &r, 1,
-					     RCAPFS_ADVICE_COLD, &done),
+	assert_int_equal(pages_of(tr, 16, 20, 0, flags), -ESRCH);
+	assert_int_equal(
+		tr->be->ops->clear(ctx, tr->t, RCAPFS_CLEAR_REFERENCED),
+		-ESRCH);
+	assert_int_equal(tr->be->ops->pageout(ctx, tr->t, &r, 1,
+					      RCAPFS_ADVICE_COLD, &done),
 			 -ENOSYS);
 	assert_int_equal(done, 0);
-	tree_free(&tr);
 }
 
 static void test_linux_mem__fixture_rss_pss(void **state)
 {
-	struct tree tr;
+	struct tree *tr = *state;
 	uint64_t kb = 0;
 	void *ctx;
 
-	tree_new(&tr, false);
-	ctx = tr.be->ctx;
-	assert_int_equal(tr.be->ops->task_rss(ctx, tr.t, &kb), 0);
+	ctx = tr->be->ctx;
+	assert_int_equal(tr->be->ops->task_rss(ctx, tr->t, &kb), 0);
 	assert_int_equal(kb, 300 * pkb);
-	assert_int_equal(tr.be->ops->task_pss(ctx, tr.t, &kb), 0);
+	assert_int_equal(tr->be->ops->task_pss(ctx, tr->t, &kb), 0);
 	assert_int_equal(kb, 987);
 
 	/* a zombie's statm shows zeros: gone */
-	put_text(tr.proc, "4242/statm", "0 0 0 0 0 0 0\n");
-	put_stat(&tr, 'Z', 0);
+	put_text(tr->proc, "4242/statm", "0 0 0 0 0 0 0\n");
+	put_stat(tr, 'Z', 0);
 	kb = 7;
-	assert_int_equal(tr.be->ops->task_rss(ctx, tr.t, &kb), -ESRCH);
+	assert_int_equal(tr->be->ops->task_rss(ctx, tr->t, &kb), -ESRCH);
 	assert_int_equal(kb, 7);
 	/* malformed files, and an empty rollup of a live process */
-	put_stat(&tr, 'S', 0);
-	put_text(tr.proc, "4242/statm", "2048\n");
-	assert_int_equal(tr.be->ops->task_rss(ctx, tr.t, &kb), -EINVAL);
-	put_text(tr.proc, "4242/smaps_rollup", "Rss: 4 kB\n");
-	assert_int_equal(tr.be->ops->task_pss(ctx, tr.t, &kb), -EINVAL);
-	put_text(tr.proc, "4242/smaps_rollup", "");
-	assert_int_equal(tr.be->ops->task_pss(ctx, tr.t, &kb), -EINVAL);
+	put_stat(tr, 'S', 0);
+	put_text(tr->proc, "4242/statm", "2048\n");
+	assert_int_equal(tr->be->ops->task_rss(ctx, tr->t, &kb), -EINVAL);
+	put_text(tr->proc, "4242/smaps_rollup", "Rss: 4 kB\n");
+	assert_int_equal(tr->be->ops->task_pss(ctx, tr->t, &kb), -EINVAL);
+	put_text(tr->proc, "4242/smaps_rollup", "");
+	assert_int_equal(tr->be->ops->task_pss(ctx, tr->t, &kb), -EINVAL);
 	assert_int_equal(kb, 7);
-	tree_free(&tr);
 }
 
 static void test_linux_mem__fixture_mappings(void **state)
 {
 	struct rcapfs_mapping_list list = {NULL, 0, NULL};
 	const struct rcapfs_mapping *m;
-	struct tree tr;
+	struct tree *tr = *state;
 	void *ctx;
 
-	tree_new(&tr, false);
-	ctx = tr.be->ctx;
-	assert_int_equal(tr.be->ops->mappings(ctx, tr.t, &list), 0);
+	ctx = tr->be->ctx;
+	assert_int_equal(tr->be->ops->mappings(ctx, tr->t, &list), 0);
 	assert_int_equal(list.n, 3);
 	m = &list.maps[0];
 	assert_int_equal(m->start, 16 * ps);
@@ -455,22 +480,21 @@ static void test_linux_mem__fixture_mappings(void **state)
 	assert_int_equal(list.n, 0);
 
 	/* out of order, malformed: refused, logged, nothing returned */
-	put_text(tr.proc, "4242/smaps",
+	put_text(tr->proc, "4242/smaps",
 		 "00400000-00402000 r--p 00000000 00:00 0 \n"
 		 "00401000-00403000 r--p 00000000 00:00 0 \n");
-	assert_int_equal(tr.be->ops->mappings(ctx, tr.t, &list), -EINVAL);
+	assert_int_equal(tr->be->ops->mappings(ctx, tr->t, &list), -EINVAL);
 	assert_null(list.maps);
-	put_text(tr.proc, "4242/smaps", "Rss: 4 kB\n");
-	assert_int_equal(tr.be->ops->mappings(ctx, tr.t, &list), -EINVAL);
+	put_text(tr->proc, "4242/smaps", "Rss: 4 kB\n");
+	assert_int_equal(tr->be->ops->mappings(ctx, tr->t, &list), -EINVAL);
 	assert_null(list.maps);
 	/* empty while alive: no mappings; empty of a zombie: gone */
-	put_text(tr.proc, "4242/smaps", "");
-	assert_int_equal(tr.be->ops->mappings(ctx, tr.t, &list), 0);
+	put_text(tr->proc, "4242/smaps", "");
+	assert_int_equal(tr->be->ops->mappings(ctx, tr->t, &list), 0);
 	assert_int_equal(list.n, 0);
 	assert_null(list.maps);
-	put_stat(&tr, 'Z', 0);
-	assert_int_equal(tr.be->ops->mappings(ctx, tr.t, &list), -ESRCH);
-	tree_free(&tr);
+	put_stat(tr, 'Z', 0);
+	assert_int_equal(tr->be->ops->mappings(ctx, tr->t, &list), -ESRCH);
 }
 
 /* The smaps of proc-basic's 1234, as a kernel writes it. */
@@ -567,15 +591,14 @@ static void test_linux_mem__fixture_mappings_real_text(void **state)
 
 static void test_linux_mem__fixture_pages(void **state)
 {
-	struct tree tr;
+	struct tree *tr = *state;
 	uint8_t f[64];
 	const uint8_t P = RCAPFS_PAGE_PRESENT, S = RCAPFS_PAGE_SWAPPED,
 		      X = RCAPFS_PAGE_EXCLUSIVE, D = RCAPFS_PAGE_DIRTY;
 
-	tree_new(&tr, false);
 	/* the heap: present and swapped pages, nothing more unasked */
 	memset(f, 0x55, sizeof(f));
-	assert_int_equal(pages_of(&tr, 16, 32, 0, f), 0);
+	assert_int_equal(pages_of(tr, 16, 32, 0, f), 0);
 	{
 		const uint8_t want[16] = {P, P, P, S, 0, P, 0, 0,
 					  0, 0, 0, 0, 0, 0, 0, P};
@@ -584,7 +607,7 @@ static void test_linux_mem__fixture_pages(void **state)
 	}
 	/* exclusive and dirty when asked for; the hole of page 22 shows
 	 * soft-dirty but holds nothing */
-	assert_int_equal(pages_of(&tr, 16, 32,
+	assert_int_equal(pages_of(tr, 16, 32,
 				  RCAPFS_PAGE_EXCLUSIVE | RCAPFS_PAGE_DIRTY, f),
 			 0);
 	{
@@ -595,13 +618,13 @@ static void test_linux_mem__fixture_pages(void **state)
 		assert_memory_equal(f, want, 16);
 	}
 	/* no idle bitmap: asking for referenced bits gets none */
-	assert_int_equal(pages_of(&tr, 16, 32, RCAPFS_PAGE_REFERENCED, f), 0);
+	assert_int_equal(pages_of(tr, 16, 32, RCAPFS_PAGE_REFERENCED, f), 0);
 	for (size_t i = 0; i < 16; i++)
 		assert_int_equal(f[i] & RCAPFS_PAGE_REFERENCED, 0);
 	/* across mappings and the hole between them, and past the end of
 	 * the pagemap file */
 	memset(f, 0x55, sizeof(f));
-	assert_int_equal(pages_of(&tr, 30, 80, 0, f), 0);
+	assert_int_equal(pages_of(tr, 30, 80, 0, f), 0);
 	for (size_t i = 0; i < 50; i++) {
 		uint64_t page = 30 + i;
 		uint8_t w = page == 31 || page == 48 || page == 50 || page == 64
@@ -614,16 +637,15 @@ static void test_linux_mem__fixture_pages(void **state)
 	}
 	assert_int_equal(f[50], 0x55); /* not one byte more */
 	/* bad ranges and wants */
-	assert_int_equal(
-		tr.be->ops->pages(tr.be->ctx, tr.t, 16 * ps + 1, 32 * ps, 0, f),
-		-EINVAL);
-	assert_int_equal(
-		tr.be->ops->pages(tr.be->ctx, tr.t, 16 * ps, 32 * ps - 1, 0, f),
-		-EINVAL);
-	assert_int_equal(pages_of(&tr, 32, 16, 0, f), -EINVAL);
-	assert_int_equal(pages_of(&tr, 16, 32, 0x80, f), -EINVAL);
-	assert_int_equal(pages_of(&tr, 16, 16, 0, f), 0);
-	tree_free(&tr);
+	assert_int_equal(tr->be->ops->pages(tr->be->ctx, tr->t, 16 * ps + 1,
+					    32 * ps, 0, f),
+			 -EINVAL);
+	assert_int_equal(tr->be->ops->pages(tr->be->ctx, tr->t, 16 * ps,
+					    32 * ps - 1, 0, f),
+			 -EINVAL);
+	assert_int_equal(pages_of(tr, 32, 16, 0, f), -EINVAL);
+	assert_int_equal(pages_of(tr, 16, 32, 0x80, f), -EINVAL);
+	assert_int_equal(pages_of(tr, 16, 16, 0, f), 0);
 }
 
 /* A range of more pages than one pagemap read takes. */
@@ -636,16 +658,15 @@ static void test_linux_mem__fixture_pages_chunks(void **state)
 		{base + 65536, PRESENT | EXCL | 3},
 		{base + 2 * 65536 + 99, SWAPPED},
 	};
-	struct tree tr;
+	struct tree *tr = *state;
 	uint8_t *f = malloc(n);
 	size_t count = 0;
 
 	assert_non_null(f);
-	tree_new(&tr, false);
-	put_pagemap(&tr, big, sizeof(big) / sizeof(big[0]));
+	put_pagemap(tr, big, sizeof(big) / sizeof(big[0]));
 	memset(f, 0x55, n);
-	assert_int_equal(
-		pages_of(&tr, base, base + n, RCAPFS_PAGE_EXCLUSIVE, f), 0);
+	assert_int_equal(pages_of(tr, base, base + n, RCAPFS_PAGE_EXCLUSIVE, f),
+			 0);
 	assert_int_equal(f[0], RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE);
 	assert_int_equal(f[65535], RCAPFS_PAGE_PRESENT);
 	assert_int_equal(f[65536], RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE);
@@ -653,7 +674,6 @@ static void test_linux_mem__fixture_pages_chunks(void **state)
 	for (size_t i = 0; i < n; i++)
 		count += f[i] != 0;
 	assert_int_equal(count, 4);
-	tree_free(&tr);
 	free(f);
 }
 
@@ -663,14 +683,13 @@ static void test_linux_mem__fixture_pages_referenced(void **state)
 	const uint64_t idle[] = {0x1000, 0x2003, 0x7fff};
 	const uint8_t P = RCAPFS_PAGE_PRESENT, R = RCAPFS_PAGE_REFERENCED;
 	struct rcapfs_features feat;
-	struct tree tr;
+	struct tree *tr = *state;
 	uint8_t f[64];
 
-	tree_new(&tr, true);
-	assert_int_equal(tr.be->ops->features(tr.be->ctx, &feat), 0);
+	assert_int_equal(tr->be->ops->features(tr->be->ctx, &feat), 0);
 	assert_true(feat.idle_page_tracking);
-	set_idle(&tr, idle, 3);
-	assert_int_equal(pages_of(&tr, 16, 56, RCAPFS_PAGE_REFERENCED, f), 0);
+	set_idle(tr, idle, 3);
+	assert_int_equal(pages_of(tr, 16, 56, RCAPFS_PAGE_REFERENCED, f), 0);
 	{
 		/* 19 is swapped: no PFN, no referenced bit */
 		const uint8_t want[40] = {
@@ -686,10 +705,9 @@ static void test_linux_mem__fixture_pages_referenced(void **state)
 					 f[i], want[i]);
 	}
 	/* not asked for: not given */
-	assert_int_equal(pages_of(&tr, 16, 18, 0, f), 0);
+	assert_int_equal(pages_of(tr, 16, 18, 0, f), 0);
 	assert_int_equal(f[0], P);
 	assert_int_equal(f[1], P);
-	tree_free(&tr);
 }
 
 /* PFNs far apart in the bitmap (many reads), and one past its end. */
@@ -709,15 +727,13 @@ static void test_linux_mem__fixture_pages_referenced_far(void **state)
 	const uint8_t P = RCAPFS_PAGE_PRESENT, R = RCAPFS_PAGE_REFERENCED;
 	/* 23 has no PFN: nothing to look up */
 	const uint8_t want[8] = {P, P | R, P, P | R, P, P | R, P, P};
-	struct tree tr;
+	struct tree *tr = *state;
 	uint8_t f[8];
 
-	tree_new(&tr, true);
-	put_pagemap(&tr, far, sizeof(far) / sizeof(far[0]));
-	set_idle(&tr, idle, 4);
-	assert_int_equal(pages_of(&tr, 16, 24, RCAPFS_PAGE_REFERENCED, f), 0);
+	put_pagemap(tr, far, sizeof(far) / sizeof(far[0]));
+	set_idle(tr, idle, 4);
+	assert_int_equal(pages_of(tr, 16, 24, RCAPFS_PAGE_REFERENCED, f), 0);
 	assert_memory_equal(f, want, 8);
-	tree_free(&tr);
 }
 
 /* Words of the fixture's bitmap: the set bits as PFNs, ascending. */
@@ -750,22 +766,21 @@ static void test_linux_mem__fixture_clear_idle(void **state)
 {
 	const size_t n = sizeof(fixture_pfns) / sizeof(fixture_pfns[0]);
 	uint64_t want[16], got[16];
-	struct tree tr;
+	struct tree *tr = *state;
 	char *refs;
 	void *ctx;
 
-	tree_new(&tr, true);
-	ctx = tr.be->ctx;
-	assert_int_equal(tr.be->ops->clear(ctx, tr.t, RCAPFS_CLEAR_REFERENCED),
-			 0);
+	ctx = tr->be->ctx;
+	assert_int_equal(
+		tr->be->ops->clear(ctx, tr->t, RCAPFS_CLEAR_REFERENCED), 0);
 	/* exactly the present PFNs: not the swapped page's, not the
 	 * vdso's */
 	memcpy(want, fixture_pfns, sizeof(fixture_pfns));
 	qsort(want, n, sizeof(want[0]), cmp_u64);
-	assert_int_equal(idle_pfns(&tr, got, 16), n);
+	assert_int_equal(idle_pfns(tr, got, 16), n);
 	assert_memory_equal(got, want, n * sizeof(want[0]));
 	/* clear_refs untouched */
-	refs = get_file(tr.proc, "4242/clear_refs", NULL);
+	refs = get_file(tr->proc, "4242/clear_refs", NULL);
 	assert_string_equal(refs, "");
 	free(refs);
 	/* all idle now: nothing referenced */
@@ -773,7 +788,7 @@ static void test_linux_mem__fixture_clear_idle(void **state)
 		uint8_t f[16];
 
 		assert_int_equal(
-			pages_of(&tr, 16, 32, RCAPFS_PAGE_REFERENCED, f), 0);
+			pages_of(tr, 16, 32, RCAPFS_PAGE_REFERENCED, f), 0);
 		for (size_t i = 0; i < 16; i++)
 			assert_int_equal(f[i] & RCAPFS_PAGE_REFERENCED, 0);
 	}
@@ -783,55 +798,53 @@ static void test_linux_mem__fixture_clear_idle(void **state)
 		const struct entry hidden[] = {{16, PRESENT | EXCL}};
 		char zeros[8192] = {0};
 
-		put_file(tr.sys, "kernel/mm/page_idle/bitmap", zeros,
+		put_file(tr->sys, "kernel/mm/page_idle/bitmap", zeros,
 			 sizeof(zeros));
-		put_pagemap(&tr, hidden, 1);
+		put_pagemap(tr, hidden, 1);
 		assert_int_equal(
-			tr.be->ops->clear(ctx, tr.t, RCAPFS_CLEAR_REFERENCED),
+			tr->be->ops->clear(ctx, tr->t, RCAPFS_CLEAR_REFERENCED),
 			-EPERM);
-		assert_int_equal(idle_pfns(&tr, got, 16), 0);
+		assert_int_equal(idle_pfns(tr, got, 16), 0);
 	}
-	tree_free(&tr);
 }
 
 static void test_linux_mem__fixture_clear_refs(void **state)
 {
 	char path[PATH_MAX], buf[16];
-	struct tree tr;
+	struct tree *tr = *state;
 	ssize_t n;
 	char *refs;
 	void *ctx;
 	int fd;
 
-	tree_new(&tr, false);
-	ctx = tr.be->ctx;
-	assert_int_equal(tr.be->ops->clear(ctx, tr.t, RCAPFS_CLEAR_REFERENCED),
-			 0);
-	refs = get_file(tr.proc, "4242/clear_refs", NULL);
+	ctx = tr->be->ctx;
+	assert_int_equal(
+		tr->be->ops->clear(ctx, tr->t, RCAPFS_CLEAR_REFERENCED), 0);
+	refs = get_file(tr->proc, "4242/clear_refs", NULL);
 	assert_string_equal(refs, "1");
 	free(refs);
-	put_text(tr.proc, "4242/clear_refs", "");
-	assert_int_equal(tr.be->ops->clear(ctx, tr.t, RCAPFS_CLEAR_DIRTY), 0);
-	refs = get_file(tr.proc, "4242/clear_refs", NULL);
+	put_text(tr->proc, "4242/clear_refs", "");
+	assert_int_equal(tr->be->ops->clear(ctx, tr->t, RCAPFS_CLEAR_DIRTY), 0);
+	refs = get_file(tr->proc, "4242/clear_refs", NULL);
 	assert_string_equal(refs, "4");
 	free(refs);
 	/* bad input changes nothing */
-	put_text(tr.proc, "4242/clear_refs", "");
-	assert_int_equal(tr.be->ops->clear(ctx, tr.t, 0x4), -EINVAL);
-	refs = get_file(tr.proc, "4242/clear_refs", NULL);
+	put_text(tr->proc, "4242/clear_refs", "");
+	assert_int_equal(tr->be->ops->clear(ctx, tr->t, 0x4), -EINVAL);
+	refs = get_file(tr->proc, "4242/clear_refs", NULL);
 	assert_string_equal(refs, "");
 	free(refs);
 
 	/* both, in that order: a FIFO keeps every write */
-	snprintf(path, sizeof(path), "%s/4242/clear_refs", tr.proc);
+	snprintf(path, sizeof(path), "%s/4242/clear_refs", tr->proc);
 	unlink(path);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	fd = open(path, O_RDONLY | O_NONBLOCK);
 	assert_true(fd >= 0);
-	assert_int_equal(
-		tr.be->ops->clear(ctx, tr.t,
-				  RCAPFS_CLEAR_REFERENCED | RCAPFS_CLEAR_DIRTY),
-		0);
+	assert_int_equal(tr->be->ops->clear(ctx, tr->t,
+					    RCAPFS_CLEAR_REFERENCED |
+						    RCAPFS_CLEAR_DIRTY),
+			 0);
 	n = read(fd, buf, sizeof(buf));
 	assert_int_equal(n, 2);
 	assert_memory_equal(buf, "14", 2);
@@ -839,54 +852,51 @@ static void test_linux_mem__fixture_clear_refs(void **state)
 
 	/* no clear_refs at all */
 	unlink(path);
-	assert_int_equal(tr.be->ops->clear(ctx, tr.t, RCAPFS_CLEAR_REFERENCED),
-			 -ENOENT);
-	tree_free(&tr);
+	assert_int_equal(
+		tr->be->ops->clear(ctx, tr->t, RCAPFS_CLEAR_REFERENCED),
+		-ENOENT);
 }
 
 static void test_linux_mem__fixture_pfns(void **state)
 {
 	const struct entry hidden[] = {{16, PRESENT | EXCL}};
-	struct tree tr;
+	struct tree *tr = *state;
 	uint64_t *pfns = NULL;
 	size_t n = 0;
 
-	tree_new(&tr, false);
-	assert_int_equal(tr.be->ops->task_pfns(tr.be->ctx, tr.t, &pfns, &n), 0);
+	assert_int_equal(tr->be->ops->task_pfns(tr->be->ctx, tr->t, &pfns, &n),
+			 0);
 	assert_int_equal(n, sizeof(fixture_pfns) / sizeof(fixture_pfns[0]));
 	assert_memory_equal(pfns, fixture_pfns, sizeof(fixture_pfns));
 	free(pfns);
 	/* present pages without PFNs: hidden from us */
-	put_pagemap(&tr, hidden, 1);
-	assert_int_equal(tr.be->ops->task_pfns(tr.be->ctx, tr.t, &pfns, &n),
+	put_pagemap(tr, hidden, 1);
+	assert_int_equal(tr->be->ops->task_pfns(tr->be->ctx, tr->t, &pfns, &n),
 			 -EPERM);
 	assert_null(pfns);
 	assert_int_equal(n, 0);
-	tree_free(&tr);
 }
 
 static void test_linux_mem__fixture_pageout(void **state)
 {
 	struct rcapfs_range good = {16 * ps, 4 * ps};
 	struct rcapfs_range odd = {16 * ps + 1, ps};
-	struct tree tr;
+	struct tree *tr = *state;
 	uint64_t done = 7;
 
-	tree_new(&tr, false);
 	/* no pidfd on a fixture root: no advice */
-	assert_int_equal(tr.be->ops->pageout(tr.be->ctx, tr.t, &good, 1,
-					     RCAPFS_ADVICE_PAGEOUT, &done),
+	assert_int_equal(tr->be->ops->pageout(tr->be->ctx, tr->t, &good, 1,
+					      RCAPFS_ADVICE_PAGEOUT, &done),
 			 -ENOSYS);
 	assert_int_equal(done, 0);
 	done = 7;
-	assert_int_equal(tr.be->ops->pageout(tr.be->ctx, tr.t, &odd, 1,
-					     RCAPFS_ADVICE_PAGEOUT, &done),
+	assert_int_equal(tr->be->ops->pageout(tr->be->ctx, tr->t, &odd, 1,
+					      RCAPFS_ADVICE_PAGEOUT, &done),
 			 -EINVAL);
 	assert_int_equal(done, 0);
-	assert_int_equal(tr.be->ops->pageout(tr.be->ctx, tr.t, &good, 1,
-					     (enum rcapfs_advice)9, &done),
+	assert_int_equal(tr->be->ops->pageout(tr->be->ctx, tr->t, &good, 1,
+					      (enum rcapfs_advice)9, &done),
 			 -EINVAL);
-	tree_free(&tr);
 }
 
 /* ---- Live: this process and its children ---- */
@@ -1540,6 +1550,8 @@ static void test_linux_mem__live_pageout(void **state)
 
 	make_file(path, CHILD_FILE_BYTES);
 	child_start(&ch, path);
+	/* mapped now: the name can go, whatever happens next */
+	unlink(path);
 	t = open_pid(be, ch.pid);
 	file = (struct rcapfs_range){ch.maps.file, CHILD_FILE_BYTES};
 	locked = (struct rcapfs_range){ch.maps.locked, 4 * ps};
@@ -1600,7 +1612,6 @@ out:
 	be->ops->task_close(be->ctx, t);
 	child_exit(&ch);
 	child_reap(&ch);
-	unlink(path);
 	rcapfs_backend_free(be);
 }
 
@@ -1644,6 +1655,8 @@ static void test_linux_mem__live_exited(void **state)
 
 	make_file(path, CHILD_FILE_BYTES);
 	child_start(&ch, path);
+	/* mapped now: the name can go, whatever happens next */
+	unlink(path);
 	assert_int_equal(be->ops->proc(be->ctx, ch.pid, 0, &p), 0);
 	t = open_pid(be, ch.pid);
 	assert_int_equal(be->ops->task_alive(be->ctx, t), 0);
@@ -1662,27 +1675,45 @@ static void test_linux_mem__live_exited(void **state)
 		be->ops->task_open(be->ctx, ch.pid, p.start_ticks, &t2),
 		-ESRCH);
 	be->ops->task_close(be->ctx, t);
-	unlink(path);
 	rcapfs_backend_free(be);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_linux_mem__fixture_task_open),
+		cmocka_unit_test_setup_teardown(
+			test_linux_mem__fixture_task_open, setup_plain,
+			teardown_tree),
 		cmocka_unit_test(test_linux_mem__fixture_no_pagemap),
-		cmocka_unit_test(test_linux_mem__fixture_gone),
-		cmocka_unit_test(test_linux_mem__fixture_rss_pss),
-		cmocka_unit_test(test_linux_mem__fixture_mappings),
+		cmocka_unit_test_setup_teardown(test_linux_mem__fixture_gone,
+						setup_plain, teardown_tree),
+		cmocka_unit_test_setup_teardown(test_linux_mem__fixture_rss_pss,
+						setup_plain, teardown_tree),
+		cmocka_unit_test_setup_teardown(
+			test_linux_mem__fixture_mappings, setup_plain,
+			teardown_tree),
 		cmocka_unit_test(test_linux_mem__fixture_mappings_real_text),
-		cmocka_unit_test(test_linux_mem__fixture_pages),
-		cmocka_unit_test(test_linux_mem__fixture_pages_chunks),
-		cmocka_unit_test(test_linux_mem__fixture_pages_referenced),
-		cmocka_unit_test(test_linux_mem__fixture_pages_referenced_far),
-		cmocka_unit_test(test_linux_mem__fixture_clear_idle),
-		cmocka_unit_test(test_linux_mem__fixture_clear_refs),
-		cmocka_unit_test(test_linux_mem__fixture_pfns),
-		cmocka_unit_test(test_linux_mem__fixture_pageout),
+		cmocka_unit_test_setup_teardown(test_linux_mem__fixture_pages,
+						setup_plain, teardown_tree),
+		cmocka_unit_test_setup_teardown(
+			test_linux_mem__fixture_pages_chunks, setup_plain,
+			teardown_tree),
+		cmocka_unit_test_setup_teardown(
+			test_linux_mem__fixture_pages_referenced, setup_bitmap,
+			teardown_tree),
+		cmocka_unit_test_setup_teardown(
+			test_linux_mem__fixture_pages_referenced_far,
+			setup_bitmap, teardown_tree),
+		cmocka_unit_test_setup_teardown(
+			test_linux_mem__fixture_clear_idle, setup_bitmap,
+			teardown_tree),
+		cmocka_unit_test_setup_teardown(
+			test_linux_mem__fixture_clear_refs, setup_plain,
+			teardown_tree),
+		cmocka_unit_test_setup_teardown(test_linux_mem__fixture_pfns,
+						setup_plain, teardown_tree),
+		cmocka_unit_test_setup_teardown(test_linux_mem__fixture_pageout,
+						setup_plain, teardown_tree),
 		cmocka_unit_test(test_linux_mem__live_features),
 		cmocka_unit_test(test_linux_mem__live_task_open),
 		cmocka_unit_test(test_linux_mem__live_thread_is_no_task),
