@@ -21,6 +21,7 @@ avail_kb=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
 	bench_skip "needs $((VICTIM_KB / 1024)) MiB of free memory and some"
 
 bench_start_daemon
+: >"$BENCH_TMP/victim.out"
 "$TIME" victim "$VICTIM_KB" >"$BENCH_TMP/victim.out" &
 V=$!
 bench_track "$V"
