@@ -7,6 +7,8 @@
  *
  * Uses include/rcapfs/procfs.h and libc only, as a Solaris reader would.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

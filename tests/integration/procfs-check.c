@@ -17,6 +17,8 @@
  * failed read prints "error NAME" (E2BIG, EACCES ...) and exits 3; a
  * malformed file prints "bad ..." and exits 1.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
