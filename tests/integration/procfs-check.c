@@ -11,7 +11,8 @@
  *   procfs-check xmap SOURCE [NAME:START:END]...
  *	read to the end: st_size, bytes, nmap, size_kb, rss_kb, anon_kb,
  *	locked_kb, and per range NAME_maps, NAME_size_kb, NAME_rss_kb,
- *	NAME_anon_kb, NAME_flags (MA_* of its first entry, hex)
+ *	NAME_anon_kb, NAME_locked_kb, NAME_flags (MA_* of its first entry,
+ *	hex)
  *
  * SOURCE is a path, or fd:N for a descriptor the caller holds open. A
  * failed read prints "error NAME" (E2BIG, EACCES ...) and exits 3; a
@@ -36,7 +37,7 @@ struct range {
 	char name[32];
 	uint64_t start, end;
 	uint64_t pages, hwmapped, referenced, maps;
-	uint64_t size_kb, rss_kb, anon_kb;
+	uint64_t size_kb, rss_kb, anon_kb, locked_kb;
 	int32_t flags;
 };
 
@@ -260,6 +261,7 @@ static int xmap(int argc, char **argv)
 			r[k].size_kb += x->pr_size / 1024;
 			r[k].rss_kb += x->pr_rss * kpp;
 			r[k].anon_kb += x->pr_anon * kpp;
+			r[k].locked_kb += x->pr_locked * kpp;
 		}
 	}
 	printf("st_size %lld\nbytes %zu\nnmap %zu\nsize_kb %" PRIu64
@@ -270,10 +272,10 @@ static int xmap(int argc, char **argv)
 	for (k = 0; k < nr; k++)
 		printf("%s_maps %" PRIu64 "\n%s_size_kb %" PRIu64
 		       "\n%s_rss_kb %" PRIu64 "\n%s_anon_kb %" PRIu64
-		       "\n%s_flags %x\n",
+		       "\n%s_locked_kb %" PRIu64 "\n%s_flags %x\n",
 		       r[k].name, r[k].maps, r[k].name, r[k].size_kb, r[k].name,
 		       r[k].rss_kb, r[k].name, r[k].anon_kb, r[k].name,
-		       (unsigned)r[k].flags);
+		       r[k].locked_kb, r[k].name, (unsigned)r[k].flags);
 	free(buf);
 	return 0;
 }

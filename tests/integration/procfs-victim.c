@@ -8,6 +8,8 @@
  *once -h KB	anonymous memory read every 10 ms: the hot set
  *	-c KB	anonymous memory written once, and again on each SIGUSR1
  *	-z KB	anonymous memory read once, never written: the zero page
+ *	-l	mlock the regions but the zero page's, so that memory pressure
+ *		from elsewhere cannot change what the test counts
  *
  * Prints "NAME 0xSTART 0xEND" for each region, then "ready"; after each
  * SIGUSR1, "touched N". Runs until killed.
@@ -69,8 +71,12 @@ static size_t kb_arg(const char *s)
 	return v * 1024;
 }
 
+static int lock;
+
 static void report(const char *name, const char *p, size_t len)
 {
+	if (lock && mlock(p, len))
+		die("mlock");
 	printf("%s 0x%" PRIxPTR " 0x%" PRIxPTR "\n", name, (uintptr_t)p,
 	       (uintptr_t)(p + len));
 }
@@ -87,7 +93,7 @@ int main(int argc, char **argv)
 	unsigned long touched = 0;
 	int c, fd;
 
-	while ((c = getopt(argc, argv, "a:f:F:h:c:z:")) != -1) {
+	while ((c = getopt(argc, argv, "a:f:F:h:c:z:l")) != -1) {
 		switch (c) {
 		case 'a':
 			anon_len = kb_arg(optarg);
@@ -107,9 +113,13 @@ int main(int argc, char **argv)
 		case 'z':
 			zero_len = kb_arg(optarg);
 			break;
+		case 'l':
+			lock = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: procfs-victim [-a KB] [-f FILE "
-					"-F KB] [-h KB] [-c KB] [-z KB]\n");
+			fprintf(stderr,
+				"usage: procfs-victim [-a KB] [-f FILE "
+				"-F KB] [-h KB] [-c KB] [-z KB] [-l]\n");
 			return 2;
 		}
 	}
@@ -146,6 +156,7 @@ int main(int argc, char **argv)
 		zero = region(zero_len);
 		for (i = 0; i < zero_len; i += (size_t)page)
 			sink += zero[i];
+		lock = 0;
 		report("zero", zero, zero_len);
 	}
 	printf("ready\n");
