@@ -10,7 +10,8 @@
 #     daemon adds to its sources, target <= 1.2;
 #   - reading xmap (open, read, close) against reading /proc/PID/smaps of
 #     the same process: target <= 1.2.
-# Each side is the median of BENCH_RUNS runs.
+# Each side is the median of BENCH_RUNS runs, the sides taking turns.
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 TIME=$BENCH_BIN/pagedata-time
@@ -36,30 +37,44 @@ rss_kb=$(bench_rss_kb "$V")
 [ "$rss_kb" -ge "$VICTIM_KB" ] ||
 	bench_fail "the victim has $rss_kb kB resident, not $VICTIM_KB"
 
-# median_us CMD...: the median of the per-run nanoseconds CMD prints, in
-# microseconds.
-median_us() {
-	"$@" >"$BENCH_TMP/runs" || bench_fail "$*"
-	# shellcheck disable=SC2046
-	bench_median $(cat "$BENCH_TMP/runs") | awk '{ printf "%.1f\n", $1 / 1000 }'
+# one_us CMD...: the nanoseconds of one run of CMD, in microseconds.
+one_us() {
+	out=$("$@") || bench_fail "$*"
+	echo "$out" | awk '{ printf "%.1f\n", $1 / 1000 }'
 }
 
 PD=$BENCH_MNT/proc/$V/pagedata
 XM=$BENCH_MNT/proc/$V/xmap
-# One warm-up run each, so neither side pays a first-touch cost.
-median_us "$TIME" pagedata "$PD" 1 >/dev/null
-median_us "$TIME" pagemap "$V" 1 >/dev/null
-pd=$(median_us "$TIME" pagedata "$PD" "$BENCH_RUNS")
-pm=$(median_us "$TIME" pagemap "$V" "$BENCH_RUNS")
+MAPPING=
+[ "$(sed -n 's/^fidelity //p' "$BENCH_MNT/ctl/status")" = mapping ] &&
+	MAPPING=1
+# The sides take turns, one run each, so that a change in the machine's
+# load falls on both; a first round warms them up and is not counted.
+pd='' pm='' src='' xm='' sm=''
+i=0
+while [ $i -le "$BENCH_RUNS" ]; do
+	a=$(one_us "$TIME" pagedata "$PD" 1)
+	b=$(one_us "$TIME" pagemap "$V" 1)
+	c=
+	[ -z "$MAPPING" ] || c=$(one_us "$TIME" sources "$V" 1)
+	d=$(one_us "$TIME" file "$XM" 1)
+	e=$(one_us "$TIME" file "/proc/$V/smaps" 1)
+	if [ $i -gt 0 ]; then
+		pd="$pd $a" pm="$pm $b" src="$src $c" xm="$xm $d" sm="$sm $e"
+	fi
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086
+{
+	pd=$(bench_median $pd)
+	pm=$(bench_median $pm)
+	xm=$(bench_median $xm)
+	sm=$(bench_median $sm)
+}
 bench_report pagedata_read "$pd" us pagemap_read "$pm" us '<=' 1.5
-if [ "$(sed -n 's/^fidelity //p' "$BENCH_MNT/ctl/status")" = mapping ]; then
-	median_us "$TIME" sources "$V" 1 >/dev/null
-	src=$(median_us "$TIME" sources "$V" "$BENCH_RUNS")
+if [ -n "$MAPPING" ]; then
+	# shellcheck disable=SC2086
+	src=$(bench_median $src)
 	bench_report pagedata_read "$pd" us mapping_sources "$src" us '<=' 1.2
 fi
-
-median_us "$TIME" file "$XM" 1 >/dev/null
-median_us "$TIME" file "/proc/$V/smaps" 1 >/dev/null
-xm=$(median_us "$TIME" file "$XM" "$BENCH_RUNS")
-sm=$(median_us "$TIME" file "/proc/$V/smaps" "$BENCH_RUNS")
 bench_report xmap_read "$xm" us smaps_read "$sm" us '<=' 1.2

@@ -13,6 +13,8 @@ done
 command -v setpriv >/dev/null || skip "setpriv missing"
 setup
 start_daemon
+# A command prefix (split into words where used): exec'd, so a victim
+# started through it keeps the pid spawn_victim reports.
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 
 # key FILE: the value of "key value" in FILE.
@@ -181,7 +183,7 @@ diff_kb=$((xmap_kb - smaps_kb))
 check "xmap rss ($xmap_kb kB) within 5% of smaps ($smaps_kb kB)" \
 	test $((diff_kb * 20)) -le "$smaps_kb"
 expect_eq "xmap: read by cat, st_size bytes" \
-	"$(stat -c %s "$M/proc/$V/xmap")" "$(cat "$M/proc/$V/xmap" | wc -c)"
+	"$(stat -c %s "$M/proc/$V/xmap")" "$(wc -c <"$M/proc/$V/xmap")"
 
 # pmapx: pmap -x columns.
 "$PMAPX" "$V" "$M" >"$T/pmapx" 2>&1
@@ -218,13 +220,16 @@ expect_eq "another user: pagedata EACCES" "error EACCES" \
 	"$($NOBODY "$CHECK" pagedata "$M/proc/$V/pagedata")"
 expect_eq "another user: xmap EACCES" "error EACCES" \
 	"$($NOBODY "$CHECK" xmap "$M/proc/$V/xmap")"
+# shellcheck disable=SC2086
 spawn_victim $NOBODY "$VICTIM" -a 1024 >"$T/nobody.out"
 N=$VPID
 wait_for "nobody's victim ready" 20 grep -qx ready "$T/nobody.out"
 expect_eq "a process's files are its owner's" "400 65534" \
 	"$(stat -c '%a %u' "$M/proc/$N/pagedata")"
+# shellcheck disable=SC2086
 check "the owner reads its pagedata" \
 	$NOBODY "$CHECK" pagedata "$M/proc/$N/pagedata"
+# shellcheck disable=SC2086
 check "the owner reads its xmap" $NOBODY "$CHECK" xmap "$M/proc/$N/xmap"
 
 # An exited process: ENOENT, also through a descriptor opened before.
