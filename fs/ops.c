@@ -63,7 +63,8 @@ static int proc_check(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 }
 
 /* Attributes below M/proc: owned by the process's owner, as in /proc, and
- * the size a read needs now. */
+ * the size a read needs now, whoever asks: the kernel caches attributes
+ * per file, not per caller. */
 static int proc_getattr(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 			struct stat *st)
 {
