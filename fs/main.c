@@ -7,6 +7,7 @@
 #include "compat/backend.h"
 #include "compat/log.h"
 #include "fs/ops.h"
+#include "fs/procfs.h"
 #include "fs/state.h"
 #include "scanner/scanner.h"
 
@@ -166,6 +167,7 @@ int main(int argc, char *argv[])
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct rcapfs_backend *be = NULL;
 	struct rcapfs_scanner *sc = NULL;
+	struct rcapfs_procfs_cache *maps_cache = NULL;
 	struct rcapfs_fs fs;
 	struct opts o = {0};
 	int rc, ret = 1;
@@ -216,6 +218,13 @@ int main(int argc, char *argv[])
 			o.state, strerror(-rc));
 		goto out;
 	}
+	/* Long enough to span a lookup and the open that follows it, short
+	 * enough that an xmap is never older than its open by more. */
+	rc = rcapfs_procfs_cache_new(50 * 1000 * 1000, &maps_cache);
+	if (rc) {
+		log_err("cannot create the mappings cache: %s", strerror(-rc));
+		goto out;
+	}
 	rc = prepare_mountpoint(be, o.mountpoint);
 	if (rc) {
 		log_err("mountpoint %s: %s", o.mountpoint, strerror(-rc));
@@ -234,6 +243,7 @@ int main(int argc, char *argv[])
 	fs.sc = sc;
 	fs.be = be;
 	fs.tr = rcapfs_scanner_tracker(sc);
+	fs.maps_cache = maps_cache;
 	fs.state_path = o.state;
 	fs.start_time = time(NULL);
 	pthread_mutex_init(&fs.state_lock, NULL);
@@ -242,6 +252,7 @@ int main(int argc, char *argv[])
 	ret = fuse_main(args.argc, args.argv, rcapfs_fs_ops(), &fs);
 	pthread_mutex_destroy(&fs.state_lock);
 out:
+	rcapfs_procfs_cache_free(maps_cache);
 	rcapfs_scanner_free(sc);
 	rcapfs_backend_free(be);
 	fuse_opt_free_args(&args);

@@ -79,7 +79,8 @@ static int proc_getattr(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 	st->st_gid = p.rgid;
 	if (n->kind == RCAPFS_NODE_PROC_PID)
 		return 0;
-	rc = rcapfs_procfs_sizes(fs->be, n->pid, &pagedata, &xmap);
+	rc = rcapfs_procfs_sizes(fs->be, fs->maps_cache, n->pid, p.start_ticks,
+				 &pagedata, &xmap);
 	if (rc)
 		return rc;
 	st->st_size =
@@ -180,7 +181,8 @@ static int render(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 		return rc ? rc
 			  : rcapfs_render_status(&status, PACKAGE_VERSION, out);
 	case RCAPFS_NODE_PROC_XMAP:
-		return rcapfs_procfs_xmap(fs->be, n->pid, n->start_ticks, out);
+		return rcapfs_procfs_xmap(fs->be, fs->maps_cache, n->pid,
+					  n->start_ticks, out);
 	default:
 		return -EISDIR;
 	}

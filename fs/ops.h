@@ -10,12 +10,15 @@
 #include <time.h>
 
 struct fuse_operations;
+struct rcapfs_procfs_cache;
 
 /* What every operation works on; fuse private_data. */
 struct rcapfs_fs {
 	struct rcapfs_scanner *sc; /* borrowed */
 	struct rcapfs_backend *be; /* borrowed: M/proc */
 	struct rcapfs_tracker *tr; /* borrowed: pagedata readers */
+	/* borrowed: mappings a lookup read, for the xmap open after it */
+	struct rcapfs_procfs_cache *maps_cache;
 	/* The largest read the kernel passes on in one request (set at
 	 * init): a read(2) above it arrives in several. */
 	size_t read_chunk;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Shared anonymous memory: Linux shows it as a deleted /dev/zero, or as
  * "[anon_shmem:NAME]" once named; Solaris calls it anonymous. */
@@ -254,31 +255,118 @@ static int task_mappings(struct rcapfs_backend *be, pid_t pid,
 	return rc == -ESRCH ? -ENOENT : rc;
 }
 
-int rcapfs_procfs_xmap(struct rcapfs_backend *be, pid_t pid,
-		       uint64_t start_ticks, struct rcapfs_buf *out)
+struct rcapfs_procfs_cache {
+	pthread_mutex_t lock;
+	int64_t ttl_ns;
+	bool full;
+	pid_t pid;
+	uint64_t start_ticks;
+	int64_t taken_ns; /* CLOCK_MONOTONIC */
+	uint32_t page_size;
+	struct rcapfs_mapping_list ml;
+};
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int rcapfs_procfs_cache_new(int64_t ttl_ns, struct rcapfs_procfs_cache **out)
+{
+	struct rcapfs_procfs_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	pthread_mutex_init(&c->lock, NULL);
+	c->ttl_ns = ttl_ns;
+	*out = c;
+	return 0;
+}
+
+void rcapfs_procfs_cache_free(struct rcapfs_procfs_cache *c)
+{
+	if (!c)
+		return;
+	rcapfs_mapping_list_free(&c->ml);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* Keep ml (taken over) in c, in place of what it held. */
+static void cache_put(struct rcapfs_procfs_cache *c, pid_t pid,
+		      uint64_t start_ticks, uint32_t page_size,
+		      struct rcapfs_mapping_list *ml)
+{
+	struct rcapfs_mapping_list old;
+
+	pthread_mutex_lock(&c->lock);
+	old = c->ml;
+	c->ml = *ml;
+	c->full = true;
+	c->pid = pid;
+	c->start_ticks = start_ticks;
+	c->page_size = page_size;
+	c->taken_ns = monotonic_ns();
+	pthread_mutex_unlock(&c->lock);
+	rcapfs_mapping_list_free(&old);
+	memset(ml, 0, sizeof(*ml));
+}
+
+/* Take from c the mappings of (pid, start_ticks) if it holds them, fresh
+ * enough. Returns whether it did. */
+static bool cache_take(struct rcapfs_procfs_cache *c, pid_t pid,
+		       uint64_t start_ticks, uint32_t *page_size,
+		       struct rcapfs_mapping_list *ml)
+{
+	bool hit;
+
+	pthread_mutex_lock(&c->lock);
+	hit = c->full && c->pid == pid && c->start_ticks == start_ticks &&
+	      monotonic_ns() - c->taken_ns <= c->ttl_ns;
+	if (hit) {
+		*ml = c->ml;
+		*page_size = c->page_size;
+		memset(&c->ml, 0, sizeof(c->ml));
+		c->full = false;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+int rcapfs_procfs_xmap(struct rcapfs_backend *be, struct rcapfs_procfs_cache *c,
+		       pid_t pid, uint64_t start_ticks, struct rcapfs_buf *out)
 {
 	struct rcapfs_mapping_list ml = {NULL, 0, NULL};
 	uint32_t page_size;
-	int rc;
+	int rc = 0;
 
-	rc = task_mappings(be, pid, start_ticks, &ml, &page_size);
+	if (!c || !start_ticks ||
+	    !cache_take(c, pid, start_ticks, &page_size, &ml))
+		rc = task_mappings(be, pid, start_ticks, &ml, &page_size);
 	if (!rc)
 		rc = rcapfs_procfs_render_xmap(&ml, page_size, out);
 	rcapfs_mapping_list_free(&ml);
 	return rc;
 }
 
-int rcapfs_procfs_sizes(struct rcapfs_backend *be, pid_t pid,
-			uint64_t *pagedata_bytes, uint64_t *xmap_bytes)
+int rcapfs_procfs_sizes(struct rcapfs_backend *be,
+			struct rcapfs_procfs_cache *c, pid_t pid,
+			uint64_t start_ticks, uint64_t *pagedata_bytes,
+			uint64_t *xmap_bytes)
 {
 	struct rcapfs_mapping_list ml = {NULL, 0, NULL};
 	uint32_t page_size;
 	int rc;
 
-	rc = task_mappings(be, pid, 0, &ml, &page_size);
+	rc = task_mappings(be, pid, start_ticks, &ml, &page_size);
 	if (!rc) {
 		*pagedata_bytes = rcapfs_procfs_pagedata_size(&ml, page_size);
 		*xmap_bytes = rcapfs_procfs_xmap_size(&ml);
+		if (c && start_ticks)
+			cache_put(c, pid, start_ticks, page_size, &ml);
 	}
 	rcapfs_mapping_list_free(&ml);
 	return rc;

@@ -37,16 +37,36 @@ uint64_t rcapfs_procfs_xmap_size(const struct rcapfs_mapping_list *ml);
 int rcapfs_procfs_render_xmap(const struct rcapfs_mapping_list *ml,
 			      uint32_t page_size, struct rcapfs_buf *out);
 
-/* The bytes of process pid's xmap (started at start_ticks; 0 = whoever has
- * the pid now), appended to out. Returns 0, -ENOENT when the process is
- * gone, or another -errno from the backend. */
-int rcapfs_procfs_xmap(struct rcapfs_backend *be, pid_t pid,
-		       uint64_t start_ticks, struct rcapfs_buf *out);
+/*
+ * The mappings a size query read, kept for a moment for the xmap open that
+ * usually follows: the kernel looks a file up (which asks its size) just
+ * before it opens it, and each costs a walk of the address space. One
+ * entry, taken by the first xmap rendering of the same process within
+ * ttl_ns of the query. Thread-safe.
+ */
+struct rcapfs_procfs_cache;
 
-/* The size of process pid's pagedata and xmap now, from its mappings.
+/* Returns 0 and an empty cache freed with rcapfs_procfs_cache_free, or
+ * -ENOMEM. */
+int rcapfs_procfs_cache_new(int64_t ttl_ns, struct rcapfs_procfs_cache **out);
+
+/* Free a cache and what it holds; NULL is fine. */
+void rcapfs_procfs_cache_free(struct rcapfs_procfs_cache *c);
+
+/* The bytes of process pid's xmap (started at start_ticks; 0 = whoever has
+ * the pid now), appended to out, from the mappings cache c holds for it if
+ * any (c may be NULL). Returns 0, -ENOENT when the process is gone, or
+ * another -errno from the backend. */
+int rcapfs_procfs_xmap(struct rcapfs_backend *be, struct rcapfs_procfs_cache *c,
+		       pid_t pid, uint64_t start_ticks, struct rcapfs_buf *out);
+
+/* The size of the pagedata and xmap of process pid (started at
+ * start_ticks, or 0) now, from its mappings, which c (if not NULL) keeps.
  * Returns 0, -ENOENT when the process is gone, or another -errno. */
-int rcapfs_procfs_sizes(struct rcapfs_backend *be, pid_t pid,
-			uint64_t *pagedata_bytes, uint64_t *xmap_bytes);
+int rcapfs_procfs_sizes(struct rcapfs_backend *be,
+			struct rcapfs_procfs_cache *c, pid_t pid,
+			uint64_t start_ticks, uint64_t *pagedata_bytes,
+			uint64_t *xmap_bytes);
 
 /*
  * One open pagedata descriptor: a tracker reader of its own, so the first

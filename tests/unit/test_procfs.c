@@ -519,7 +519,7 @@ static void test_procfs__xmap_backend(void **state)
 	uint64_t pd_bytes, xmap_bytes;
 	const prxmap_t *x;
 
-	assert_int_equal(rcapfs_procfs_xmap(be, VPID, 0, &b), 0);
+	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 0, &b), 0);
 	assert_int_equal(b.len, 3 * sizeof(prxmap_t));
 	x = (const prxmap_t *)b.data;
 	assert_int_equal(x[0].pr_vaddr, ANON_START);
@@ -539,22 +539,82 @@ static void test_procfs__xmap_backend(void **state)
 	assert_int_equal(x[2].pr_locked, 512);
 	assert_int_equal(x[2].pr_hatpagesize, 2048 * 1024);
 
-	assert_int_equal(rcapfs_procfs_sizes(be, VPID, &pd_bytes, &xmap_bytes),
-			 0);
+	assert_int_equal(
+		rcapfs_procfs_sizes(be, NULL, VPID, 0, &pd_bytes, &xmap_bytes),
+		0);
 	assert_int_equal(xmap_bytes, b.len);
 	assert_int_equal(pd_bytes, 32 + 3 * 104 + 16 + 8 + 1024);
 
 	/* With the start time of another process: that one is gone. */
 	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, VPID, 78, &b), -ENOENT);
-	assert_int_equal(rcapfs_procfs_xmap(be, VPID, 77, &b), 0);
+	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 78, &b), -ENOENT);
+	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 77, &b), 0);
 	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, 999, 0, &b), -ENOENT);
+	assert_int_equal(rcapfs_procfs_xmap(be, NULL, 999, 0, &b), -ENOENT);
 	fake_backend_exit(be, VPID);
-	assert_int_equal(rcapfs_procfs_xmap(be, VPID, 0, &b), -ENOENT);
-	assert_int_equal(rcapfs_procfs_sizes(be, VPID, &pd_bytes, &xmap_bytes),
-			 -ENOENT);
+	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 0, &b), -ENOENT);
+	assert_int_equal(
+		rcapfs_procfs_sizes(be, NULL, VPID, 0, &pd_bytes, &xmap_bytes),
+		-ENOENT);
 	assert_int_equal(b.len, 0);
+	rcapfs_buf_release(&b);
+	rcapfs_backend_free(be);
+}
+
+/* A size query's mappings serve the xmap rendering that follows it, once,
+ * for the same process, within the cache's time to live. */
+static void test_procfs__cache(void **state)
+{
+	struct rcapfs_backend *be = victim_backend();
+	struct rcapfs_buf fresh = RCAPFS_BUF_INIT, b = RCAPFS_BUF_INIT;
+	struct rcapfs_procfs_cache *c, *stale;
+	struct fake_backend_counts n0, n1;
+	uint64_t pd_bytes, xmap_bytes;
+
+	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 77, &fresh), 0);
+	assert_int_equal(rcapfs_procfs_cache_new(INT64_MAX, &c), 0);
+	fake_backend_counts(be, &n0);
+	assert_int_equal(
+		rcapfs_procfs_sizes(be, c, VPID, 77, &pd_bytes, &xmap_bytes),
+		0);
+	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 77, &b), 0);
+	fake_backend_counts(be, &n1);
+	assert_int_equal(n1.mappings - n0.mappings, 1);
+	assert_int_equal(b.len, fresh.len);
+	assert_memory_equal(b.data, fresh.data, fresh.len);
+	/* Taken: the next rendering reads the process again. */
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 77, &b), 0);
+	fake_backend_counts(be, &n0);
+	assert_int_equal(n0.mappings - n1.mappings, 1);
+	/* Another process with the pid, or whoever has it: not served. */
+	assert_int_equal(
+		rcapfs_procfs_sizes(be, c, VPID, 77, &pd_bytes, &xmap_bytes),
+		0);
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 78, &b), -ENOENT);
+	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 0, &b), 0);
+	fake_backend_counts(be, &n1);
+	/* The size query and "whoever"; the other process is not there to
+	 * be read. */
+	assert_int_equal(n1.mappings - n0.mappings, 2);
+	/* Too old: read again. */
+	assert_int_equal(rcapfs_procfs_cache_new(0, &stale), 0);
+	assert_int_equal(rcapfs_procfs_sizes(be, stale, VPID, 77, &pd_bytes,
+					     &xmap_bytes),
+			 0);
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_procfs_xmap(be, stale, VPID, 77, &b), 0);
+	fake_backend_counts(be, &n0);
+	assert_int_equal(n0.mappings - n1.mappings, 2);
+	/* What a cache still holds is freed with it. */
+	assert_int_equal(rcapfs_procfs_sizes(be, stale, VPID, 77, &pd_bytes,
+					     &xmap_bytes),
+			 0);
+	rcapfs_procfs_cache_free(stale);
+	rcapfs_procfs_cache_free(c);
+	rcapfs_procfs_cache_free(NULL);
+	rcapfs_buf_release(&fresh);
 	rcapfs_buf_release(&b);
 	rcapfs_backend_free(be);
 }
@@ -917,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_procfs__pagedata_inconsistent),
 		cmocka_unit_test(test_procfs__xmap),
 		cmocka_unit_test(test_procfs__xmap_backend),
+		cmocka_unit_test(test_procfs__cache),
 		cmocka_unit_test(test_procfs__tree),
 		cmocka_unit_test(test_procfs__descriptors),
 		cmocka_unit_test(test_procfs__e2big),
