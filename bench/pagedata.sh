@@ -10,7 +10,8 @@
 #     daemon adds to its sources, target <= 1.2;
 #   - reading xmap (open, read, close) against reading /proc/PID/smaps of
 #     the same process: target <= 1.2.
-# Each side is the median of BENCH_RUNS runs, the sides taking turns.
+# Costs are CPU time (the reader's, and the daemon's for its files), each
+# side the median of BENCH_RUNS runs, the sides taking turns.
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -37,7 +38,7 @@ rss_kb=$(bench_rss_kb "$V")
 [ "$rss_kb" -ge "$VICTIM_KB" ] ||
 	bench_fail "the victim has $rss_kb kB resident, not $VICTIM_KB"
 
-# one_us CMD...: the nanoseconds of one run of CMD, in microseconds.
+# one_us CMD...: the cost of one run of CMD, in microseconds.
 one_us() {
 	out=$("$@") || bench_fail "$*"
 	echo "$out" | awk '{ printf "%.1f\n", $1 / 1000 }'
@@ -53,11 +54,11 @@ MAPPING=
 pd='' pm='' src='' xm='' sm=''
 i=0
 while [ $i -le "$BENCH_RUNS" ]; do
-	a=$(one_us "$TIME" pagedata "$PD" 1)
+	a=$(one_us "$TIME" pagedata "$PD" 1 "$BENCH_DPID")
 	b=$(one_us "$TIME" pagemap "$V" 1)
 	c=
 	[ -z "$MAPPING" ] || c=$(one_us "$TIME" sources "$V" 1)
-	d=$(one_us "$TIME" file "$XM" 1)
+	d=$(one_us "$TIME" file "$XM" 1 "$BENCH_DPID")
 	e=$(one_us "$TIME" file "/proc/$V/smaps" 1)
 	if [ $i -gt 0 ]; then
 		pd="$pd $a" pm="$pm $b" src="$src $c" xm="$xm $d" sm="$sm $e"
