@@ -137,6 +137,15 @@ static void finish(struct rcapfs_enforcer *e, int rc,
 		   const struct rcapfs_scan_params *p,
 		   struct rcapfs_scan_victim *victims, size_t n)
 {
+	log_debug("collection %s: scan of %zu victims for %llu KiB: at %llu "
+		  "KiB, pg %llu KiB, %llu KiB left%s%s, %llu us",
+		  e->name, n, (unsigned long long)(p->excess_bytes / 1024),
+		  (unsigned long long)(res->at_bytes / 1024),
+		  (unsigned long long)(res->pg_bytes / 1024),
+		  (unsigned long long)(res->excess_bytes / 1024),
+		  res->complete ? ", complete" : "",
+		  res->pending ? ", learning" : "",
+		  (unsigned long long)(res->scan_ns / 1000));
 	e->at_bytes += res->at_bytes;
 	e->pg_bytes += res->pg_bytes;
 	e->scan_ns += res->scan_ns;

@@ -28,7 +28,6 @@ struct victim {
 	struct rcapfs_tracker_reader *r; /* NULL until first visited */
 	struct vmap *maps;		 /* the layout of the last read */
 	size_t nmaps;
-	bool primed;	  /* read before: its bits cover a pass */
 	bool unscannable; /* the kernel refused to act on it */
 };
 
@@ -419,21 +418,19 @@ static bool unpageable(struct run *run, const struct rcapfs_mapping *m)
 /* How this pass judges the pages of a mapping. */
 static struct judge judge_of(const struct run *run,
 			     const struct rcapfs_snapshot *snap,
-			     const uint8_t *pages, size_t npages, bool primed)
+			     const uint8_t *pages, size_t npages)
 {
-	struct judge j = {false,
-			  primed && snap->fidelity != RCAPFS_FIDELITY_NONE};
+	struct judge j = {false, snap->fidelity != RCAPFS_FIDELITY_NONE};
 	bool referenced = false;
 
 	for (size_t i = 0; i < npages && !referenced; i++)
 		referenced = (pages[i] & RCAPFS_PAGE_REFERENCED) != 0;
 	/* Probes only work by paging out; and per-page bits need none. At
-	 * fidelity mapping, a mapping not referenced since a real pass is
+	 * fidelity mapping, a mapping not referenced since the last pass is
 	 * cold everywhere. */
 	j.chunked = run->p->advice == RCAPFS_ADVICE_PAGEOUT &&
 		    snap->fidelity != RCAPFS_FIDELITY_PAGE &&
-		    (snap->fidelity == RCAPFS_FIDELITY_NONE || !primed ||
-		     referenced);
+		    (snap->fidelity == RCAPFS_FIDELITY_NONE || referenced);
 	/* Every present page of a referenced mapping reads referenced at
 	 * fidelity mapping: the chunks decide instead. */
 	if (j.chunked)
@@ -495,7 +492,7 @@ static size_t plan_chunk(struct run *run, struct vmap *vm,
  * -errno from flush().
  */
 static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
-			 size_t mi, uint64_t from, bool primed)
+			 size_t mi, uint64_t from)
 {
 	const struct rcapfs_mapping *m = &snap->maps.maps[mi];
 	const uint8_t *pages = snap->pages + snap->first_page[mi];
@@ -509,8 +506,7 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 
 	if (unpageable(run, m) || vm->ignored)
 		return MAP_DONE;
-	j = judge_of(run, snap, pages, (size_t)((m->end - m->start) / ps),
-		     primed);
+	j = judge_of(run, snap, pages, (size_t)((m->end - m->start) / ps));
 	run->map_drop_kb = 0;
 	c = (size_t)(((from > m->start ? from : m->start) - lo) / cb);
 	for (; c < vm->nchunks && rc == 0; c++) {
@@ -580,7 +576,6 @@ static int visit(struct run *run, struct victim *v, uint64_t from)
 {
 	const struct rcapfs_backend *be = run->s->be;
 	struct rcapfs_snapshot snap;
-	bool primed;
 	int rc;
 
 	if (v->unscannable)
@@ -593,26 +588,25 @@ static int visit(struct run *run, struct victim *v, uint64_t from)
 			return settle(run, rc);
 		/* Pages other processes map too do not leave. */
 		rcapfs_tracker_want(v->r, RCAPFS_PAGE_EXCLUSIVE);
+		/* Its bits cover no time yet: nothing is known cold. The
+		 * next pass will know what was referenced since now. */
+		if (rcapfs_tracker_fidelity(run->s->tr) !=
+		    RCAPFS_FIDELITY_NONE) {
+			run->out->pending = true;
+			return MAP_DONE;
+		}
 	}
 	run->task = rcapfs_tracker_task(v->r);
 	rc = rcapfs_tracker_read(v->r, true, &snap);
 	if (rc)
 		return settle(run, rc);
 	run->out->victims++;
-	primed = v->primed;
-	v->primed = true;
 	rc = sync_maps(v, &snap.maps);
 	if (rc == 0)
 		rc = be->ops->task_rss(be->ctx, run->task, &run->rss_kb);
-	if (rc == 0 && !primed && snap.fidelity == RCAPFS_FIDELITY_PAGE) {
-		/* Its bits cover nothing yet: nothing is known cold. */
-		run->out->pending = true;
-		goto out;
-	}
 	for (size_t i = 0; rc == 0 && i < snap.maps.n; i++)
 		if (snap.maps.maps[i].end > from)
-			rc = visit_mapping(run, &snap, i, from, primed);
-out:
+			rc = visit_mapping(run, &snap, i, from);
 	rcapfs_snapshot_release(&snap);
 	return settle(run, rc);
 }

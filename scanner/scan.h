@@ -22,10 +22,12 @@
  * mapping) is cold everywhere. With fidelity page, pages referenced since
  * the last pass are skipped one by one and nothing is probed.
  *
- * A victim's first pass reads it for the first time: its bits cover no
- * time yet, so at fidelity page it is only read (primed), and at fidelity
- * mapping its mappings count as referenced. The caller leaves at least a
- * few hundred milliseconds between two scans of a collection (see
+ * A victim's first pass only starts tracking it (where there are bits to
+ * track): nothing is known cold before some time has passed, and the next
+ * pass knows what was referenced since. So an idle victim is paged out at
+ * its second pass without a probe; a busy one is probed at its second and
+ * paged out around its hot set from its third. The caller leaves at least
+ * a few hundred milliseconds between two scans of a collection (see
  * rcapfs_scan_result.pending) so that "not referenced since the last pass"
  * means something.
  *
@@ -84,7 +86,7 @@ struct rcapfs_scan_result {
 	/* Some victim was read for the first time, or probes were sent: a
 	 * new scan after a pause knows more than this one did. */
 	bool pending;
-	unsigned victims; /* victims visited */
+	unsigned victims; /* victims read */
 	struct rcapfs_scan_unpageable unpageable;
 };
 

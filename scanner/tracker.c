@@ -146,12 +146,24 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 		goto fail;
 	for (size_t i = 0; i < s->maps.n; i++) {
 		const struct rcapfs_mapping *m = &s->maps.maps[i];
+		uint8_t *pages = s->pages + s->first_page[i];
+		unsigned w = p->tr->want | want;
+		bool all_exclusive = false;
 
-		rc = be->ops->pages(be->ctx, p->task, m->start, m->end,
-				    p->tr->want | want,
-				    s->pages + s->first_page[i]);
+		/* Exclusivity costs the backend a read of its own: not
+		 * worth it where smaps says no page is shared. */
+		if ((w & RCAPFS_PAGE_EXCLUSIVE) && m->shared_kb == 0) {
+			w &= ~(unsigned)RCAPFS_PAGE_EXCLUSIVE;
+			all_exclusive = true;
+		}
+		rc = be->ops->pages(be->ctx, p->task, m->start, m->end, w,
+				    pages);
 		if (rc)
 			goto fail;
+		for (size_t j = 0;
+		     all_exclusive && j < (m->end - m->start) / ps; j++)
+			if (pages[j] & RCAPFS_PAGE_PRESENT)
+				pages[j] |= RCAPFS_PAGE_EXCLUSIVE;
 	}
 	if (p->tr->clear_what) {
 		rc = be->ops->clear(be->ctx, p->task, p->tr->clear_what);

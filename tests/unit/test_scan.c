@@ -226,9 +226,10 @@ static void test_scan__fake_pageout(void **state)
 	fixture_free(f);
 }
 
-/* Fidelity mapping, an idle victim: the first pass only probes, the
- * second pages out what is needed, in address order, and stops there. */
-static void test_scan__probe_then_page_out(void **state)
+/* Fidelity mapping, an idle victim: its first pass only starts tracking
+ * it; the second pages out what is needed, in address order, without a
+ * probe, and stops there. */
+static void test_scan__idle_victim(void **state)
 {
 	struct fixture *f = fixture_new(&mapping_features);
 	struct rcapfs_scan_result r;
@@ -241,23 +242,20 @@ static void test_scan__probe_then_page_out(void **state)
 	assert_true(r.pending);
 	assert_true(r.complete);
 	assert_true(r.ineffective);
-	assert_int_equal(r.victims, 1);
-	/* One probe page per chunk. */
-	assert_int_equal(r.at_bytes, 8 * PS);
-	assert_int_equal(r.pg_bytes, 8 * PS);
-	assert_int_equal(r.excess_bytes, 4 * MIB - 8 * PS);
-	assert_int_equal(present_kb(f, 10, BASE, 16 * MIB), 16 * 1024 - 32);
+	assert_int_equal(r.victims, 0);
+	assert_int_equal(r.at_bytes, 0);
+	assert_int_equal(r.excess_bytes, 4 * MIB);
 
-	/* Nothing touched since: the mapping is cold; whole chunks from
-	 * the start until the excess is gone. */
-	r = scan(f, r.excess_bytes);
+	r = scan(f, 4 * MIB);
 	assert_false(r.pending);
 	assert_false(r.complete);
+	assert_int_equal(r.victims, 1);
 	assert_int_equal(r.excess_bytes, 0);
-	assert_int_equal(r.pg_bytes, 4 * MIB - 2 * PS);
+	assert_int_equal(r.at_bytes, 4 * MIB);
+	assert_int_equal(r.pg_bytes, 4 * MIB);
 	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 0);
 	assert_int_equal(present_kb(f, 10, BASE + 4 * MIB, 12 * MIB),
-			 12 * 1024 - 24);
+			 12 * 1024);
 	rcapfs_scan_hand(f->scan, &hand, &addr);
 	assert_int_equal(hand, 10);
 	assert_int_equal(addr, BASE + 4 * MIB);
@@ -374,7 +372,7 @@ static void refault_hot(struct rcapfs_backend *be, pid_t pid,
  * are paged out; chunks whose probe came back lose only a probe page per
  * pass. Chunk 6, hot in part but not at its probe, goes out whole once.
  */
-static void hot_middle(const struct rcapfs_features *feat)
+static void hot_middle(const struct rcapfs_features *feat, int want_passes)
 {
 	struct fixture *f = fixture_new(feat);
 	struct hot h = {10, BASE + 13 * MIB + 7 * PS, 6 * MIB};
@@ -386,21 +384,22 @@ static void hot_middle(const struct rcapfs_features *feat)
 	add_proc(f, 10);
 	add_map(f, 10, BASE, size, 0);
 	fake_backend_set_pageout_hook(f->be, refault_hot, &h);
-	while (left && passes < 5) {
+	while (left && passes < 6) {
 		r = scan(f, left);
 		left = r.excess_bytes;
 		passes++;
 		fake_backend_touch(f->be, 10, h.start, h.start + h.len, false);
 	}
 	assert_int_equal(left, 0);
-	assert_int_equal(passes, 2);
-	/* Chunks 7 and 8, hot throughout: one probe page a pass each. */
+	assert_int_equal(passes, want_passes);
+	/* Chunks 7 and 8, hot throughout: one probe page each at each of
+	 * the two passes that probed. */
 	assert_int_equal(fake_backend_pageouts(f->be, 10, BASE + 14 * MIB,
 					       BASE + 18 * MIB),
-			 2 * passes);
+			 2 * 2);
 	/* Chunk 9 the same; chunk 6's hot part once. */
 	pageouts = fake_backend_pageouts(f->be, 10, h.start, h.start + h.len);
-	assert_int_equal(pageouts, 3 * passes + (MIB - 7 * PS) / PS);
+	assert_int_equal(pageouts, 3 * 2 + (MIB - 7 * PS) / PS);
 	assert_true(pageouts * 100 / (h.len / PS) < 30);
 	assert_int_equal(present_kb(f, 10, h.start, h.len), h.len / KIB);
 	/* Learnt: chunk 6 came back, so it is referenced from then on; the
@@ -417,14 +416,15 @@ static void hot_middle(const struct rcapfs_features *feat)
 	fixture_free(f);
 }
 
+/* At fidelity mapping the first pass only starts tracking: one more. */
 static void test_scan__hot_middle_mapping(void **state)
 {
-	hot_middle(&mapping_features);
+	hot_middle(&mapping_features, 3);
 }
 
 static void test_scan__hot_middle_none(void **state)
 {
-	hot_middle(&none_features);
+	hot_middle(&none_features, 2);
 }
 
 /* A chunk paged out whole that comes back is referenced from then on:
@@ -553,6 +553,7 @@ static void test_scan__exit_mid_scan(void **state)
 static void test_scan__pid_reuse(void **state)
 {
 	struct fixture *f = fixture_new(&page_features);
+	struct fake_backend_counts counts;
 	struct rcapfs_scan_result r;
 
 	add_proc(f, 10);
@@ -561,15 +562,28 @@ static void test_scan__pid_reuse(void **state)
 	add_map(f, 20, BASE, 4 * MIB, 0);
 	fake_backend_reuse_pid(f->be, 10, 777);
 	r = scan(f, 100 * MIB);
+	assert_true(r.pending);
+	fake_backend_counts(f->be, &counts);
+	assert_int_equal(counts.task_opens, 2);
+	r = scan(f, 100 * MIB);
 	assert_int_equal(r.victims, 1);
+	assert_int_equal(r.pg_bytes, 4 * MIB);
+
+	/* 20's pid is reused after it was first visited. */
+	fake_backend_touch(f->be, 20, BASE, BASE + 4 * MIB, false);
+	fake_backend_set_page_flags(f->be, 20, BASE, BASE + 4 * MIB, 0,
+				    RCAPFS_PAGE_REFERENCED);
 	fake_backend_reuse_pid(f->be, 20, 888);
 	r = scan(f, 100 * MIB);
 	assert_int_equal(r.victims, 0);
 	assert_int_equal(r.at_bytes, 0);
+	/* Neither was opened again, nor touched. */
+	fake_backend_counts(f->be, &counts);
+	assert_int_equal(counts.task_opens, 2);
 	assert_int_equal(fake_backend_pageouts(f->be, 10, BASE, BASE + 4 * MIB),
 			 0);
 	assert_int_equal(fake_backend_pageouts(f->be, 20, BASE, BASE + 4 * MIB),
-			 0);
+			 1024);
 	assert_int_equal(present_kb(f, 20, BASE, 4 * MIB), 4096);
 	fixture_free(f);
 }
@@ -622,6 +636,8 @@ static void test_scan__cold(void **state)
 	f->advice = RCAPFS_ADVICE_COLD;
 	fake_backend_touch(f->be, 10, BASE, BASE + 4 * MIB, false);
 	r = scan(f, MIB);
+	assert_int_equal(r.at_bytes, 0);
+	r = scan(f, MIB);
 	assert_int_equal(r.at_bytes, 4 * MIB);
 	assert_int_equal(r.pg_bytes, 0);
 	assert_true(r.ineffective);
@@ -666,7 +682,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan__fake_pageout),
-		cmocka_unit_test(test_scan__probe_then_page_out),
+		cmocka_unit_test(test_scan__idle_victim),
 		cmocka_unit_test(test_scan__resume),
 		cmocka_unit_test(test_scan__second_chance),
 		cmocka_unit_test(test_scan__hot_middle_mapping),
