@@ -49,8 +49,9 @@
 #define RCAPFS_SCAN_CHUNK_BYTES	 (2ULL << 20) /* probe granularity */
 #define RCAPFS_SCAN_BATCH_RANGES 1024	      /* iovecs per pageout call */
 /* Bytes per pageout call at most: progress is measured, and cancellation
- * noticed, at least this often. */
-#define RCAPFS_SCAN_BATCH_BYTES (64ULL << 20)
+ * noticed, at least this often (a fraction of a second even to swap);
+ * smaller calls cost more per byte. */
+#define RCAPFS_SCAN_BATCH_BYTES (256ULL << 20)
 
 struct rcapfs_scan; /* opaque: the hand and what was learnt of victims */
 
