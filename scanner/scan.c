@@ -305,7 +305,7 @@ static int flush(struct run *run)
 }
 
 /* Add a chunk's runs to the batch, flushing first when they would not
- * fit. Returns what flush() returns. */
+ * fit. Returns what flush() returns; the runs are added on 0 only. */
 static int add_runs(struct run *run, size_t nruns)
 {
 	struct rcapfs_scan *s = run->s;
@@ -313,7 +313,7 @@ static int add_runs(struct run *run, size_t nruns)
 
 	if (s->nbatch + nruns > RCAPFS_SCAN_BATCH_RANGES)
 		rc = flush(run);
-	if (rc < 0)
+	if (rc)
 		return rc;
 	for (size_t i = 0; i < nruns; i++) {
 		s->batch[s->nbatch++] = s->runs[i];
