@@ -2,7 +2,8 @@
  * A fake OS backend for unit tests: a process table, memory figures and
  * user/group names that the test sets, served through the real ops table;
  * and simulated address spaces for the memory ops (task_open ... pageout),
- * with pageout behaving as the kernel's MADV_PAGEOUT / MADV_COLD do.
+ * with pageout behaving as the kernel's MADV_PAGEOUT / MADV_COLD do. As the
+ * real backend, pages() gives RCAPFS_PAGE_EXCLUSIVE only when asked for.
  */
 #ifndef RCAPFS_TESTS_FAKE_BACKEND_H
 #define RCAPFS_TESTS_FAKE_BACKEND_H
