@@ -273,6 +273,16 @@ int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 	return rc;
 }
 
+void rcapfs_enforcer_withdraw(struct rcapfs_enforcer *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->requested = false;
+	free(e->victims);
+	e->victims = NULL;
+	e->nvictims = 0;
+	pthread_mutex_unlock(&e->lock);
+}
+
 void rcapfs_enforcer_stats(struct rcapfs_enforcer *e, struct rcapfs_stats *st)
 {
 	pthread_mutex_lock(&e->lock);

@@ -53,6 +53,10 @@ void rcapfs_enforcer_free(struct rcapfs_enforcer *e);
 int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 			    const struct rcapfs_enforce_request *req);
 
+/* Forget a request not started yet (the collection is under its cap now,
+ * or its enforcement is held back); a scan under way finishes. */
+void rcapfs_enforcer_withdraw(struct rcapfs_enforcer *e);
+
 /* Set the scan counters of st: at, pg, scans, scans_complete,
  * scans_ineffective and scan_time_ns. */
 void rcapfs_enforcer_stats(struct rcapfs_enforcer *e, struct rcapfs_stats *st);

@@ -652,8 +652,9 @@ static void commit(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 	pthread_mutex_unlock(&sc->lock);
 }
 
-/* Hand each enforced collection to its enforcer. The snapshot's
- * references keep the collections alive. */
+/* Hand each enforced collection to its enforcer; the others' enforcers
+ * drop what they were still to do. The snapshot's references keep the
+ * collections alive. */
 static void enforce(const struct rcapfs_ctl *ctl, const struct snap *snaps,
 		    size_t n, bool swap)
 {
@@ -661,8 +662,10 @@ static void enforce(const struct rcapfs_ctl *ctl, const struct snap *snaps,
 		const struct snap *s = &snaps[i];
 		struct rcapfs_enforce_request req;
 
-		if (!s->excess_bytes)
+		if (!s->excess_bytes) {
+			rcapfs_enforcer_withdraw(s->c->enf);
 			continue;
+		}
 		req.excess_bytes = s->excess_bytes;
 		req.advice = ctl->mode == RCAPFS_MODE_COLD
 				     ? RCAPFS_ADVICE_COLD
@@ -987,6 +990,8 @@ int rcapfs_scanner_set_cap(struct rcapfs_scanner *sc, const char *name,
 		c->cap_bytes = rounded;
 		if (rounded && rounded < c->stats.rss_bytes)
 			kick_locked(sc);
+		else
+			rcapfs_enforcer_withdraw(c->enf);
 	}
 	pthread_mutex_unlock(&sc->lock);
 	return c ? 0 : -ENOENT;
@@ -1154,6 +1159,9 @@ int rcapfs_scanner_set_ctl(struct rcapfs_scanner *sc,
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&sc->lock);
+	/* Enforcement held back from now: nothing more is started. */
+	for (size_t i = 0; i < sc->ncolls && !ctl->enforce; i++)
+		rcapfs_enforcer_withdraw(sc->colls[i]->enf);
 	sc->ctl = *ctl;
 	/* No sample is due; the thread just recomputes its deadline. */
 	pthread_cond_signal(&sc->wake);

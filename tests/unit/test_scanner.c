@@ -845,6 +845,24 @@ static void test_scanner__cold_mode(void **state)
 		fake_backend_pageouts(f->be, pid, BASE, BASE + 8 * MIB), 0);
 }
 
+/* A cap lifted while the enforcer waits to go on: it does not. */
+static void test_scanner__cap_lifted(void **state)
+{
+	struct fixture *f = *state;
+	const pid_t pid = 10;
+
+	use_features(f, &mapping_features);
+	victims(f, &pid, 1, 8);
+	capped(f, "c", pid, 2 * MIB);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 0), 0);
+	nanosleep(&(struct timespec){1, 0}, NULL);
+	assert_int_equal(stats_of(f, "c").at_bytes, 0);
+	assert_int_equal(
+		fake_backend_present_kb(f->be, pid, BASE, BASE + 8 * MIB),
+		8 * 1024);
+}
+
 /* A pageout hook that holds pid's pageouts until released (20 s at
  * most). Static: a failed test must not leave a thread on a dead frame. */
 struct gate {
@@ -1092,6 +1110,7 @@ int main(void)
 		T(test_scanner__enforce),
 		T(test_scanner__enforce_off),
 		T(test_scanner__cold_mode),
+		T(test_scanner__cap_lifted),
 		T(test_scanner__enforce_independent),
 		T(test_scanner__remove_while_enforcing),
 		T(test_scanner__accounting),
