@@ -63,6 +63,22 @@ static struct rcapfs_proc procs[] = {
 	 .rgid = 50,
 	 .comm = "[sh]*?",
 	 .cgroup = (char *)"/user.slice"},
+	/* A child listed before its parent: equal start times after a pid
+	 * wrap make the tracker look twice. */
+	{.pid = 250,
+	 .ppid = 300,
+	 .start_ticks = 8000,
+	 .ruid = 1000,
+	 .rgid = 1000,
+	 .comm = "child",
+	 .cgroup = (char *)"/user.slice/u-1000"},
+	{.pid = 300,
+	 .ppid = 1,
+	 .start_ticks = 8000,
+	 .ruid = 1000,
+	 .rgid = 1000,
+	 .comm = "parent",
+	 .cgroup = (char *)"/user.slice/u-1000"},
 	{.pid = 4194304,
 	 .ppid = 201,
 	 .start_ticks = 7000,
@@ -130,16 +146,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Which processes rules admit, by a fresh tracker. */
+/* Which processes rules admit, by a fresh tracker; a second sample of
+ * the same table, which the tracker now remembers, must agree. */
 static void members(const struct rcapfs_rules *rules, bool *member)
 {
 	struct rcapfs_proc_list list = {procs, NPROCS};
 	struct rcapfs_membership *m = rcapfs_membership_new();
-	long n;
+	bool again[NPROCS];
+	long n, n2;
 
 	FUZZ_CHECK(m, "out of memory");
 	n = rcapfs_membership_update(m, rules, &list, member);
 	FUZZ_CHECK(n >= 0 && (size_t)n <= NPROCS, "membership: %ld", n);
+	n2 = rcapfs_membership_update(m, rules, &list, again);
+	FUZZ_CHECK(n2 == n && memcmp(again, member, sizeof(again)) == 0,
+		   "a second sample of the same table changed the members");
 	rcapfs_membership_free(m);
 }
 

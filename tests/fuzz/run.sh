@@ -31,12 +31,14 @@ for t in "$@"; do
 	saved=$srcdir/tests/fuzz/regressions/$t
 	log=tests/fuzz/fuzz_$t.log
 	mkdir -p "$work" "$saved" || exit 2
-	dict=$srcdir/tests/fuzz/dict/$t.dict
+	dict=
+	[ -s "$srcdir/tests/fuzz/dict/$t.dict" ] &&
+		dict=-dict=$srcdir/tests/fuzz/dict/$t.dict
 	# -close_fd_mask=2: the daemon's log lines go nowhere; libFuzzer and
 	# the targets report through their own copy of stderr (the log).
 	./tests/fuzz/fuzz_"$t" -max_total_time="$secs" -max_len="$max_len" \
 		-timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 \
-		-print_final_stats=1 -artifact_prefix="$saved/" -dict="$dict" \
+		-print_final_stats=1 -artifact_prefix="$saved/" ${dict:+"$dict"} \
 		"$work" "$srcdir/tests/fuzz/corpus/$t" "$saved" 2>"$log"
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
