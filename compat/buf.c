@@ -44,17 +44,27 @@ int rcapfs_buf_add(struct rcapfs_buf *b, const void *p, size_t n)
 
 int rcapfs_buf_vprintf(struct rcapfs_buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list aq;
 	int n, rc;
 
+	/* Format into the spare room first: most texts fit, and formatting
+	 * twice (once to size) is the front's main cost per open. */
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, aq);
 	va_end(aq);
 	if (n < 0)
 		return -EINVAL;
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
 	rc = rcapfs_buf_reserve(b, (size_t)n);
-	if (rc)
+	if (rc) {
+		if (b->data)
+			b->data[b->len] = '\0';
 		return rc;
+	}
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 	return 0;
