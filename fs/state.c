@@ -6,6 +6,7 @@
 #include "compat/log.h"
 #include "fs/parse.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -600,6 +601,39 @@ undo:
 	return rc;
 }
 
+/* A daemon killed while saving leaves "<path>.tmp.<pid>" behind; at start
+ * every such file is stale (one daemon owns a state file), so remove them
+ * rather than let crashes pile them up. */
+static void remove_stale_tmps(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *prefix = NULL;
+	struct dirent *de;
+	size_t plen;
+	DIR *d;
+
+	dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
+		    : strdup(".");
+	if (!dir ||
+	    asprintf(&prefix, "%s.tmp.", slash ? slash + 1 : path) < 0) {
+		free(dir);
+		return;
+	}
+	plen = strlen(prefix);
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			log_info("removed %s/%s left by a crashed daemon", dir,
+				 de->d_name);
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(dir);
+}
+
 int rcapfs_state_load(struct rcapfs_scanner *sc, const char *path)
 {
 	struct rcapfs_buf text = RCAPFS_BUF_INIT;
@@ -607,6 +641,7 @@ int rcapfs_state_load(struct rcapfs_scanner *sc, const char *path)
 	size_t i;
 	int rc;
 
+	remove_stale_tmps(path);
 	rc = read_file(path, &text);
 	if (rc == -ENOENT) {
 		log_info("no state file %s: starting without collections",

@@ -538,7 +538,7 @@ static void test_state__bad_lines(void **state)
 		"collection a\ncap 0\nmember\nend\nend\n",
 		"collection a\ncap 0\nmember \nend\nend\n",
 		"collection a\ncap 0\nmember bogus 1\nend\nend\n",
-		"collection a\ncap 0\nmember user nosuchuser\nend\nend\n",
+		"collection a\ncap 0\nmember cgroup relative\nend\nend\n",
 		"collection a\ncap 0\nmember pid 0\nend\nend\n",
 		"collection a\ncap 0\nenforce 1\nend\nend\n",
 		"collection a\ncap 0\ncollection b\nend\nend\n",
@@ -579,7 +579,7 @@ static void test_state__late_failure_undone(void **state)
 		"collection a\ncap 1024\nmember uid 0\nend\n"
 		"collection b\ncap 0\nend\n"
 		"collection c\ncap 0\nmember user nobody\n"
-		"member user ghost\nend\n"
+		"member cgroup relative\nend\n"
 		"end\n";
 	static const char exists[] = "rcapfs-state 1\n"
 				     "mode cold\n"
