@@ -124,7 +124,9 @@ bool rcapfs_name_valid(const char *name)
 {
 	size_t len = strlen(name);
 
-	if (len == 0 || len > RCAPFS_NAME_MAX || name[0] == '.')
+	/* A leading '-' would read as an option to every shell tool. */
+	if (len == 0 || len > RCAPFS_NAME_MAX || name[0] == '.' ||
+	    name[0] == '-')
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char ch = name[i];

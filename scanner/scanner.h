@@ -88,7 +88,7 @@ void rcapfs_scanner_stop(struct rcapfs_scanner *sc);
 int rcapfs_scanner_sample(struct rcapfs_scanner *sc);
 
 /* True when name is a valid collection name (1-31 of [A-Za-z0-9._-], not
- * starting with '.'). */
+ * starting with '.' or '-'). */
 bool rcapfs_name_valid(const char *name);
 
 /* Collections. Each returns 0 or -errno: -EINVAL (bad name), -EEXIST,

@@ -162,9 +162,10 @@ static void test_scanner__names(void **state)
 		"a\nb", "caf\xc3\xa9",
 		"a*",	"a:b",
 		"x\\y", "abcdefghijabcdefghijabcdefghijab", /* 32 */
+		"-",	"-rf",
 	};
 	static const char *const good[] = {
-		"a", "-", "x.", "A-Z_0.9", "abcdefghijabcdefghijabcdefghija",
+		"a", "x-", "x.", "A-Z_0.9", "abcdefghijabcdefghijabcdefghija",
 	};
 	struct fixture *f = *state;
 
