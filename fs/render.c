@@ -28,14 +28,19 @@ int rcapfs_render_stats(const struct rcapfs_stats *st, struct rcapfs_buf *out)
 		"rss_max %" PRIu64 "\n"
 		"last_sample_unix %" PRId64 "\n"
 		"accounting %s\n"
-		"fidelity %s\n",
+		"fidelity %s\n"
+		"unpageable_anon %" PRIu64 "\n"
+		"unpageable_locked %" PRIu64 "\n"
+		"unpageable_shared %" PRIu64 "\n",
 		st->nproc, st->rss_bytes, st->vm_bytes, st->cap_bytes,
 		st->excess_bytes, st->samples, st->at_bytes, st->pg_bytes,
 		st->scans, st->scans_complete, st->scans_ineffective,
 		st->unenforced, st->scan_time_ns, st->rss_min_bytes,
 		st->rss_max_bytes, st->last_sample_unix,
 		rcapfs_accounting_name((enum rcapfs_accounting)st->accounting),
-		rcapfs_fidelity_name((enum rcapfs_fidelity)st->fidelity));
+		rcapfs_fidelity_name((enum rcapfs_fidelity)st->fidelity),
+		st->unpageable_anon_bytes, st->unpageable_locked_bytes,
+		st->unpageable_shared_bytes);
 }
 
 int rcapfs_render_status(const struct rcapfs_status *st, const char *version,

@@ -43,6 +43,7 @@ struct rcapfs_enforcer {
 	uint64_t scans_complete;
 	uint64_t scans_ineffective;
 	uint64_t scan_ns;
+	struct rcapfs_scan_unpageable unpageable; /* of the last pass */
 	/* Said once, not at every scan. */
 	bool told_noswap;
 	bool told_nosys;
@@ -150,6 +151,7 @@ static void finish(struct rcapfs_enforcer *e, int rc,
 	e->pg_bytes += res->pg_bytes;
 	e->scan_ns += res->scan_ns;
 	if (rc == 0 && p->excess_bytes) {
+		e->unpageable = res->unpageable;
 		e->scans++;
 		e->scans_complete += res->complete;
 		e->scans_ineffective += res->ineffective;
@@ -292,5 +294,8 @@ void rcapfs_enforcer_stats(struct rcapfs_enforcer *e, struct rcapfs_stats *st)
 	st->scans_complete = e->scans_complete;
 	st->scans_ineffective = e->scans_ineffective;
 	st->scan_time_ns = e->scan_ns;
+	st->unpageable_anon_bytes = e->unpageable.anon_kb * 1024;
+	st->unpageable_locked_bytes = e->unpageable.locked_kb * 1024;
+	st->unpageable_shared_bytes = e->unpageable.shared_kb * 1024;
 	pthread_mutex_unlock(&e->lock);
 }

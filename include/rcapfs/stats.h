@@ -48,6 +48,12 @@ struct rcapfs_stats {
 	uint64_t rss_min_bytes; /* 0 until the first sample */
 	uint64_t rss_max_bytes;
 	int64_t last_sample_unix; /* 0 until the first sample */
+	/* What the last scan pass found it could not page out: anonymous
+	 * memory with no swap active; mlocked, hugetlb or special mappings;
+	 * pages other processes map too. Gauges, bytes. */
+	uint64_t unpageable_anon_bytes;
+	uint64_t unpageable_locked_bytes;
+	uint64_t unpageable_shared_bytes;
 };
 
 #ifdef __cplusplus

@@ -28,7 +28,7 @@ expect_eq "new cap is 0 (uncapped)" 0 "$(cat "$M/caps/web/cap")"
 expect_eq "new members empty" "" "$(cat "$M/caps/web/members")"
 expect_eq "new procs empty" "" "$(cat "$M/caps/web/procs")"
 expect_eq "stats keys in order" \
-	"nproc rss vm cap excess samples at pg scans scans_complete scans_ineffective unenforced scan_time_ns rss_min rss_max last_sample_unix accounting fidelity" \
+	"nproc rss vm cap excess samples at pg scans scans_complete scans_ineffective unenforced scan_time_ns rss_min rss_max last_sample_unix accounting fidelity unpageable_anon unpageable_locked unpageable_shared" \
 	"$(cut -d' ' -f1 "$M/caps/web/stats" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "status counts the collection" 1 \
 	"$(awk '$1 == "collections" {print $2}' "$M/ctl/status")"

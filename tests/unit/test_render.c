@@ -125,6 +125,9 @@ static const struct rcapfs_stats busy_stats = {
 	.rss_min_bytes = 4096000,
 	.rss_max_bytes = 110100480,
 	.last_sample_unix = 1700000000,
+	.unpageable_anon_bytes = 8388608,
+	.unpageable_locked_bytes = 65536,
+	.unpageable_shared_bytes = 1048576,
 };
 
 static const char *const stats_keys[] = {
@@ -146,6 +149,9 @@ static const char *const stats_keys[] = {
 	"last_sample_unix",
 	"accounting",
 	"fidelity",
+	"unpageable_anon",
+	"unpageable_locked",
+	"unpageable_shared",
 };
 
 static void test_render__stats(void **state)
