@@ -13,6 +13,8 @@
 
 #include <errno.h>
 #include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +124,36 @@ static int opt_proc(void *data, const char *arg, int key,
 	default:
 		return 1;
 	}
+}
+
+static struct rcapfs_fs *g_fs;
+
+/*
+ * SIGTERM, SIGINT, SIGHUP end the loop as libfuse's own handlers would, but
+ * as a clean stop: fuse_main then unmounts and returns 0, so a service
+ * manager sees a normal exit. (libfuse leaves a handler it finds in place.)
+ */
+static void on_terminate(int sig)
+{
+	struct fuse_session *se = g_fs ? g_fs->session : NULL;
+
+	if (!se)
+		_exit(0);
+	fuse_session_exit(se);
+}
+
+static int catch_termination(void)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_terminate;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return -errno;
+	return 0;
 }
 
 /* Returns the state path (malloc'd, caller frees) or NULL. */
@@ -247,9 +279,16 @@ int main(int argc, char *argv[])
 	fs.state_path = o.state;
 	fs.start_time = time(NULL);
 	pthread_mutex_init(&fs.state_lock, NULL);
+	g_fs = &fs;
+	if (catch_termination()) {
+		pthread_mutex_destroy(&fs.state_lock);
+		goto out;
+	}
 	log_info("rcapfs %s mounting %s (state %s)", PACKAGE_VERSION,
 		 o.mountpoint, o.state);
 	ret = fuse_main(args.argc, args.argv, rcapfs_fs_ops(), &fs);
+	/* The session is gone: a late signal just ends the process. */
+	g_fs = NULL;
 	pthread_mutex_destroy(&fs.state_lock);
 out:
 	rcapfs_procfs_cache_free(maps_cache);

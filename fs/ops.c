@@ -683,6 +683,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	 * arrive in one piece (libfuse clamps this to its buffer). */
 	conn->max_write = 1u << 20;
 	fs->read_chunk = read_chunk(conn);
+	fs->session = fuse_get_session(fuse_get_context()->fuse);
 	/* The thread starts here, after any daemonising fork. */
 	rc = rcapfs_scanner_start(fs->sc);
 	if (rc)

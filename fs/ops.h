@@ -10,6 +10,7 @@
 #include <time.h>
 
 struct fuse_operations;
+struct fuse_session;
 struct rcapfs_procfs_cache;
 
 /* What every operation works on; fuse private_data. */
@@ -27,6 +28,8 @@ struct rcapfs_fs {
 	 * always holds the latest acknowledged configuration. */
 	pthread_mutex_t state_lock;
 	time_t start_time;
+	/* Set at init; the termination signals end its loop. */
+	struct fuse_session *_Atomic session;
 };
 
 /* The operations table (static storage). */

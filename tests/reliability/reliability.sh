@@ -1,0 +1,314 @@
+#!/bin/sh
+# The reliability report (issue "hardening", items 3-7): hostile input at the
+# mount, permissions, kill -9 during writes, races with the processes it
+# manages, and load, all on one real mount. Prints one table; exits 1 when
+# anything it counts as a fault happened. RELIABILITY_SHORT=1 runs a shorter
+# version (CI): fewer kills, a shorter load.
+. "$top_builddir/tests/integration/lib.sh"
+VICTIM=$top_builddir/tests/victim
+SHORT=${RELIABILITY_SHORT:-0}
+if [ "$SHORT" = 1 ]; then
+	KILLS=10
+	LOAD_S=10
+	CHURN=500
+else
+	KILLS=50
+	LOAD_S=60
+	CHURN=3000
+fi
+setup
+start_daemon
+echo 1 >"$M/ctl/sample_interval"
+echo 1 >"$M/ctl/scan_interval"
+# The hostile-input collections match real processes of the machine (uid
+# rules): never let them be enforced. The races and the load turn it on.
+echo 0 >"$M/ctl/enforce"
+
+BAD_TRIED=0
+BAD_WRONG=0
+# bad ERRNO FILE VALUE: one hostile write, counted; a wrong answer is a
+# fault.
+bad() {
+	BAD_TRIED=$((BAD_TRIED + 1))
+	got=$("$WR" "$2" "$3" 2>&1)
+	if [ "$got" != "$1" ]; then
+		BAD_WRONG=$((BAD_WRONG + 1))
+		fail "hostile write to ${2#"$M"/}: wanted $1, got $got"
+	fi
+}
+# Everything a user can read, in one text, to show that nothing changed.
+snapshot() {
+	for f in "$M"/caps/*/cap "$M"/caps/*/members "$M"/ctl/enforce \
+		"$M"/ctl/pressure "$M"/ctl/sample_interval \
+		"$M"/ctl/scan_interval "$M"/ctl/report_interval "$M"/ctl/mode \
+		"$M"/ctl/accounting; do
+		echo "$f: $(cat "$f")"
+	done
+	ls "$M/caps"
+}
+fds_of() { ls "/proc/$1/fd" | wc -l; }
+rss_kb_of() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# ---- 3. Bad input at the mount ---------------------------------------------
+echo "== Bad input at the mount"
+mkdir "$M/caps/h"
+echo 1G >"$M/caps/h/cap"
+echo "uid 0" >"$M/caps/h/members"
+before=$(snapshot)
+head -c 1048576 /dev/zero | tr '\0' 7 >"$T/digits"
+head -c 1048576 /dev/urandom >"$T/random"
+head -c 1048576 /dev/zero | tr '\0' '\001' >"$T/ctrl"
+for v in "abc" "-1" "1..5G" "12Q" "1 G" "\\x01" "\\t1" "1\\x00" "0x1" \
+	"1e3" "1.5.5" "G" "max1" "\\n\\n" "@$T/random" "@$T/ctrl"; do
+	bad EINVAL "$M/caps/h/cap" "$v"
+	for f in enforce pressure sample_interval scan_interval \
+		report_interval mode accounting; do
+		bad EINVAL "$M/ctl/$f" "$v"
+	done
+done
+for v in "99999999999E" "16E" "@$T/digits"; do
+	bad ERANGE "$M/caps/h/cap" "$v"
+done
+for f in pressure sample_interval scan_interval report_interval; do
+	bad ERANGE "$M/ctl/$f" "4294967296"
+	bad ERANGE "$M/ctl/$f" "@$T/digits"
+done
+bad ERANGE "$M/ctl/pressure" "101"
+bad ERANGE "$M/ctl/sample_interval" "0"
+bad ERANGE "$M/ctl/scan_interval" "0"
+for v in "bogus 1" "pid" "pid x" "uid -1" "user no-such-user-xyz" \
+	"group no-such-group-xyz" "cgroup relative" "comm" "uid 0 0" \
+	"\\x01" "uid 0\\nuid\\x02" "@$T/random" "@$T/ctrl" "@$T/digits"; do
+	bad EINVAL "$M/caps/h/members" "$v"
+	RCAPFS_WRITE_APPEND=1 bad EINVAL "$M/caps/h/members" "$v"
+done
+for f in caps/h/stats caps/h/rss caps/h/procs ctl/status; do
+	bad EACCES "$M/$f" "1"
+done
+for n in "." ".." ".x" "-x" "a b" "a\\tb" "0123456789012345678901234567890x" \
+	"$(printf 'a%.0s' $(seq 1 300))" "é"; do
+	BAD_TRIED=$((BAD_TRIED + 1))
+	nn=$(printf '%b' "$n")
+	if mkdir "$M/caps/$nn" 2>/dev/null; then
+		BAD_WRONG=$((BAD_WRONG + 1))
+		fail "mkdir caps/'$n' succeeded"
+		rmdir "$M/caps/$nn" 2>/dev/null
+	fi
+done
+# The documented limits: 256 rules, 1024 collections, then ENOSPC.
+seq 1 256 | sed 's/^/uid /' >"$T/rules256"
+expect_write OK "$M/caps/h/members" "@$T/rules256"
+RCAPFS_WRITE_APPEND=1 bad ENOSPC "$M/caps/h/members" "uid 999\\n"
+echo "uid 0" >"$M/caps/h/members"
+i=$(ls "$M/caps" | wc -l)
+while [ "$i" -lt 1024 ]; do
+	mkdir "$M/caps/l$i" || break
+	i=$((i + 1))
+done
+BAD_TRIED=$((BAD_TRIED + 1))
+if mkdir "$M/caps/one-too-many" 2>"$T/err"; then
+	BAD_WRONG=$((BAD_WRONG + 1))
+	fail "the 1025th collection was created"
+elif ! grep -q "No space left" "$T/err"; then
+	BAD_WRONG=$((BAD_WRONG + 1))
+	fail "the 1025th collection: $(cat "$T/err")"
+fi
+for d in "$M"/caps/l*; do rmdir "$d"; done
+CHANGED=0
+[ "$(snapshot)" = "$before" ] || {
+	CHANGED=1
+	fail "hostile input changed something"
+}
+
+# ---- 4. Permissions ---------------------------------------------------------
+echo "== Permissions"
+PERM_TRIED=0
+PERM_WRONG=0
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+for f in caps/h/cap caps/h/members ctl/enforce ctl/pressure ctl/mode \
+	ctl/accounting ctl/sample_interval; do
+	PERM_TRIED=$((PERM_TRIED + 1))
+	got=$(as_nobody "$WR" "$M/$f" "1\\n" 2>&1)
+	[ "$got" = EACCES ] || {
+		PERM_WRONG=$((PERM_WRONG + 1))
+		fail "non-root write to $f: $got"
+	}
+done
+for op in "mkdir $M/caps/q" "rmdir $M/caps/h"; do
+	PERM_TRIED=$((PERM_TRIED + 1))
+	# shellcheck disable=SC2086
+	if as_nobody $op 2>/dev/null; then
+		PERM_WRONG=$((PERM_WRONG + 1))
+		fail "non-root: $op succeeded"
+	fi
+done
+for p in $(ls "$M/proc" | head -n 20); do
+	owner=$(stat -c %u "$M/proc/$p/pagedata" 2>/dev/null) || continue
+	[ "$owner" = 65534 ] && continue
+	PERM_TRIED=$((PERM_TRIED + 1))
+	if as_nobody head -c 1 "$M/proc/$p/xmap" >/dev/null 2>&1; then
+		PERM_WRONG=$((PERM_WRONG + 1))
+		fail "non-root read the xmap of $p (uid $owner)"
+	fi
+done
+[ "$(snapshot)" = "$before" ] || fail "permission checks changed something"
+
+# ---- 6. Races with the processes it manages ---------------------------------
+echo "== Races with the processes it manages"
+rmdir "$M/caps/h"
+echo 1 >"$M/ctl/enforce"
+fds0=$(fds_of "$DPID")
+mkdir "$M/caps/churn" "$M/caps/outsider"
+for b in /usr/bin/true /bin/true; do
+	[ -x "$b" ] && cp "$b" "$T/churnproc" && break
+done
+echo "comm churnproc" >"$M/caps/churn/members"
+echo 1K >"$M/caps/churn/cap"
+# A non-member with plenty of file-backed memory: it must never be paged.
+if [ -x "$VICTIM" ]; then
+	spawn_victim sh -c "exec '$VICTIM' --file '$T/outsider.dat' --size 32 >'$T/outsider.out'"
+	OUTSIDER=$VPID
+	wait_for "outsider set up" 60 grep -qs ready "$T/outsider.out"
+	echo "pid $OUTSIDER" >"$M/caps/outsider/members"
+	outsider_rss0=$(rss_kb_of "$OUTSIDER")
+fi
+# Zombies: a parent that never reaps its children.
+spawn_victim sh -c "'$T/churnproc' & '$T/churnproc' & exec sleep 1000"
+n=0
+pids=
+while [ $n -lt "$CHURN" ]; do
+	"$T/churnproc" &
+	pids="$pids $!"
+	n=$((n + 1))
+	if [ $((n % 100)) = 0 ]; then
+		# shellcheck disable=SC2086
+		wait $pids
+		pids=
+	fi
+done
+# (A bare "wait" would wait for the victims too.)
+# shellcheck disable=SC2086
+[ -z "$pids" ] || wait $pids
+sleep 2
+RACE_FAULTS=0
+kill -0 "$DPID" 2>/dev/null || {
+	RACE_FAULTS=$((RACE_FAULTS + 1))
+	fail "the daemon died during the races"
+}
+fds1=$(fds_of "$DPID")
+[ "$fds1" -le $((fds0 + 2)) ] || {
+	RACE_FAULTS=$((RACE_FAULTS + 1))
+	fail "fd leak: $fds0 before, $fds1 after"
+}
+if [ -n "${OUTSIDER:-}" ]; then
+	at=$(awk '$1 == "at" {print $2}' "$M/caps/outsider/stats")
+	[ "$at" = 0 ] || {
+		RACE_FAULTS=$((RACE_FAULTS + 1))
+		fail "a collection with no cap paged out $at bytes"
+	}
+	orss=$(rss_kb_of "$OUTSIDER")
+	[ "$orss" -ge $((outsider_rss0 * 9 / 10)) ] || {
+		RACE_FAULTS=$((RACE_FAULTS + 1))
+		fail "the outsider lost rss: $outsider_rss0 kB -> $orss kB"
+	}
+fi
+
+# ---- 7. Load ---------------------------------------------------------------
+echo "== Load"
+LOAD_ERRORS=0
+rss0=$(rss_kb_of "$DPID")
+fds0=$(fds_of "$DPID")
+mkdir "$M/caps/load"
+echo "comm sleep" >"$M/caps/load/members"
+end=$(($(date +%s) + LOAD_S))
+w=0
+workers=
+while [ $w -lt 64 ]; do
+	(
+		errs=0
+		k=0
+		while [ "$(date +%s)" -lt "$end" ]; do
+			case $((w % 4)) in
+			0) cat "$M/caps/load/stats" >/dev/null || errs=$((errs + 1)) ;;
+			1) echo "$((k % 900 + 100))M" >"$M/caps/load/cap" || errs=$((errs + 1)) ;;
+			2) cat "$M/caps/load/members" "$M/ctl/status" "$M/caps/load/procs" >/dev/null || errs=$((errs + 1)) ;;
+			3) if [ $((k % 2)) = 0 ]; then
+				echo "comm sleep" >"$M/caps/load/members"
+			else
+				echo "uid $((k % 50000))" >>"$M/caps/load/members"
+			fi || errs=$((errs + 1)) ;;
+			esac
+			k=$((k + 1))
+		done
+		echo "$errs $k" >"$T/load.$w"
+	) 2>>"$T/load.err" &
+	workers="$workers $!"
+	w=$((w + 1))
+done
+# shellcheck disable=SC2086
+wait $workers
+LOAD_OPS=$(cat "$T"/load.* | awk '{ n += $2 } END { print n + 0 }')
+LOAD_ERRORS=$(cat "$T"/load.* | awk '{ n += $1 } END { print n + 0 }')
+[ "$LOAD_ERRORS" = 0 ] || { fail "load: $LOAD_ERRORS errors"; head "$T/load.err"; }
+rss1=$(rss_kb_of "$DPID")
+fds1=$(fds_of "$DPID")
+# Flat: allocator arenas of 16 FUSE threads may settle a few MiB higher once;
+# growth beyond that under a steady load is a leak.
+[ "$rss1" -le $((rss0 + 8192)) ] || fail "load: daemon rss grew from ${rss0} kB to ${rss1} kB"
+[ "$fds1" -le $((fds0 + 2)) ] || fail "load: fds grew from $fds0 to $fds1"
+
+# ---- 5. Crashes: kill -9 during a stream of writes --------------------------
+echo "== Crashes: kill -9 during a stream of writes"
+LOST=0
+k=0
+mkdir "$M/caps/h"
+while [ $k -lt "$KILLS" ]; do
+	(
+		n=1
+		while :; do
+			{ echo "$((k * 100000 + n))K" >"$M/caps/h/cap"; } 2>/dev/null || exit 0
+			echo "$((k * 100000 + n))" >"$T/acked"
+			n=$((n + 1))
+		done
+	) &
+	writer=$!
+	sleep "0.$(( (k * 37) % 9 + 1))"
+	kill9_daemon
+	wait "$writer"
+	acked=$(cat "$T/acked" 2>/dev/null || echo 0)
+	start_daemon
+	got=$(($(cat "$M/caps/h/cap") / 1024))
+	# The last acknowledged value, or the one in flight when the daemon
+	# died (saved, not yet answered).
+	if [ "$got" != "$acked" ] && [ "$got" != $((acked + 1)) ]; then
+		LOST=$((LOST + 1))
+		fail "kill $k: acknowledged $acked, found $got"
+	fi
+	rm -f "$T/acked"
+	k=$((k + 1))
+done
+ls "$(dirname "$STATE")" | grep -qv '^state$' && fail "temporary state files left behind"
+# SIGTERM unmounts cleanly.
+kill -TERM "$DPID"
+status=0
+wait "$DPID" || status=$?
+DPID=
+expect_eq "SIGTERM: the daemon exits 0" 0 "$status"
+check "SIGTERM: the mount is gone" sh -c "! mountpoint -q '$M'"
+
+printf '\nreliability report%s\n' "$([ "$SHORT" = 1 ] && echo ' (short)')"
+printf '  %-34s %s\n' \
+	"bad inputs tried" "$BAD_TRIED" \
+	"bad inputs answered wrongly" "$BAD_WRONG" \
+	"bad inputs that changed state" "$CHANGED" \
+	"permission checks tried" "$PERM_TRIED" \
+	"permission checks failed" "$PERM_WRONG" \
+	"short-lived member processes" "$CHURN" \
+	"race faults (crash, fd leak, ...)" "$RACE_FAULTS" \
+	"load: concurrent clients x seconds" "64 x $LOAD_S" \
+	"load: operations" "$LOAD_OPS" \
+	"load: errors" "$LOAD_ERRORS" \
+	"load: daemon rss before/after kB" "$rss0 / $rss1" \
+	"load: daemon fds before/after" "$fds0 / $fds1" \
+	"kill -9 during writes survived" "$KILLS" \
+	"acknowledged writes lost" "$LOST"
