@@ -2,9 +2,11 @@
 # rcapfs quick start on Debian/Ubuntu.
 #   ./quickstart.sh mount   install what is missing, build, and mount rcapfs at
 #                           /run/rcapfs with its defaults, in the foreground
-#   ./quickstart.sh test    install what is missing, build (gcc and clang,
-#                           warnings as errors) and pass every test, under
-#                           valgrind too
+#   ./quickstart.sh test    install what is missing, build (gcc, and clang
+#                           with ASan and UBSan; warnings as errors) and pass
+#                           every test: plain, under valgrind, under the
+#                           sanitizers; then the fuzzers briefly and the
+#                           short reliability report
 set -eu
 cd "$(dirname "$0")"
 SRC=$(pwd)
@@ -66,23 +68,48 @@ mount)
 	;;
 test)
 	install_deps
-	build build-clang CC=clang --enable-werror
 	build build --enable-werror
+	build build-san CC=clang --enable-werror --enable-sanitizers
 	status=0
-	make -C build -j"$JOBS" check || status=1
-	cp build/test-suite.log build/check.log 2>/dev/null || true
-	{ make -C build check-valgrind 2>&1 || echo "FAIL: check-valgrind"; } |
-		tee build/valgrind.out
-	if grep -q '^FAIL' build/valgrind.out; then status=1; fi
+	# stage NAME COMMAND...: run one stage, its output kept in
+	# build/NAME.out, one PASS or FAIL line for it in build/stages.
+	stage() {
+		name=$1
+		shift
+		if "$@" >"build/$name.out" 2>&1; then r=PASS; else r=FAIL; fi
+		echo "$r: $name" | tee -a build/stages
+		[ "$r" = PASS ] || { tail -n 60 "build/$name.out"; status=1; }
+	}
+	: >build/stages
+	# gcc: unit and integration tests, then all of them under memcheck.
+	stage check make -C build -j"$JOBS" check
+	cp build/test-suite.log build/check.log
+	stage check-valgrind make -C build check-valgrind
+	cp build/test-suite.log build/check-valgrind.log
+	# clang with ASan and UBSan: the whole suite again.
+	stage check-sanitizers make -C build-san -j"$JOBS" check
+	cp build-san/test-suite.log build/check-sanitizers.log
+	# Every fuzzer for a few seconds (libFuzzer, clang).
+	stage fuzz-short make -C build-san fuzz-short
+	# The reliability report, short version.
+	stage check-reliability make -C build check-reliability \
+		RELIABILITY_SHORT=1
+	sed -n '/^reliability report/,$p' build/check-reliability.out
 	# Skipped tests say why; show it.
-	grep -h '^SKIP' build/tests/*/*.log 2>/dev/null || true
-	pass=$(($(count PASS build/check.log build/test-suite.log) +
-		$(lines '^PASS: valgrind' build/valgrind.out)))
-	fail=$(($(count FAIL build/check.log build/test-suite.log) +
-		$(count ERROR build/check.log build/test-suite.log) +
-		$(lines '^FAIL: valgrind' build/valgrind.out) +
-		$(lines '^FAIL: check-valgrind' build/valgrind.out)))
-	echo "$pass passed, $fail failed, $(count SKIP build/check.log build/test-suite.log) skipped"
+	grep -h '^SKIP' build/tests/*/*.log build-san/tests/*/*.log \
+		2>/dev/null | sort -u || true
+	logs="build/check.log build/check-valgrind.log build/check-sanitizers.log"
+	# shellcheck disable=SC2086
+	pass=$(($(count PASS $logs) + $(lines '^PASS: valgrind' build/check-valgrind.out) +
+		$(lines '^PASS: \(fuzz\|check-rel\)' build/stages)))
+	# shellcheck disable=SC2086
+	fail=$(($(count FAIL $logs) + $(count ERROR $logs) +
+		$(lines '^FAIL: valgrind' build/check-valgrind.out) +
+		$(lines '^FAIL: \(fuzz\|check-rel\)' build/stages)))
+	# shellcheck disable=SC2086
+	[ "$fail" = 0 ] && [ "$status" != 0 ] && fail=1
+	# shellcheck disable=SC2086
+	echo "$pass passed, $fail failed, $(count SKIP $logs) skipped"
 	exit $status
 	;;
 *)
