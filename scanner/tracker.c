@@ -141,6 +141,12 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 		s->first_page[i] = s->npages;
 		s->npages += (m->end - m->start) / ps;
 	}
+	/* One byte per page of address space: a process that reserves
+	 * terabytes (sanitizer shadows) would cost gigabytes here. */
+	if (s->npages > RCAPFS_TRACKER_MAX_PAGES) {
+		rc = -EFBIG;
+		goto fail;
+	}
 	s->pages = calloc(s->npages ? s->npages : 1, 1);
 	if (!s->pages)
 		goto fail;

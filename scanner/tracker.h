@@ -70,10 +70,16 @@ struct rcapfs_snapshot {
 	int64_t tstamp_ns; /* CLOCK_MONOTONIC when taken */
 };
 
+/* The most pages of address space a snapshot covers (256 GiB of 4 KiB
+ * pages, 64 MiB of flags): per-page state of a larger address space is
+ * refused rather than let one process grow the daemon without bound. */
+#define RCAPFS_TRACKER_MAX_PAGES (1ULL << 26)
+
 /* Take a snapshot for r. With consume, the reader's accumulated bits are
  * cleared afterwards (a pagedata read); without, they stay (a size query).
  * Returns 0 (release the snapshot with rcapfs_snapshot_release), -ESRCH
- * when the process is gone, or -errno. */
+ * when the process is gone, -EFBIG when its mappings span more than
+ * RCAPFS_TRACKER_MAX_PAGES pages, or -errno. */
 int rcapfs_tracker_read(struct rcapfs_tracker_reader *r, bool consume,
 			struct rcapfs_snapshot *out);
 
