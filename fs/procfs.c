@@ -2,6 +2,8 @@
 
 #include "fs/procfs.h"
 
+#include "compat/clock.h"
+
 #include "rcapfs/procfs.h"
 
 #include <errno.h>
@@ -266,14 +268,6 @@ struct rcapfs_procfs_cache {
 	struct rcapfs_mapping_list ml;
 };
 
-static int64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int rcapfs_procfs_cache_new(int64_t ttl_ns, struct rcapfs_procfs_cache **out)
 {
 	struct rcapfs_procfs_cache *c = calloc(1, sizeof(*c));
@@ -309,7 +303,7 @@ static void cache_put(struct rcapfs_procfs_cache *c, pid_t pid,
 	c->pid = pid;
 	c->start_ticks = start_ticks;
 	c->page_size = page_size;
-	c->taken_ns = monotonic_ns();
+	c->taken_ns = (int64_t)rcapfs_mono_ns();
 	pthread_mutex_unlock(&c->lock);
 	rcapfs_mapping_list_free(&old);
 	memset(ml, 0, sizeof(*ml));
@@ -325,7 +319,7 @@ static bool cache_take(struct rcapfs_procfs_cache *c, pid_t pid,
 
 	pthread_mutex_lock(&c->lock);
 	hit = c->full && c->pid == pid && c->start_ticks == start_ticks &&
-	      monotonic_ns() - c->taken_ns <= c->ttl_ns;
+	      (int64_t)rcapfs_mono_ns() - c->taken_ns <= c->ttl_ns;
 	if (hit) {
 		*ml = c->ml;
 		*page_size = c->page_size;

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "scanner/enforcer.h"
 
+#include "compat/clock.h"
 #include "compat/log.h"
 #include "scanner/scanner.h"
 
@@ -12,7 +13,6 @@
 #include <time.h>
 
 #define NS_PER_MS 1000000ULL
-#define NS_PER_S  1000000000ULL
 /* A scan needs little stack; a thousand enforcers should not reserve
  * gigabytes of address space. */
 #define STACK_BYTES (512 * 1024)
@@ -49,33 +49,18 @@ struct rcapfs_enforcer {
 	bool told_nosys;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 int rcapfs_enforcer_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
 			const char *name, struct rcapfs_enforcer **out)
 {
 	struct rcapfs_enforcer *e;
-	pthread_condattr_t attr;
 	int rc;
 
 	*out = NULL;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	rc = -pthread_condattr_init(&attr);
-	if (rc)
-		goto fail;
 	/* The window must not jump with the wall clock. */
-	rc = -pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	if (rc == 0)
-		rc = -pthread_cond_init(&e->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	rc = rcapfs_cond_init_mono(&e->wake);
 	if (rc)
 		goto fail;
 	pthread_mutex_init(&e->lock, NULL);
@@ -174,7 +159,7 @@ static void *enforcer_main(void *arg)
 
 	pthread_mutex_lock(&e->lock);
 	while (!e->stopping) {
-		uint64_t now = mono_ns(), due;
+		uint64_t now = rcapfs_mono_ns(), due;
 		struct rcapfs_scan_victim *victims;
 		struct rcapfs_scan_result res;
 		struct rcapfs_scan_params p;
@@ -187,8 +172,7 @@ static void *enforcer_main(void *arg)
 		}
 		due = e->last_scan_ns + RCAPFS_ENFORCE_WINDOW_MS * NS_PER_MS;
 		if (e->scanned && now < due) {
-			struct timespec ts = {(time_t)(due / NS_PER_S),
-					      (long)(due % NS_PER_S)};
+			struct timespec ts = rcapfs_ns_timespec(due);
 
 			pthread_cond_timedwait(&e->wake, &e->lock, &ts);
 			continue;

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "scanner/scan.h"
 
+#include "compat/clock.h"
 #include "compat/log.h"
 
 #include <errno.h>
@@ -61,14 +62,6 @@ struct run {
 	int64_t map_drop_kb; /* RSS drop since the mapping's first batch */
 	uint64_t stop_addr;  /* where the last chunk paged out ended */
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t chunk_pages(const struct rcapfs_scan *s)
 {
@@ -644,7 +637,7 @@ int rcapfs_scan_run(struct rcapfs_scan *s,
 		    struct rcapfs_scan_result *out)
 {
 	struct run run = {s, p, out, 0, NULL, NULL, 0, 0, 0};
-	uint64_t t0 = mono_ns(), from;
+	uint64_t t0 = rcapfs_mono_ns(), from;
 	bool resumed;
 	size_t i;
 	int rc = 0;
@@ -698,6 +691,6 @@ int rcapfs_scan_run(struct rcapfs_scan *s,
 			flush_ignored(s);
 	}
 	out->excess_bytes = run.excess > 0 ? (uint64_t)run.excess : 0;
-	out->scan_ns = mono_ns() - t0;
+	out->scan_ns = rcapfs_mono_ns() - t0;
 	return rc;
 }

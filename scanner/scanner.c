@@ -1,6 +1,7 @@
 #include "config.h"
 #include "scanner/scanner.h"
 
+#include "compat/clock.h"
 #include "compat/log.h"
 #include "scanner/enforcer.h"
 
@@ -9,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define NS_PER_S 1000000000ULL
 
 /* A member as of the last sample. */
 struct member {
@@ -94,14 +93,6 @@ struct snap {
 	size_t nvictims;
 	uint64_t excess_bytes;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
 
 static unsigned utilization_pct(const struct rcapfs_meminfo *mi)
 {
@@ -226,21 +217,14 @@ int rcapfs_scanner_new(struct rcapfs_backend *be, struct rcapfs_scanner **out)
 {
 	const struct rcapfs_ctl defaults = RCAPFS_CTL_DEFAULTS;
 	struct rcapfs_scanner *sc;
-	pthread_condattr_t attr;
 	int rc;
 
 	*out = NULL;
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		return -ENOMEM;
-	rc = -pthread_condattr_init(&attr);
-	if (rc)
-		goto fail;
 	/* Interval waits must not jump with the wall clock. */
-	rc = -pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	if (rc == 0)
-		rc = -pthread_cond_init(&sc->wake, &attr);
-	pthread_condattr_destroy(&attr);
+	rc = rcapfs_cond_init_mono(&sc->wake);
 	if (rc)
 		goto fail;
 	rc = rcapfs_tracker_new(be, &sc->tr);
@@ -254,7 +238,7 @@ int rcapfs_scanner_new(struct rcapfs_backend *be, struct rcapfs_scanner **out)
 	sc->be = be;
 	sc->ctl = defaults;
 	sc->page_size = page_size_of(be);
-	sc->created_ns = mono_ns();
+	sc->created_ns = rcapfs_mono_ns();
 	*out = sc;
 	return 0;
 fail:
@@ -437,7 +421,7 @@ static int sample_meminfo(struct rcapfs_scanner *sc, struct rcapfs_meminfo *mi)
 	pthread_mutex_lock(&sc->lock);
 	sc->mi = *mi;
 	sc->have_mi = true;
-	sc->mi_ns = mono_ns();
+	sc->mi_ns = rcapfs_mono_ns();
 	pthread_mutex_unlock(&sc->lock);
 	return 0;
 }
@@ -685,7 +669,7 @@ static int sample_locked(struct rcapfs_scanner *sc)
 	struct rcapfs_meminfo mi;
 	struct snap *snaps = NULL;
 	struct rcapfs_ctl ctl;
-	uint64_t now = mono_ns();
+	uint64_t now = rcapfs_mono_ns();
 	unsigned util_pct = 100;
 	bool walk, swap = false;
 	size_t n = 0;
@@ -694,7 +678,7 @@ static int sample_locked(struct rcapfs_scanner *sc)
 	pthread_mutex_lock(&sc->lock);
 	ctl = sc->ctl;
 	walk = !sc->walked || sc->need_walk ||
-	       now - sc->last_walk_ns >= ctl.scan_interval_s * NS_PER_S;
+	       now - sc->last_walk_ns >= ctl.scan_interval_s * RCAPFS_NS_PER_S;
 	rc = snapshot_locked(sc, &snaps, &n);
 	if (rc == 0 && walk)
 		sc->need_walk = false;
@@ -780,17 +764,10 @@ static void report(struct rcapfs_scanner *sc)
 	rcapfs_buf_release(&out);
 }
 
-static struct timespec to_timespec(uint64_t ns)
-{
-	struct timespec ts = {(time_t)(ns / NS_PER_S), (long)(ns % NS_PER_S)};
-
-	return ts;
-}
-
 static void *sampler_main(void *arg)
 {
 	struct rcapfs_scanner *sc = arg;
-	uint64_t last_sample = 0, last_report = mono_ns();
+	uint64_t last_sample = 0, last_report = rcapfs_mono_ns();
 	bool sampled = false;
 	int last_rc = 0;
 
@@ -798,9 +775,11 @@ static void *sampler_main(void *arg)
 	while (!sc->stopping) {
 		/* Intervals are read each round so a ctl change applies at
 		 * once. */
-		uint64_t sample_ns = sc->ctl.sample_interval_s * NS_PER_S;
-		uint64_t report_ns = sc->ctl.report_interval_s * NS_PER_S;
-		uint64_t now = mono_ns(), deadline;
+		uint64_t sample_ns =
+			sc->ctl.sample_interval_s * RCAPFS_NS_PER_S;
+		uint64_t report_ns =
+			sc->ctl.report_interval_s * RCAPFS_NS_PER_S;
+		uint64_t now = rcapfs_mono_ns(), deadline;
 		struct timespec ts;
 
 		if (!sampled || sc->kick || now - last_sample >= sample_ns) {
@@ -827,7 +806,7 @@ static void *sampler_main(void *arg)
 		deadline = last_sample + sample_ns;
 		if (report_ns && last_report + report_ns < deadline)
 			deadline = last_report + report_ns;
-		ts = to_timespec(deadline);
+		ts = rcapfs_ns_timespec(deadline);
 		pthread_cond_timedwait(&sc->wake, &sc->lock, &ts);
 	}
 	pthread_mutex_unlock(&sc->lock);
@@ -1175,7 +1154,7 @@ int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out)
 {
 	const struct rcapfs_backend *be = sc->be;
 	struct rcapfs_meminfo mi;
-	uint64_t now = mono_ns(), max_age;
+	uint64_t now = rcapfs_mono_ns(), max_age;
 	bool fresh;
 	int rc;
 
@@ -1185,7 +1164,7 @@ int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out)
 	 * so a busy reader of ctl/status cannot make the daemon read /proc
 	 * more often than it samples. */
 	pthread_mutex_lock(&sc->lock);
-	max_age = sc->ctl.sample_interval_s * NS_PER_S;
+	max_age = sc->ctl.sample_interval_s * RCAPFS_NS_PER_S;
 	fresh = sc->have_mi && now - sc->mi_ns < max_age;
 	mi = sc->mi;
 	pthread_mutex_unlock(&sc->lock);
@@ -1205,7 +1184,7 @@ int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out)
 		return rc;
 	out->memory_utilization_pct = utilization_pct(&out->mem);
 	out->fidelity = rcapfs_tracker_fidelity(sc->tr);
-	out->uptime_s = (now - sc->created_ns) / NS_PER_S;
+	out->uptime_s = (now - sc->created_ns) / RCAPFS_NS_PER_S;
 	pthread_mutex_lock(&sc->lock);
 	out->collections = sc->ncolls;
 	pthread_mutex_unlock(&sc->lock);
