@@ -12,6 +12,7 @@
 #include "rcapfs/procfs.h"
 #include "scanner/tracker.h"
 #include "tests/unit/fake_backend.h"
+#include "tests/unit/golden.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -25,66 +26,6 @@
 #include <cmocka.h>
 
 #define PAGE 4096u
-
-/* The source tree: $top_srcdir under make check, else the configured one. */
-static const char *source_dir(void)
-{
-	const char *d = getenv("top_srcdir");
-
-	return d && *d ? d : TOP_SRCDIR;
-}
-
-static bool update_golden(void)
-{
-	const char *u = getenv("RCAPFS_UPDATE_GOLDEN");
-
-	return u && strcmp(u, "1") == 0;
-}
-
-/*
- * Compare b with tests/golden/name byte for byte, or, under
- * RCAPFS_UPDATE_GOLDEN=1 (make update-golden), write b there instead.
- */
-static void check_golden(const char *name, const struct rcapfs_buf *b)
-{
-	char path[4096], *want;
-	size_t want_len, i;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/tests/golden/%s", source_dir(), name);
-	if (update_golden()) {
-		f = fopen(path, "wb");
-		assert_non_null(f);
-		assert_int_equal(fwrite(b->data, 1, b->len, f), b->len);
-		assert_int_equal(fclose(f), 0);
-		return;
-	}
-	f = fopen(path, "rb");
-	if (!f) {
-		print_error("cannot open %s\n", path);
-		fail();
-	}
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	want_len = (size_t)n;
-	want = malloc(want_len + 1);
-	assert_non_null(want);
-	assert_int_equal(fread(want, 1, want_len, f), want_len);
-	fclose(f);
-	for (i = 0; i < want_len && i < b->len; i++)
-		if (want[i] != b->data[i])
-			break;
-	free(want);
-	if (i < want_len || i < b->len) {
-		print_error("%s differs from byte %zu on (%zu bytes expected, "
-			    "%zu rendered)\n",
-			    path, i, want_len, b->len);
-		fail();
-	}
-}
 
 static void test_procfs__layout(void **state)
 {
@@ -308,7 +249,7 @@ static void test_procfs__pagedata(void **state)
 	flags = (const char *)(a[2] + 1);
 	assert_int_equal(flags[0], 0);
 	assert_int_equal(flags[1], PG_HWMAPPED);
-	check_golden("pagedata.bin", &b);
+	golden_check("pagedata.bin", &b);
 	rcapfs_buf_release(&b);
 }
 
@@ -437,7 +378,7 @@ static void test_procfs__xmap(void **state)
 	assert_int_equal(x[4].pr_offset, 0x3000);
 	assert_int_equal(x[5].pr_mflags, MA_READ | MA_WRITE | MA_SHARED);
 	assert_string_equal(x[8].pr_mapname, "[vdso]");
-	check_golden("xmap.bin", &b);
+	golden_check("xmap.bin", &b);
 
 	assert_int_equal(rcapfs_procfs_render_xmap(&ml, 0, &b), -EINVAL);
 	assert_int_equal(b.len, NSAMPLE * sizeof(prxmap_t));

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "fs/render.h"
+#include "tests/unit/golden.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,64 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The source tree: $top_srcdir under make check, else the configured one. */
-static const char *source_dir(void)
-{
-	const char *d = getenv("top_srcdir");
-
-	return d && *d ? d : TOP_SRCDIR;
-}
-
-static bool update_golden(void)
-{
-	const char *u = getenv("RCAPFS_UPDATE_GOLDEN");
-
-	return u && strcmp(u, "1") == 0;
-}
-
-/*
- * Compare b with tests/golden/name byte for byte, or, under
- * RCAPFS_UPDATE_GOLDEN=1 (make update-golden), write b there instead.
- */
-static void check_golden(const char *name, const struct rcapfs_buf *b)
-{
-	char path[4096], *want;
-	size_t want_len;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/tests/golden/%s", source_dir(), name);
-	if (update_golden()) {
-		f = fopen(path, "w");
-		assert_non_null(f);
-		assert_int_equal(fwrite(b->data, 1, b->len, f), b->len);
-		assert_int_equal(fclose(f), 0);
-		return;
-	}
-	f = fopen(path, "r");
-	if (!f) {
-		print_error("cannot open %s\n", path);
-		fail();
-	}
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	want_len = (size_t)n;
-	want = malloc(want_len + 1);
-	assert_non_null(want);
-	assert_int_equal(fread(want, 1, want_len, f), want_len);
-	fclose(f);
-	want[want_len] = '\0';
-	if (want_len != b->len || memcmp(want, b->data, want_len) != 0) {
-		print_error("%s differs\n--- expected\n%s--- actual\n%s", path,
-			    want, b->data ? b->data : "");
-		free(want);
-		fail();
-	}
-	free(want);
-}
 
 /* Every generated file ends with exactly one newline. */
 static void assert_one_newline(const struct rcapfs_buf *b)
@@ -162,7 +105,7 @@ static void test_render__stats(void **state)
 	assert_int_equal(rcapfs_render_stats(&busy_stats, &b), 0);
 	assert_one_newline(&b);
 	assert_keys(&b, stats_keys, sizeof(stats_keys) / sizeof(stats_keys[0]));
-	check_golden("stats.ok", &b);
+	golden_check("stats.ok", &b);
 	rcapfs_buf_release(&b);
 }
 
@@ -175,7 +118,7 @@ static void test_render__stats_empty(void **state)
 	assert_int_equal(rcapfs_render_stats(&st, &b), 0);
 	assert_one_newline(&b);
 	assert_keys(&b, stats_keys, sizeof(stats_keys) / sizeof(stats_keys[0]));
-	check_golden("stats-empty.ok", &b);
+	golden_check("stats-empty.ok", &b);
 	rcapfs_buf_release(&b);
 }
 
@@ -240,7 +183,7 @@ static void test_render__status(void **state)
 	assert_int_equal(rcapfs_render_status(&st, "0.1.0", &b), 0);
 	assert_one_newline(&b);
 	assert_keys(&b, keys, sizeof(keys) / sizeof(keys[0]));
-	check_golden("status.ok", &b);
+	golden_check("status.ok", &b);
 	rcapfs_buf_release(&b);
 }
 
