@@ -216,8 +216,18 @@ fi
 # ---- 7. Load ---------------------------------------------------------------
 echo "== Load"
 LOAD_ERRORS=0
+# Keep the scanner busy meanwhile: a victim whose hot set is twice its cap.
+if [ -x "$VICTIM" ]; then
+	spawn_victim sh -c "exec '$VICTIM' --file '$T/busy.dat' --size 32 --hot-start 0 --hot-size 16 >'$T/busy.out'"
+	BUSY=$VPID
+	wait_for "busy victim set up" 60 grep -qs ready "$T/busy.out"
+	mkdir "$M/caps/busy"
+	echo "pid $BUSY" >"$M/caps/busy/members"
+	echo 8M >"$M/caps/busy/cap"
+fi
 rss0=$(rss_kb_of "$DPID")
 fds0=$(fds_of "$DPID")
+scans0=$(awk '$1 == "scans" {print $2}' "$M/caps/busy/stats" 2>/dev/null || echo 0)
 mkdir "$M/caps/load"
 echo "comm sleep" >"$M/caps/load/members"
 end=$(($(date +%s) + LOAD_S))
@@ -252,6 +262,7 @@ LOAD_ERRORS=$(cat "$T"/load.* | awk '{ n += $1 } END { print n + 0 }')
 [ "$LOAD_ERRORS" = 0 ] || { fail "load: $LOAD_ERRORS errors"; head "$T/load.err"; }
 rss1=$(rss_kb_of "$DPID")
 fds1=$(fds_of "$DPID")
+LOAD_SCANS=$(($(awk '$1 == "scans" {print $2}' "$M/caps/busy/stats" 2>/dev/null || echo 0) - scans0))
 # Flat: allocator arenas of 16 FUSE threads may settle a few MiB higher once;
 # growth beyond that under a steady load is a leak.
 [ "$rss1" -le $((rss0 + 8192)) ] || fail "load: daemon rss grew from ${rss0} kB to ${rss1} kB"
@@ -307,6 +318,7 @@ printf '  %-34s %s\n' \
 	"race faults (crash, fd leak, ...)" "$RACE_FAULTS" \
 	"load: concurrent clients x seconds" "64 x $LOAD_S" \
 	"load: operations" "$LOAD_OPS" \
+	"load: scans meanwhile" "$LOAD_SCANS" \
 	"load: errors" "$LOAD_ERRORS" \
 	"load: daemon rss before/after kB" "$rss0 / $rss1" \
 	"load: daemon fds before/after" "$fds0 / $fds1" \
