@@ -195,6 +195,69 @@ kill -0 "$DPID" 2>/dev/null || {
 	RACE_FAULTS=$((RACE_FAULTS + 1))
 	fail "the daemon died during the races"
 }
+
+# setuid exec: a member becomes non-dumpable (its /proc files root-owned)
+# and changes credentials; it is still sampled and enforced.
+RACE_TRIED=0
+if command -v setpriv >/dev/null && [ -x "$VICTIM" ]; then
+	RACE_TRIED=$((RACE_TRIED + 1))
+	cp "$VICTIM" "$T/suidvictim"
+	chmod 4755 "$T/suidvictim"
+	mkdir "$M/caps/suid"
+	echo "comm suidvictim" >"$M/caps/suid/members"
+	echo 4M >"$M/caps/suid/cap"
+	spawn_victim sh -c "exec setpriv --reuid=65534 --regid=65534 \
+		--clear-groups '$T/suidvictim' --file '$T/suid.dat' --size 16 \
+		>'$T/suid.out'"
+	SUID=$VPID
+	in_suid() { grep -qx "$SUID" "$M/caps/suid/procs"; }
+	if wait_for "setuid victim is a member" 30 in_suid; then
+		suid_under() { [ "$(cat "$M/caps/suid/rss")" -le 4194304 ]; }
+		wait_for "setuid victim enforced" 60 suid_under ||
+			RACE_FAULTS=$((RACE_FAULTS + 1))
+	else
+		RACE_FAULTS=$((RACE_FAULTS + 1))
+	fi
+	rmdir "$M/caps/suid"
+fi
+
+# pid reuse on real processes: a pid rule's process exits and a new
+# process gets its pid (ns_last_pid); the newcomer is no member.
+if [ -w /proc/sys/kernel/ns_last_pid ]; then
+	RACE_TRIED=$((RACE_TRIED + 1))
+	sleep 1000 &
+	OLD=$!
+	mkdir "$M/caps/reuse"
+	echo "pid $OLD" >"$M/caps/reuse/members"
+	in_reuse() { grep -qx "$1" "$M/caps/reuse/procs"; }
+	wait_for "pid rule member" 20 in_reuse "$OLD"
+	kill "$OLD"
+	wait "$OLD" 2>/dev/null
+	NEW=
+	tries=0
+	while [ -z "$NEW" ] && [ $tries -lt 20 ]; do
+		echo $((OLD - 1)) >/proc/sys/kernel/ns_last_pid
+		sleep 1000 &
+		if [ $! = "$OLD" ]; then NEW=$!; else kill $!; fi
+		tries=$((tries + 1))
+	done
+	if [ -n "$NEW" ]; then
+		VICTIMS="$VICTIMS $NEW"
+		sleep 3
+		if in_reuse "$NEW"; then
+			RACE_FAULTS=$((RACE_FAULTS + 1))
+			fail "a reused pid was taken for the member it replaced"
+		else
+			ok "a reused pid is not the member it replaced"
+		fi
+	else
+		echo "pid reuse: could not get pid $OLD again; not tried"
+		RACE_TRIED=$((RACE_TRIED - 1))
+	fi
+	rmdir "$M/caps/reuse"
+fi
+echo "process moves between cgroups: not tried (the tests may not create or change cgroups)"
+
 fds1=$(fds_of "$DPID")
 [ "$fds1" -le $((fds0 + 2)) ] || {
 	RACE_FAULTS=$((RACE_FAULTS + 1))
@@ -308,13 +371,14 @@ expect_eq "SIGTERM: the daemon exits 0" 0 "$status"
 check "SIGTERM: the mount is gone" sh -c "! mountpoint -q '$M'"
 
 printf '\nreliability report%s\n' "$([ "$SHORT" = 1 ] && echo ' (short)')"
-printf '  %-34s %s\n' \
+printf '  %-38s %s\n' \
 	"bad inputs tried" "$BAD_TRIED" \
 	"bad inputs answered wrongly" "$BAD_WRONG" \
 	"bad inputs that changed state" "$CHANGED" \
 	"permission checks tried" "$PERM_TRIED" \
 	"permission checks failed" "$PERM_WRONG" \
 	"short-lived member processes" "$CHURN" \
+	"setuid exec / pid reuse races tried" "$RACE_TRIED" \
 	"race faults (crash, fd leak, ...)" "$RACE_FAULTS" \
 	"load: concurrent clients x seconds" "64 x $LOAD_S" \
 	"load: operations" "$LOAD_OPS" \
