@@ -8,50 +8,11 @@
 # which pages the hot set out: it must refault most of it, or this
 # benchmark measures nothing.
 . "$(dirname "$0")/lib.sh"
-TOOL=$BENCH_BIN/scanner-tool
-VICTIM=$top_builddir/tests/victim
-[ -x "$TOOL" ] || bench_skip "bench/scanner-tool not built"
-[ -x "$VICTIM" ] || bench_skip "tests/victim not built"
-MIB=1048576
+. "$(dirname "$0")/lib-scanner.sh"
 SHAPE="--size 512 --hot-start 230 --hot-size 51 --touch-ms 100"
 HOT_PAGES=$((51 * MIB / $(getconf PAGESIZE)))
-
-bench_start_daemon
-M=$BENCH_MNT
-grep -qx 'process_madvise 1' "$M/ctl/status" ||
-	bench_skip "no process_madvise on this kernel: nothing to measure"
-echo 1 >"$M/ctl/sample_interval"
-echo 1 >"$M/ctl/scan_interval"
 echo "fidelity: $(awk '$1 == "fidelity" {print $2}' "$M/ctl/status")"
 
-start_victim() {
-	sv_out=$BENCH_TMP/$1.out
-	sv_file=$BENCH_TMP/$1.data
-	shift
-	# shellcheck disable=SC2086
-	"$VICTIM" --file "$sv_file" $SHAPE >"$sv_out" &
-	VPID=$!
-	bench_track "$VPID"
-	sv_i=0
-	until grep -qs ready "$sv_out"; do
-		kill -0 "$VPID" 2>/dev/null || bench_fail "victim died"
-		sv_i=$((sv_i + 1))
-		[ $sv_i -le 1200 ] || bench_fail "victim not set up in 120 s"
-		sleep 0.1
-	done
-	# A few rounds of the hot loop before anything happens.
-	sleep 0.5
-}
-stat_of() { awk -v k="$2" '$1 == k {print $2}' "$M/caps/$1/stats"; }
-wait_sampled() {
-	ws_i=0
-	until [ "$(stat_of "$1" nproc)" = 1 ] &&
-		[ "$(cat "$M/caps/$1/rss")" -ge $(($2 * MIB)) ]; do
-		ws_i=$((ws_i + 1))
-		[ $ws_i -le 300 ] || bench_fail "$1 not sampled in 30 s"
-		sleep 0.1
-	done
-}
 # majflt PID: field 12 of /proc/PID/stat, counted after the comm.
 majflt() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $10 }'; }
 # settle PID: wait (10 s at most) until PID has had no major fault for
@@ -72,7 +33,10 @@ ours=
 base=
 i=0
 while [ $i -lt "$BENCH_RUNS" ]; do
-	start_victim "h$i"
+	# shellcheck disable=SC2086
+	start_victim "h$i" $SHAPE
+	# A few rounds of the hot loop before anything happens.
+	sleep 0.5
 	V=$VPID
 	mkdir "$M/caps/h$i"
 	echo "pid $V" >"$M/caps/h$i/members"
@@ -86,7 +50,9 @@ while [ $i -lt "$BENCH_RUNS" ]; do
 	kill -9 "$V"
 	wait "$V" 2>/dev/null
 
-	start_victim "b$i"
+	# shellcheck disable=SC2086
+	start_victim "b$i" $SHAPE
+	sleep 0.5
 	V=$VPID
 	f0=$(majflt "$V")
 	"$TOOL" raw "$V" $((512 * MIB)) $((16 * MIB)) $((128 * 1024)) \

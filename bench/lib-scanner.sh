@@ -1,0 +1,42 @@
+# Sourced by the scanner benchmarks (after bench/lib.sh): a daemon with
+# one-second intervals and the helpers to run file-backed victims in it.
+TOOL=$BENCH_BIN/scanner-tool
+VICTIM=$top_builddir/tests/victim
+[ -x "$TOOL" ] || bench_skip "bench/scanner-tool not built"
+[ -x "$VICTIM" ] || bench_skip "tests/victim not built"
+MIB=1048576
+
+bench_start_daemon
+M=$BENCH_MNT
+grep -qx 'process_madvise 1' "$M/ctl/status" ||
+	bench_skip "no process_madvise on this kernel: nothing to measure"
+echo 1 >"$M/ctl/sample_interval"
+echo 1 >"$M/ctl/scan_interval"
+
+# start_victim NAME ARGS...: VPID once it is set up (its file in BENCH_TMP).
+start_victim() {
+	sv_out=$BENCH_TMP/$1.out
+	sv_file=$BENCH_TMP/$1.data
+	shift
+	"$VICTIM" --file "$sv_file" "$@" >"$sv_out" &
+	VPID=$!
+	bench_track "$VPID"
+	sv_i=0
+	until grep -qs ready "$sv_out"; do
+		kill -0 "$VPID" 2>/dev/null || bench_fail "victim died"
+		sv_i=$((sv_i + 1))
+		[ $sv_i -le 1200 ] || bench_fail "victim not set up in 120 s"
+		sleep 0.1
+	done
+}
+stat_of() { awk -v k="$2" '$1 == k {print $2}' "$M/caps/$1/stats"; }
+# wait_sampled NAME MIB: the collection has its member, with MIB resident.
+wait_sampled() {
+	ws_i=0
+	until [ "$(stat_of "$1" nproc)" = 1 ] &&
+		[ "$(cat "$M/caps/$1/rss")" -ge $(($2 * MIB)) ]; do
+		ws_i=$((ws_i + 1))
+		[ $ws_i -le 300 ] || bench_fail "$1 not sampled in 30 s"
+		sleep 0.1
+	done
+}
