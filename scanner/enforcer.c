@@ -36,6 +36,9 @@ struct rcapfs_enforcer {
 	size_t nvictims;
 	bool scanned; /* last_scan_ns is set */
 	uint64_t last_scan_ns;
+	/* Scans that freed nothing: the extra wait, the excess they left. */
+	uint64_t backoff_ns;
+	uint64_t stuck_excess_bytes;
 	/* Counters for the stats. */
 	uint64_t at_bytes;
 	uint64_t pg_bytes;
@@ -135,6 +138,18 @@ static void finish(struct rcapfs_enforcer *e, int rc,
 	e->at_bytes += res->at_bytes;
 	e->pg_bytes += res->pg_bytes;
 	e->scan_ns += res->scan_ns;
+	if (rc == 0 && res->complete && !res->pending && res->excess_bytes &&
+	    res->pg_bytes == 0) {
+		e->backoff_ns = e->backoff_ns ? 2 * e->backoff_ns
+					      : 2 * RCAPFS_ENFORCE_WINDOW_MS *
+							NS_PER_MS;
+		if (e->backoff_ns > RCAPFS_ENFORCE_BACKOFF_MAX_MS * NS_PER_MS)
+			e->backoff_ns =
+				RCAPFS_ENFORCE_BACKOFF_MAX_MS * NS_PER_MS;
+		e->stuck_excess_bytes = res->excess_bytes;
+	} else if (res->pg_bytes) {
+		e->backoff_ns = 0;
+	}
 	if (rc == 0 && p->excess_bytes) {
 		e->unpageable = res->unpageable;
 		e->scans++;
@@ -171,6 +186,8 @@ static void *enforcer_main(void *arg)
 			continue;
 		}
 		due = e->last_scan_ns + RCAPFS_ENFORCE_WINDOW_MS * NS_PER_MS;
+		if (e->last_scan_ns + e->backoff_ns > due)
+			due = e->last_scan_ns + e->backoff_ns;
 		if (e->scanned && now < due) {
 			struct timespec ts = rcapfs_ns_timespec(due);
 
@@ -241,6 +258,9 @@ int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 	if (!e->started && !e->stopping)
 		rc = start(e);
 	if (rc == 0) {
+		if (req->excess_bytes > e->stuck_excess_bytes ||
+		    req->swap != e->params.swap)
+			e->backoff_ns = 0;
 		free(e->victims);
 		e->victims = copy;
 		e->nvictims = req->nvictims;

@@ -9,6 +9,14 @@
  * left the collection over its cap while it was still learning (a victim
  * read for the first time, probes sent) is followed by another once the
  * window has passed, without waiting for the next sample.
+ *
+ * A complete scan that freed nothing (everything left is unpageable: no
+ * swap, locked, shared) backs the next one off, doubling up to
+ * RCAPFS_ENFORCE_BACKOFF_MAX_MS: each scan resets the victims' referenced
+ * bits under their mmap write lock, which is not worth doing every sample
+ * for nothing. A request with a larger excess than the one that stuck (a
+ * lower cap, a grown member) or with swap turned on or off ends the
+ * backoff.
  */
 #ifndef RCAPFS_SCANNER_ENFORCER_H
 #define RCAPFS_SCANNER_ENFORCER_H
@@ -22,7 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RCAPFS_ENFORCE_WINDOW_MS 500
+#define RCAPFS_ENFORCE_WINDOW_MS      500
+#define RCAPFS_ENFORCE_BACKOFF_MAX_MS 60000
 
 struct rcapfs_enforcer; /* opaque */
 
