@@ -80,15 +80,28 @@ test)
 		echo "$r: $name" | tee -a build/stages
 		[ "$r" = PASS ] || { tail -n 60 "build/$name.out"; status=1; }
 	}
+	# failures DIR: after a failed stage, the end of each failed test's
+	# log, so that a CI run shows why, not only which.
+	failures() {
+		tail -n 1 build/stages | grep -q '^FAIL' || return 0
+		grep -l ':test-result: \(FAIL\|ERROR\)' \
+			"$1"/tests/*/*.trs 2>/dev/null | while read -r trs; do
+			echo "--- ${trs%.trs}.log (last 80 lines)"
+			tail -n 80 "${trs%.trs}.log"
+		done
+	}
 	: >build/stages
 	# gcc: unit and integration tests, then all of them under memcheck.
 	stage check make -C build -j"$JOBS" check
 	cp build/test-suite.log build/check.log
+	failures build
 	stage check-valgrind make -C build check-valgrind
 	cp build/test-suite.log build/check-valgrind.log
+	failures build
 	# clang with ASan and UBSan: the whole suite again.
 	stage check-sanitizers make -C build-san -j"$JOBS" check
 	cp build-san/test-suite.log build/check-sanitizers.log
+	failures build-san
 	# Every fuzzer for a few seconds (libFuzzer, clang).
 	stage fuzz-short make -C build-san fuzz-short
 	# The reliability report, short version.
