@@ -162,10 +162,18 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 			w &= ~(unsigned)RCAPFS_PAGE_EXCLUSIVE;
 			all_exclusive = true;
 		}
-		rc = be->ops->pages(be->ctx, p->task, m->start, m->end, w,
-				    pages);
-		if (rc)
-			goto fail;
+		/* smaps counts in Rss only normal pages mapped here (not
+		 * the zero page, not swap): a mapping resident in full
+		 * needs no page walk, unless the walk is for more bits. */
+		if (w == 0 && m->rss_kb * 1024 == m->end - m->start) {
+			memset(pages, RCAPFS_PAGE_PRESENT,
+			       (m->end - m->start) / ps);
+		} else {
+			rc = be->ops->pages(be->ctx, p->task, m->start, m->end,
+					    w, pages);
+			if (rc)
+				goto fail;
+		}
 		for (size_t j = 0;
 		     all_exclusive && j < (m->end - m->start) / ps; j++)
 			if (pages[j] & RCAPFS_PAGE_PRESENT)

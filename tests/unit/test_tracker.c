@@ -277,6 +277,34 @@ static void test_tracker__mapping_fidelity(void **state)
 	fixture_free(f);
 }
 
+/* A mapping resident in full (smaps Rss = its size) is known present
+ * without a page walk; one with a hole, or a zero page, is walked. */
+static void test_tracker__resident_mapping_unwalked(void **state)
+{
+	struct fixture *f = fixture_new(&mapping_features);
+	struct rcapfs_tracker_reader *r;
+	struct fake_backend_counts before, after;
+
+	assert_int_equal(rcapfs_tracker_open(f->tr, PID, 1000, &r), 0);
+	fake_backend_counts(f->be, &before);
+	assert_string_equal(read_pattern(r, true), "pppppppppppp");
+	fake_backend_counts(f->be, &after);
+	assert_int_equal(after.mappings - before.mappings, 1);
+	assert_int_equal(after.pages - before.pages, 0);
+
+	fake_backend_set_page_flags(f->be, PID, A0 + 2 * PS, A0 + 3 * PS, 0,
+				    RCAPFS_PAGE_PRESENT);
+	fake_backend_set_page_flags(f->be, PID, A1 + PS, A1 + 2 * PS,
+				    RCAPFS_PAGE_ZERO, 0);
+	fake_backend_counts(f->be, &before);
+	/* The zero page is not in Rss, but is mapped: the walk says so. */
+	assert_string_equal(read_pattern(r, true), "pp.ppppppppp");
+	fake_backend_counts(f->be, &after);
+	assert_int_equal(after.pages - before.pages, 2);
+	rcapfs_tracker_close(r);
+	fixture_free(f);
+}
+
 static void test_tracker__no_fidelity(void **state)
 {
 	struct fixture *f = fixture_new(NULL);
@@ -392,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_tracker__peek_keeps_bits),
 		cmocka_unit_test(test_tracker__readers_independent),
 		cmocka_unit_test(test_tracker__mapping_fidelity),
+		cmocka_unit_test(test_tracker__resident_mapping_unwalked),
 		cmocka_unit_test(test_tracker__no_fidelity),
 		cmocka_unit_test(test_tracker__layout_change),
 		cmocka_unit_test(test_tracker__mapping_layout_change),
