@@ -36,9 +36,8 @@ struct rcapfs_enforcer {
 	size_t nvictims;
 	bool scanned; /* last_scan_ns is set */
 	uint64_t last_scan_ns;
-	/* Scans that freed nothing: the extra wait, the excess they left. */
-	uint64_t backoff_ns;
-	uint64_t stuck_excess_bytes;
+	/* After scans that freed nothing. */
+	struct rcapfs_enforce_backoff backoff;
 	/* Counters for the stats. */
 	uint64_t at_bytes;
 	uint64_t pg_bytes;
@@ -119,6 +118,42 @@ static void tell(struct rcapfs_enforcer *e, int rc,
 	}
 }
 
+void rcapfs_enforcer_backoff_scanned(struct rcapfs_enforce_backoff *b, int rc,
+				     const struct rcapfs_scan_result *res)
+{
+	const uint64_t max_ns = RCAPFS_ENFORCE_BACKOFF_MAX_MS * NS_PER_MS;
+
+	if (rc == 0 && res->complete && !res->pending && res->excess_bytes &&
+	    res->pg_bytes == 0) {
+		b->wait_ns = b->wait_ns
+				     ? 2 * b->wait_ns
+				     : 2 * RCAPFS_ENFORCE_WINDOW_MS * NS_PER_MS;
+		if (b->wait_ns > max_ns)
+			b->wait_ns = max_ns;
+		b->stuck_excess_bytes = res->excess_bytes;
+	} else if (res->pg_bytes) {
+		b->wait_ns = 0;
+	}
+}
+
+void rcapfs_enforcer_backoff_requested(struct rcapfs_enforce_backoff *b,
+				       bool swap_was,
+				       const struct rcapfs_enforce_request *req)
+{
+	if (req->excess_bytes > b->stuck_excess_bytes || req->swap != swap_was)
+		b->wait_ns = 0;
+}
+
+uint64_t rcapfs_enforcer_due_ns(const struct rcapfs_enforce_backoff *b,
+				uint64_t last_scan_ns)
+{
+	uint64_t due = last_scan_ns + RCAPFS_ENFORCE_WINDOW_MS * NS_PER_MS;
+
+	if (last_scan_ns + b->wait_ns > due)
+		due = last_scan_ns + b->wait_ns;
+	return due;
+}
+
 /* Count a finished scan; follow it up when it was still learning. Under
  * e->lock; takes back the victims the scan ran over. */
 static void finish(struct rcapfs_enforcer *e, int rc,
@@ -138,18 +173,7 @@ static void finish(struct rcapfs_enforcer *e, int rc,
 	e->at_bytes += res->at_bytes;
 	e->pg_bytes += res->pg_bytes;
 	e->scan_ns += res->scan_ns;
-	if (rc == 0 && res->complete && !res->pending && res->excess_bytes &&
-	    res->pg_bytes == 0) {
-		e->backoff_ns = e->backoff_ns ? 2 * e->backoff_ns
-					      : 2 * RCAPFS_ENFORCE_WINDOW_MS *
-							NS_PER_MS;
-		if (e->backoff_ns > RCAPFS_ENFORCE_BACKOFF_MAX_MS * NS_PER_MS)
-			e->backoff_ns =
-				RCAPFS_ENFORCE_BACKOFF_MAX_MS * NS_PER_MS;
-		e->stuck_excess_bytes = res->excess_bytes;
-	} else if (res->pg_bytes) {
-		e->backoff_ns = 0;
-	}
+	rcapfs_enforcer_backoff_scanned(&e->backoff, rc, res);
 	if (rc == 0 && p->excess_bytes) {
 		e->unpageable = res->unpageable;
 		e->scans++;
@@ -185,9 +209,7 @@ static void *enforcer_main(void *arg)
 			pthread_cond_wait(&e->wake, &e->lock);
 			continue;
 		}
-		due = e->last_scan_ns + RCAPFS_ENFORCE_WINDOW_MS * NS_PER_MS;
-		if (e->last_scan_ns + e->backoff_ns > due)
-			due = e->last_scan_ns + e->backoff_ns;
+		due = rcapfs_enforcer_due_ns(&e->backoff, e->last_scan_ns);
 		if (e->scanned && now < due) {
 			struct timespec ts = rcapfs_ns_timespec(due);
 
@@ -258,9 +280,8 @@ int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 	if (!e->started && !e->stopping)
 		rc = start(e);
 	if (rc == 0) {
-		if (req->excess_bytes > e->stuck_excess_bytes ||
-		    req->swap != e->params.swap)
-			e->backoff_ns = 0;
+		rcapfs_enforcer_backoff_requested(&e->backoff, e->params.swap,
+						  req);
 		free(e->victims);
 		e->victims = copy;
 		e->nvictims = req->nvictims;

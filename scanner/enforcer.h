@@ -44,6 +44,33 @@ struct rcapfs_enforce_request {
 	size_t nvictims;
 };
 
+/* The backoff of one enforcer, kept apart from its thread so that the
+ * decision can be checked without waiting for it. Zeroed: no backoff. */
+struct rcapfs_enforce_backoff {
+	/* The least time from one scan's start to the next's. */
+	uint64_t wait_ns;
+	/* The excess the last scan that freed nothing left. */
+	uint64_t stuck_excess_bytes;
+};
+
+/* Update b after a scan that returned rc and *res: a complete scan that
+ * freed nothing doubles the wait (from twice the window, up to
+ * RCAPFS_ENFORCE_BACKOFF_MAX_MS), one that freed something ends it. */
+void rcapfs_enforcer_backoff_scanned(struct rcapfs_enforce_backoff *b, int rc,
+				     const struct rcapfs_scan_result *res);
+
+/* Update b at a request *req, swap_was being whether swap was active at
+ * the request before: a larger excess than the one that stuck, or a swap
+ * turned on or off, ends the backoff. */
+void rcapfs_enforcer_backoff_requested(
+	struct rcapfs_enforce_backoff *b, bool swap_was,
+	const struct rcapfs_enforce_request *req);
+
+/* Returns when (CLOCK_MONOTONIC ns) the scan after one started at
+ * last_scan_ns may start: the window or the backoff, the longer. */
+uint64_t rcapfs_enforcer_due_ns(const struct rcapfs_enforce_backoff *b,
+				uint64_t last_scan_ns);
+
 /* An enforcer for collection name over tr and be (both borrowed, they
  * must outlive it). No thread runs until the first request. Returns 0 and
  * an enforcer freed with rcapfs_enforcer_free(), or -ENOMEM. */
