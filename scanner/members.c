@@ -616,6 +616,42 @@ static int cmp_start(const void *a, const void *b)
 	return (pa->pid > pb->pid) - (pa->pid < pb->pid);
 }
 
+struct rcapfs_proc_order {
+	const struct rcapfs_proc_list *procs;
+	struct by_start *by_start; /* procs->n entries */
+};
+
+int rcapfs_proc_order_new(const struct rcapfs_proc_list *procs,
+			  struct rcapfs_proc_order **out)
+{
+	struct rcapfs_proc_order *o;
+
+	*out = NULL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->procs = procs;
+	o->by_start = calloc(procs->n ? procs->n : 1, sizeof(*o->by_start));
+	if (!o->by_start) {
+		free(o);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < procs->n; i++)
+		o->by_start[i] = (struct by_start){procs->procs[i].start_ticks,
+						   procs->procs[i].pid, i};
+	qsort(o->by_start, procs->n, sizeof(*o->by_start), cmp_start);
+	*out = o;
+	return 0;
+}
+
+void rcapfs_proc_order_free(struct rcapfs_proc_order *order)
+{
+	if (!order)
+		return;
+	free(order->by_start);
+	free(order);
+}
+
 /*
  * One pass over the processes in start-time order: a process joins through
  * a pid rule, through the tracker, or through its parent. root[i] is the
@@ -674,33 +710,27 @@ static bool inherit_pass(const struct rcapfs_membership *m,
 
 long rcapfs_membership_update(struct rcapfs_membership *m,
 			      const struct rcapfs_rules *rules,
-			      const struct rcapfs_proc_list *procs,
+			      const struct rcapfs_proc_order *order,
 			      bool *member)
 {
+	const struct rcapfs_proc_list *procs = order->procs;
 	struct tracked *root = NULL, *tracked = NULL;
 	bool *decided = NULL, deferred = false, changed;
-	struct by_start *order = NULL;
 	size_t ntracked = 0;
 	long nmembers = 0, rc = -ENOMEM;
 
 	if (procs->n && have_pid_rules(rules)) {
 		root = calloc(procs->n, sizeof(*root));
 		decided = calloc(procs->n, sizeof(*decided));
-		order = calloc(procs->n, sizeof(*order));
-		if (!root || !decided || !order)
+		if (!root || !decided)
 			goto out;
-		for (size_t i = 0; i < procs->n; i++)
-			order[i] =
-				(struct by_start){procs->procs[i].start_ticks,
-						  procs->procs[i].pid, i};
-		qsort(order, procs->n, sizeof(*order), cmp_start);
-		changed = inherit_pass(m, rules, procs, order, decided, root,
-				       &deferred);
+		changed = inherit_pass(m, rules, procs, order->by_start,
+				       decided, root, &deferred);
 		/* A parent placed after its child has been decided by now;
 		 * each further pass moves membership down one generation. */
 		while (changed && deferred)
-			changed = inherit_pass(m, rules, procs, order, decided,
-					       root, &(bool){false});
+			changed = inherit_pass(m, rules, procs, order->by_start,
+					       decided, root, &(bool){false});
 		for (size_t i = 0; i < procs->n; i++)
 			ntracked += root[i].root_pid != 0;
 		tracked = calloc(ntracked ? ntracked : 1, sizeof(*tracked));
@@ -725,7 +755,6 @@ long rcapfs_membership_update(struct rcapfs_membership *m,
 	rc = nmembers;
 out:
 	free(tracked);
-	free(order);
 	free(decided);
 	free(root);
 	return rc;

@@ -78,14 +78,26 @@ struct rcapfs_membership *rcapfs_membership_new(void);
 void rcapfs_membership_free(struct rcapfs_membership *m);
 
 /*
+ * A process table in order of start time, which pid inheritance follows:
+ * sorted once per walk and shared by every collection's update.
+ */
+struct rcapfs_proc_order; /* opaque */
+
+/* Order procs (which must outlive the order) in *out. Returns 0 or
+ * -ENOMEM; the caller frees *out with rcapfs_proc_order_free. */
+int rcapfs_proc_order_new(const struct rcapfs_proc_list *procs,
+			  struct rcapfs_proc_order **out);
+void rcapfs_proc_order_free(struct rcapfs_proc_order *order);
+
+/*
  * Decide membership for a whole process table: sets member[i] for each
  * procs->procs[i] that rules admit, and updates the tracker's remembered
- * pid members. member must hold procs->n entries. Returns the number of
- * members, or -ENOMEM.
+ * pid members. order is procs' (rcapfs_proc_order_new); member must hold
+ * procs->n entries. Returns the number of members, or -ENOMEM.
  */
 long rcapfs_membership_update(struct rcapfs_membership *m,
 			      const struct rcapfs_rules *rules,
-			      const struct rcapfs_proc_list *procs,
+			      const struct rcapfs_proc_order *order,
 			      bool *member);
 
 #endif

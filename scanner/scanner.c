@@ -318,6 +318,7 @@ static void snapshot_release(struct rcapfs_scanner *sc, struct snap *snaps,
 static int walk_members(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 {
 	struct rcapfs_proc_list list = {NULL, 0};
+	struct rcapfs_proc_order *order = NULL;
 	const struct rcapfs_backend *be = sc->be;
 	bool any_rules = false, *member = NULL;
 	unsigned flags = 0;
@@ -334,6 +335,9 @@ static int walk_members(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 	rc = be->ops->procs(be->ctx, flags, &list);
 	if (rc)
 		return rc;
+	rc = rcapfs_proc_order_new(&list, &order);
+	if (rc)
+		goto out;
 	rc = -ENOMEM;
 	member = calloc(list.n ? list.n : 1, sizeof(*member));
 	if (!member)
@@ -341,7 +345,7 @@ static int walk_members(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct snap *s = &snaps[i];
 		long k = rcapfs_membership_update(s->c->membership, s->rules,
-						  &list, member);
+						  order, member);
 
 		if (k < 0) {
 			rc = (int)k;
@@ -364,6 +368,7 @@ static int walk_members(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 	rc = 0;
 out:
 	free(member);
+	rcapfs_proc_order_free(order);
 	rcapfs_proc_list_free(&list);
 	return rc;
 }

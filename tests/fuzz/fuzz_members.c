@@ -152,15 +152,18 @@ static void members(const struct rcapfs_rules *rules, bool *member)
 {
 	struct rcapfs_proc_list list = {procs, NPROCS};
 	struct rcapfs_membership *m = rcapfs_membership_new();
+	struct rcapfs_proc_order *order = NULL;
 	bool again[NPROCS];
 	long n, n2;
 
-	FUZZ_CHECK(m, "out of memory");
-	n = rcapfs_membership_update(m, rules, &list, member);
+	FUZZ_CHECK(m && rcapfs_proc_order_new(&list, &order) == 0,
+		   "out of memory");
+	n = rcapfs_membership_update(m, rules, order, member);
 	FUZZ_CHECK(n >= 0 && (size_t)n <= NPROCS, "membership: %ld", n);
-	n2 = rcapfs_membership_update(m, rules, &list, again);
+	n2 = rcapfs_membership_update(m, rules, order, again);
 	FUZZ_CHECK(n2 == n && memcmp(again, member, sizeof(again)) == 0,
 		   "a second sample of the same table changed the members");
+	rcapfs_proc_order_free(order);
 	rcapfs_membership_free(m);
 }
 

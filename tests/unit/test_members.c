@@ -73,13 +73,16 @@ static size_t members_of(struct table *t, struct rcapfs_membership *m,
 {
 	struct rcapfs_proc sorted[32];
 	struct rcapfs_proc_list list = {sorted, t->n};
+	struct rcapfs_proc_order *order;
 	bool member[32];
 	size_t k = 0;
 	long n;
 
 	memcpy(sorted, t->procs, t->n * sizeof(sorted[0]));
 	qsort(sorted, t->n, sizeof(sorted[0]), cmp_pid);
-	n = rcapfs_membership_update(m, rules, &list, member);
+	assert_int_equal(rcapfs_proc_order_new(&list, &order), 0);
+	n = rcapfs_membership_update(m, rules, order, member);
+	rcapfs_proc_order_free(order);
 	assert_true(n >= 0);
 	for (size_t i = 0; i < t->n; i++)
 		if (member[i])
