@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/unit/parked_thread.h"
+
 /* The fixture tree: see tests/fixtures/proc-basic. */
 struct want {
 	pid_t pid;
@@ -407,41 +409,18 @@ static void test_linux__real_self(void **state)
 	rcapfs_proc_list_free(&list);
 }
 
-struct thread_arg {
-	pthread_barrier_t ready;
-	pthread_barrier_t done;
-	pid_t tid;
-};
-
-static void *thread_main(void *p)
-{
-	struct thread_arg *a = p;
-
-	a->tid = gettid();
-	pthread_barrier_wait(&a->ready);
-	pthread_barrier_wait(&a->done);
-	return NULL;
-}
-
 static void test_linux__real_thread_is_not_a_process(void **state)
 {
 	struct env *e = *state;
-	struct thread_arg a;
+	struct parked_thread a;
 	struct rcapfs_proc p;
-	pthread_t t;
 
-	pthread_barrier_init(&a.ready, NULL, 2);
-	pthread_barrier_init(&a.done, NULL, 2);
-	assert_int_equal(pthread_create(&t, NULL, thread_main, &a), 0);
-	pthread_barrier_wait(&a.ready);
+	parked_thread_start(&a);
 	assert_int_not_equal(a.tid, getpid());
 	assert_int_equal(e->real->ops->proc(e->real->ctx, a.tid, 0, &p),
 			 -ESRCH);
 	assert_int_equal(e->real->ops->proc(e->real->ctx, getpid(), 0, &p), 0);
-	pthread_barrier_wait(&a.done);
-	pthread_join(t, NULL);
-	pthread_barrier_destroy(&a.ready);
-	pthread_barrier_destroy(&a.done);
+	parked_thread_stop(&a);
 }
 
 static void *walk_main(void *p)

@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,8 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "tests/unit/parked_thread.h"
 
 /*
  * The memory ops of the Linux backend: first against fixture trees built
@@ -1024,38 +1025,15 @@ static void test_linux_mem__live_task_open(void **state)
 	rcapfs_backend_free(be);
 }
 
-struct thread_arg {
-	pthread_barrier_t ready;
-	pthread_barrier_t done;
-	pid_t tid;
-};
-
-static void *thread_main(void *p)
-{
-	struct thread_arg *a = p;
-
-	a->tid = gettid();
-	pthread_barrier_wait(&a->ready);
-	pthread_barrier_wait(&a->done);
-	return NULL;
-}
-
 static void test_linux_mem__live_thread_is_no_task(void **state)
 {
 	struct rcapfs_backend *be = live_backend(false);
 	struct rcapfs_task *t;
-	struct thread_arg a;
-	pthread_t th;
+	struct parked_thread a;
 
-	pthread_barrier_init(&a.ready, NULL, 2);
-	pthread_barrier_init(&a.done, NULL, 2);
-	assert_int_equal(pthread_create(&th, NULL, thread_main, &a), 0);
-	pthread_barrier_wait(&a.ready);
+	parked_thread_start(&a);
 	assert_int_equal(be->ops->task_open(be->ctx, a.tid, 0, &t), -ESRCH);
-	pthread_barrier_wait(&a.done);
-	pthread_join(th, NULL);
-	pthread_barrier_destroy(&a.ready);
-	pthread_barrier_destroy(&a.done);
+	parked_thread_stop(&a);
 	rcapfs_backend_free(be);
 }
 
