@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "tests/unit/fake_backend.h"
+#include "tests/unit/scanner_fixture.h"
 
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
@@ -30,9 +31,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	f->be = fake_backend_new();
-	if (rcapfs_scanner_new(f->be, &f->sc) != 0)
-		return -1;
+	scanner_fixture_new(&f->be, &f->sc);
 	*state = f;
 	return 0;
 }
@@ -41,8 +40,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rcapfs_scanner_free(f->sc);
-	rcapfs_backend_free(f->be);
+	scanner_fixture_free(f->be, f->sc);
 	free(f);
 	return 0;
 }
@@ -62,17 +60,6 @@ static struct rcapfs_proc mkproc(pid_t pid, uid_t uid, uint64_t rss_kb,
 	p.vm_kb = vm_kb;
 	snprintf(p.comm, sizeof(p.comm), "p%d", (int)pid);
 	return p;
-}
-
-static void set_members(struct fixture *f, const char *name, const char *text)
-{
-	char err[128];
-	int rc = rcapfs_scanner_set_members(f->sc, name, text, strlen(text),
-					    false, RCAPFS_RULES_USER, err,
-					    sizeof(err));
-
-	if (rc)
-		fail_msg("set_members \"%s\": %d %s", text, rc, err);
 }
 
 static struct rcapfs_stats stats_of(struct fixture *f, const char *name)
@@ -95,7 +82,7 @@ static void three_procs(struct fixture *f)
 
 	fake_backend_set_procs(f->be, procs, 3);
 	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
-	set_members(f, "c", "uid 1000\n");
+	scanner_fixture_set_members(f->sc, "c", "uid 1000\n");
 }
 
 static void test_scanner__collections(void **state)
@@ -436,7 +423,7 @@ static void test_scanner__set_members_walks(void **state)
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	assert_int_equal(fake_backend_walks(f->be), 1);
 
-	set_members(f, "c", "uid 2000\n");
+	scanner_fixture_set_members(f->sc, "c", "uid 2000\n");
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	assert_int_equal(fake_backend_walks(f->be), 2);
 	assert_int_equal(stats_of(f, "c").nproc, 1);
@@ -479,7 +466,7 @@ static void test_scanner__cgroup_walk(void **state)
 	fake_backend_set_procs(f->be, procs, 2);
 	assert_int_equal(rcapfs_scanner_create(f->sc, "svc"), 0);
 	assert_int_equal(rcapfs_scanner_create(f->sc, "none"), 0);
-	set_members(f, "svc", "cgroup /system.slice");
+	scanner_fixture_set_members(f->sc, "svc", "cgroup /system.slice");
 	/* The fake gives cgroup paths only when asked for them. */
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	assert_int_equal(stats_of(f, "svc").nproc, 1);
@@ -505,7 +492,7 @@ static void test_scanner__procs_sorted(void **state)
 	assert_int_equal(n, 0);
 	free(pids);
 
-	set_members(f, "c", "uid 5");
+	scanner_fixture_set_members(f->sc, "c", "uid 5");
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	assert_int_equal(rcapfs_scanner_procs(f->sc, "c", &pids, &n), 0);
@@ -523,7 +510,7 @@ static void test_scanner__remove_keeps_others(void **state)
 
 	three_procs(f);
 	assert_int_equal(rcapfs_scanner_create(f->sc, "d"), 0);
-	set_members(f, "d", "uid 2000");
+	scanner_fixture_set_members(f->sc, "d", "uid 2000");
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	assert_int_equal(rcapfs_scanner_remove(f->sc, "c"), 0);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
@@ -533,19 +520,6 @@ static void test_scanner__remove_keeps_others(void **state)
 	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
 	assert_int_equal(stats_of(f, "c").samples, 0);
 	assert_int_equal(stats_of(f, "c").nproc, 0);
-}
-
-/* Field by field: the struct has padding. */
-static void assert_ctl_equal(const struct rcapfs_ctl *a,
-			     const struct rcapfs_ctl *b)
-{
-	assert_int_equal(a->enforce, b->enforce);
-	assert_int_equal(a->pressure_pct, b->pressure_pct);
-	assert_int_equal(a->sample_interval_s, b->sample_interval_s);
-	assert_int_equal(a->scan_interval_s, b->scan_interval_s);
-	assert_int_equal(a->report_interval_s, b->report_interval_s);
-	assert_int_equal(a->mode, b->mode);
-	assert_int_equal(a->accounting, b->accounting);
 }
 
 static void test_scanner__ctl(void **state)
@@ -577,7 +551,7 @@ static void test_scanner__ctl(void **state)
 #undef BAD
 
 	rcapfs_scanner_get_ctl(f->sc, &got);
-	assert_ctl_equal(&got, &defaults);
+	scanner_fixture_assert_ctl_equal(&got, &defaults);
 	assert_true(got.enforce);
 	assert_int_equal(got.sample_interval_s, 5);
 	assert_int_equal(got.scan_interval_s, 15);
@@ -587,7 +561,7 @@ static void test_scanner__ctl(void **state)
 		assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &bad[i].ctl),
 				 bad[i].rc);
 		rcapfs_scanner_get_ctl(f->sc, &got);
-		assert_ctl_equal(&got, &defaults);
+		scanner_fixture_assert_ctl_equal(&got, &defaults);
 	}
 
 	ctl = (struct rcapfs_ctl){.enforce = false,
@@ -599,7 +573,7 @@ static void test_scanner__ctl(void **state)
 				  .accounting = RCAPFS_ACCT_UNIQUE};
 	assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &ctl), 0);
 	rcapfs_scanner_get_ctl(f->sc, &got);
-	assert_ctl_equal(&got, &ctl);
+	scanner_fixture_assert_ctl_equal(&got, &ctl);
 }
 
 static void test_scanner__status(void **state)
@@ -675,7 +649,7 @@ static void test_scanner__thread(void **state)
 
 	/* New members wake it too. */
 	n = stats_of(f, "c").samples;
-	set_members(f, "c", "uid 2000");
+	scanner_fixture_set_members(f->sc, "c", "uid 2000");
 	assert_true(wait_samples(f, "c", n + 1));
 	assert_int_equal(stats_of(f, "c").nproc, 1);
 
@@ -752,7 +726,7 @@ static void capped(struct fixture *f, const char *name, pid_t pid, uint64_t cap)
 
 	snprintf(rule, sizeof(rule), "pid %d\n", (int)pid);
 	assert_int_equal(rcapfs_scanner_create(f->sc, name), 0);
-	set_members(f, name, rule);
+	scanner_fixture_set_members(f->sc, name, rule);
 	assert_int_equal(rcapfs_scanner_set_cap(f->sc, name, cap), 0);
 }
 
@@ -1032,7 +1006,7 @@ static void test_scanner__accounting(void **state)
 	use_features(f, &page_features);
 	shared_file(f);
 	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
-	set_members(f, "c", "uid 1000");
+	scanner_fixture_set_members(f->sc, "c", "uid 1000");
 
 	/* Under the cap by the sum of RSS (12 MiB): nothing costly. */
 	set_accounting(f, RCAPFS_ACCT_UNIQUE);
@@ -1079,7 +1053,7 @@ static void test_scanner__accounting_fallback(void **state)
 	use_features(f, &hidden);
 	shared_file(f);
 	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
-	set_members(f, "c", "uid 1000");
+	scanner_fixture_set_members(f->sc, "c", "uid 1000");
 	set_accounting(f, RCAPFS_ACCT_UNIQUE);
 	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 7 * MIB), 0);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);

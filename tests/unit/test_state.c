@@ -3,6 +3,7 @@
 #include "fs/state.h"
 
 #include "tests/unit/fake_backend.h"
+#include "tests/unit/scanner_fixture.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,10 +59,9 @@ static int setup(void **state)
 	snprintf(f->in, sizeof(f->in), "%s/in", f->dir);
 	f->sub = strndup(f->path, strrchr(f->path, '/') - f->path);
 	assert_non_null(f->sub);
-	f->be = fake_backend_new();
+	scanner_fixture_new(&f->be, &f->sc);
 	fake_backend_set_procs(f->be, procs, 3);
 	fake_backend_add_user(f->be, "www", 33);
-	assert_int_equal(rcapfs_scanner_new(f->be, &f->sc), 0);
 	*state = f;
 	return 0;
 }
@@ -70,8 +70,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rcapfs_scanner_free(f->sc);
-	rcapfs_backend_free(f->be);
+	scanner_fixture_free(f->be, f->sc);
 	chmod(f->sub, 0700);
 	nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(f->sub);
@@ -109,19 +108,6 @@ static void spit(const char *path, const char *data, size_t len)
 	assert_int_equal(fclose(fp), 0);
 }
 
-static void set_members(struct rcapfs_scanner *sc, const char *name,
-			const char *text)
-{
-	char err[256] = "";
-	int rc =
-		rcapfs_scanner_set_members(sc, name, text, strlen(text), false,
-					   RCAPFS_RULES_USER, err, sizeof(err));
-
-	if (rc)
-		print_error("set_members %s: %d %s\n", name, rc, err);
-	assert_int_equal(rc, 0);
-}
-
 /* Non-default ctl values and collections of every kind of rule. */
 static void configure(struct rcapfs_scanner *sc)
 {
@@ -138,29 +124,19 @@ static void configure(struct rcapfs_scanner *sc)
 	assert_int_equal(rcapfs_scanner_set_ctl(sc, &ctl), 0);
 	assert_int_equal(rcapfs_scanner_create(sc, "web"), 0);
 	assert_int_equal(rcapfs_scanner_set_cap(sc, "web", 512 * MIB), 0);
-	set_members(sc, "web", "pid 100\nuser www\ncomm nginx*\n");
+	scanner_fixture_set_members(sc, "web",
+				    "pid 100\nuser www\ncomm nginx*\n");
 	assert_int_equal(rcapfs_scanner_create(sc, "batch.jobs-1"), 0);
 	assert_int_equal(rcapfs_scanner_set_cap(sc, "batch.jobs-1", 0), 0);
-	set_members(sc, "batch.jobs-1",
-		    "# nightly\ncgroup /system.slice/batch\ngid 65534\n\n"
-		    "uid 1000\ncomm [a-z]?x\n");
+	scanner_fixture_set_members(
+		sc, "batch.jobs-1",
+		"# nightly\ncgroup /system.slice/batch\ngid 65534\n\n"
+		"uid 1000\ncomm [a-z]?x\n");
 	assert_int_equal(rcapfs_scanner_create(sc, "db"), 0);
 	assert_int_equal(rcapfs_scanner_set_cap(sc, "db", 3 * 1024), 0);
-	set_members(sc, "db", "pid 200\ngroup nogroup\n");
+	scanner_fixture_set_members(sc, "db", "pid 200\ngroup nogroup\n");
 	assert_int_equal(rcapfs_scanner_create(sc, "idle"), 0);
 	assert_int_equal(rcapfs_scanner_set_cap(sc, "idle", 1024 * MIB), 0);
-}
-
-static void assert_ctl_equal(const struct rcapfs_ctl *a,
-			     const struct rcapfs_ctl *b)
-{
-	assert_int_equal(a->enforce, b->enforce);
-	assert_int_equal(a->pressure_pct, b->pressure_pct);
-	assert_int_equal(a->sample_interval_s, b->sample_interval_s);
-	assert_int_equal(a->scan_interval_s, b->scan_interval_s);
-	assert_int_equal(a->report_interval_s, b->report_interval_s);
-	assert_int_equal(a->mode, b->mode);
-	assert_int_equal(a->accounting, b->accounting);
 }
 
 /* The scanner has the defaults and no collection. */
@@ -172,7 +148,7 @@ static void assert_pristine(struct rcapfs_scanner *sc)
 	size_t n = 99;
 
 	rcapfs_scanner_get_ctl(sc, &ctl);
-	assert_ctl_equal(&ctl, &defaults);
+	scanner_fixture_assert_ctl_equal(&ctl, &defaults);
 	assert_int_equal(rcapfs_scanner_names(sc, &names, &n), 0);
 	assert_int_equal(n, 0);
 	rcapfs_names_free(names, n);
@@ -190,7 +166,7 @@ static void assert_same_config(struct rcapfs_scanner *a,
 
 	rcapfs_scanner_get_ctl(a, &ca);
 	rcapfs_scanner_get_ctl(b, &cb);
-	assert_ctl_equal(&ca, &cb);
+	scanner_fixture_assert_ctl_equal(&ca, &cb);
 	assert_int_equal(rcapfs_scanner_names(a, &na, &n), 0);
 	assert_int_equal(rcapfs_scanner_names(b, &nb, &m), 0);
 	assert_int_equal(n, m);
@@ -600,7 +576,7 @@ static void test_state__late_failure_undone(void **state)
 	assert_true(rcapfs_scanner_exists(f->sc, "b"));
 	assert_false(rcapfs_scanner_exists(f->sc, "a"));
 	rcapfs_scanner_get_ctl(f->sc, &ctl);
-	assert_ctl_equal(&ctl, &defaults);
+	scanner_fixture_assert_ctl_equal(&ctl, &defaults);
 }
 
 static void test_state__nul_byte(void **state)
