@@ -23,24 +23,20 @@
 /* A complete scan that freed nothing and left excess_bytes. */
 static struct rcapfs_scan_result stuck(uint64_t excess_bytes)
 {
-	struct rcapfs_scan_result r;
-
-	memset(&r, 0, sizeof(r));
-	r.complete = true;
-	r.ineffective = true;
-	r.excess_bytes = excess_bytes;
-	return r;
+	return (struct rcapfs_scan_result){
+		.complete = true,
+		.ineffective = true,
+		.excess_bytes = excess_bytes,
+	};
 }
 
 static struct rcapfs_enforce_request request(uint64_t excess_bytes, bool swap)
 {
-	struct rcapfs_enforce_request req;
-
-	memset(&req, 0, sizeof(req));
-	req.excess_bytes = excess_bytes;
-	req.advice = RCAPFS_ADVICE_PAGEOUT;
-	req.swap = swap;
-	return req;
+	return (struct rcapfs_enforce_request){
+		.excess_bytes = excess_bytes,
+		.advice = RCAPFS_ADVICE_PAGEOUT,
+		.swap = swap,
+	};
 }
 
 /* How long after LAST_SCAN_NS the next scan may start. */
