@@ -256,7 +256,7 @@ if [ -w /proc/sys/kernel/ns_last_pid ]; then
 	fi
 	rmdir "$M/caps/reuse"
 fi
-echo "process moves between cgroups: not tried (the tests may not create or change cgroups)"
+echo "process moves between cgroups: not tried on a real mount (the tests may not create or change the machine's cgroups); tests/unit/test_scanner (cgroup_move) tries it on the fake backend"
 
 fds1=$(fds_of "$DPID")
 [ "$fds1" -le $((fds0 + 2)) ] || {

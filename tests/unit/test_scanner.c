@@ -838,6 +838,49 @@ static void test_scanner__cap_lifted(void **state)
 		8 * 1024);
 }
 
+/*
+ * A process that moves to another cgroup leaves a collection of the old
+ * one at the next walk, and is not paged out when the collection is over
+ * its cap afterwards; the process that stayed is.
+ */
+static void test_scanner__cgroup_move(void **state)
+{
+	struct fixture *f = *state;
+	const pid_t pids[] = {10, 11};
+	struct rcapfs_proc procs[2];
+
+	use_features(f, &mapping_features);
+	victims(f, pids, 2, 8);
+	for (size_t i = 0; i < 2; i++) {
+		procs[i] = mkproc(pids[i], 1000, 0, 8 * 1024);
+		procs[i].cgroup = (char *)"/app.slice/job";
+	}
+	fake_backend_set_procs(f->be, procs, 2);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "app"), 0);
+	scanner_fixture_set_members(f->sc, "app", "cgroup /app.slice");
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "app").nproc, 2);
+	assert_int_equal(stats_of(f, "app").rss_bytes, 16 * MIB);
+
+	procs[1].cgroup = (char *)"/other.slice";
+	fake_backend_set_procs(f->be, procs, 2);
+	set_scan_interval(f, 1);
+	nanosleep(&(struct timespec){1, 100 * 1000 * 1000}, NULL);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(stats_of(f, "app").nproc, 1);
+	assert_int_equal(stats_of(f, "app").rss_bytes, 8 * MIB);
+
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "app", 2 * MIB), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_true(wait_pg(f, "app", 6 * MIB));
+	assert_true(fake_backend_pageouts(f->be, 10, BASE, BASE + 8 * MIB) > 0);
+	assert_int_equal(fake_backend_pageouts(f->be, 11, BASE, BASE + 8 * MIB),
+			 0);
+	assert_int_equal(
+		fake_backend_present_kb(f->be, 11, BASE, BASE + 8 * MIB),
+		8 * 1024);
+}
+
 /* A pageout hook that holds pid's pageouts until released (20 s at
  * most). Static: a failed test must not leave a thread on a dead frame. */
 struct gate {
@@ -1086,6 +1129,7 @@ int main(void)
 		T(test_scanner__enforce_off),
 		T(test_scanner__cold_mode),
 		T(test_scanner__cap_lifted),
+		T(test_scanner__cgroup_move),
 		T(test_scanner__enforce_independent),
 		T(test_scanner__remove_while_enforcing),
 		T(test_scanner__accounting),
