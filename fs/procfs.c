@@ -86,6 +86,15 @@ static uint64_t map_npage(const struct rcapfs_mapping *m, uint32_t page_size)
 	return m->end > m->start ? (m->end - m->start) / page_size : 0;
 }
 
+/* Solaris leaves out of pagedata the pages of MAP_NORESERVE mappings that
+ * have not materialised; here, a whole such mapping with nothing resident
+ * or swapped: a reservation (sanitizer shadows, VM heaps) of terabytes. */
+static bool pagedata_omits(const struct rcapfs_mapping *m)
+{
+	return (m->flags & RCAPFS_MAP_NORESERVE) && m->rss_kb == 0 &&
+	       m->swap_kb == 0;
+}
+
 uint64_t rcapfs_procfs_pagedata_size(const struct rcapfs_mapping_list *ml,
 				     uint32_t page_size)
 {
@@ -95,8 +104,10 @@ uint64_t rcapfs_procfs_pagedata_size(const struct rcapfs_mapping_list *ml,
 	if (!page_size)
 		return size;
 	for (i = 0; i < ml->n; i++)
-		size += sizeof(prasmap_t) +
-			PRPAGEDATA_PAD(map_npage(&ml->maps[i], page_size));
+		if (!pagedata_omits(&ml->maps[i]))
+			size += sizeof(prasmap_t) +
+				PRPAGEDATA_PAD(
+					map_npage(&ml->maps[i], page_size));
 	return size;
 }
 
@@ -127,6 +138,8 @@ static bool snapshot_consistent(const struct rcapfs_snapshot *s)
 
 		if (m->start % s->page_size || m->end % s->page_size)
 			return false;
+		if (s->first_page[i] == RCAPFS_SNAPSHOT_NO_PAGES)
+			continue;
 		if (s->first_page[i] > s->npages ||
 		    np > s->npages - s->first_page[i])
 			return false;
@@ -138,35 +151,42 @@ int rcapfs_procfs_render_pagedata(const struct rcapfs_snapshot *s,
 				  struct rcapfs_buf *out)
 {
 	prpageheader_t hdr;
-	uint64_t size, npage = 0;
+	uint64_t size, npage = 0, nmap = 0;
 	char *p;
 	size_t i;
 	int rc;
 
 	if (!snapshot_consistent(s))
 		return -EINVAL;
+	for (i = 0; i < s->maps.n; i++) {
+		if (pagedata_omits(&s->maps.maps[i]))
+			continue;
+		nmap++;
+		npage += map_npage(&s->maps.maps[i], s->page_size);
+	}
+	/* The tracker's bound on per-page state holds for the file too. */
+	if (npage > RCAPFS_TRACKER_MAX_PAGES)
+		return -EFBIG;
 	size = rcapfs_procfs_pagedata_size(&s->maps, s->page_size);
-	if (size > SIZE_MAX)
-		return -ENOMEM;
 	rc = rcapfs_buf_reserve(out, (size_t)size);
 	if (rc)
 		return rc;
 	p = out->data + out->len;
-	for (i = 0; i < s->maps.n; i++)
-		npage += map_npage(&s->maps.maps[i], s->page_size);
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.pr_tstamp.tv_sec = s->tstamp_ns / 1000000000;
 	hdr.pr_tstamp.tv_nsec = s->tstamp_ns % 1000000000;
-	hdr.pr_nmap = (int64_t)s->maps.n;
+	hdr.pr_nmap = (int64_t)nmap;
 	hdr.pr_npage = (int64_t)npage;
 	memcpy(p, &hdr, sizeof(hdr));
 	p += sizeof(hdr);
 	for (i = 0; i < s->maps.n; i++) {
 		const struct rcapfs_mapping *m = &s->maps.maps[i];
-		const uint8_t *flags = s->pages + s->first_page[i];
+		const uint8_t *flags = rcapfs_snapshot_pages(s, i);
 		uint64_t np = map_npage(m, s->page_size), j;
 		prasmap_t a;
 
+		if (pagedata_omits(m))
+			continue;
 		memset(&a, 0, sizeof(a));
 		a.pr_vaddr = m->start;
 		a.pr_npage = np;
@@ -177,9 +197,10 @@ int rcapfs_procfs_render_pagedata(const struct rcapfs_snapshot *s,
 		a.pr_shmid = m->shmid;
 		memcpy(p, &a, sizeof(a));
 		p += sizeof(a);
-		for (j = 0; j < np; j++)
+		for (j = 0; flags && j < np; j++)
 			p[j] = (char)pg_flags(flags[j]);
-		memset(p + np, 0, PRPAGEDATA_PAD(np) - np);
+		memset(p + (flags ? np : 0), 0,
+		       PRPAGEDATA_PAD(np) - (flags ? np : 0));
 		p += PRPAGEDATA_PAD(np);
 	}
 	out->len += (size_t)size;
@@ -435,6 +456,10 @@ static void merge_bits(struct rcapfs_snapshot *s,
 		uint64_t hi = a->end < b->end ? a->end : b->end;
 		uint64_t addr;
 
+		/* A mapping without pages has no bits to give or take. */
+		if (s->first_page[i] == RCAPFS_SNAPSHOT_NO_PAGES ||
+		    old->first_page[j] == RCAPFS_SNAPSHOT_NO_PAGES)
+			lo = hi;
 		for (addr = lo; addr < hi; addr += s->page_size)
 			s->pages[s->first_page[i] +
 				 (addr - a->start) / s->page_size] |=

@@ -17,14 +17,16 @@
 
 /* Bytes of the pagedata of a process with these mappings, pages of
  * page_size bytes: the header, and per mapping a prasmap_t and its flag
- * bytes padded to 8. */
+ * bytes padded to 8. As on Solaris, a MAP_NORESERVE mapping with nothing
+ * resident or swapped (a reservation) is left out. */
 uint64_t rcapfs_procfs_pagedata_size(const struct rcapfs_mapping_list *ml,
 				     uint32_t page_size);
 
 /* Append the pagedata of snapshot s to out: PG_HWMAPPED for present pages
  * (the zero page excepted), PG_REFERENCED and PG_MODIFIED as the snapshot
  * has them. Returns 0, -EINVAL when s is inconsistent (a page count that
- * does not match its mappings), or -ENOMEM; out is unchanged on error. */
+ * does not match its mappings), -EFBIG when it would hold more than
+ * RCAPFS_TRACKER_MAX_PAGES pages, or -ENOMEM; out is unchanged on error. */
 int rcapfs_procfs_render_pagedata(const struct rcapfs_snapshot *s,
 				  struct rcapfs_buf *out);
 

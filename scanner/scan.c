@@ -189,8 +189,9 @@ static size_t nchunks_of(uint64_t start, uint64_t end)
 /* Follow the victim's layout to a new read: a mapping still at the same
  * place keeps what was learnt of it; others start afresh. Returns 0 or
  * -ENOMEM (nothing changed). */
-static int sync_maps(struct victim *v, const struct rcapfs_mapping_list *ml)
+static int sync_maps(struct victim *v, const struct rcapfs_snapshot *snap)
 {
+	const struct rcapfs_mapping_list *ml = &snap->maps;
 	struct vmap *next = calloc(ml->n ? ml->n : 1, sizeof(*next));
 	size_t *old = calloc(ml->n ? ml->n : 1, sizeof(*old));
 	size_t j = 0, i;
@@ -201,6 +202,7 @@ static int sync_maps(struct victim *v, const struct rcapfs_mapping_list *ml)
 	/* First make what is new, so a failure leaves v as it was. */
 	for (i = 0; i < ml->n; i++) {
 		const struct rcapfs_mapping *m = &ml->maps[i];
+		bool holds = snap->first_page[i] != RCAPFS_SNAPSHOT_NO_PAGES;
 		struct vmap *vm = &next[i];
 
 		while (j < v->nmaps && v->maps[j].start < m->start)
@@ -209,10 +211,15 @@ static int sync_maps(struct victim *v, const struct rcapfs_mapping_list *ml)
 					 v->maps[j].end == m->end
 				 ? j
 				 : SIZE_MAX;
-		if (old[i] != SIZE_MAX)
+		/* A mapping that holds no page (a reservation) gets no
+		 * chunk state until it does. */
+		if (old[i] != SIZE_MAX && (v->maps[old[i]].nchunks || !holds))
 			continue;
+		old[i] = SIZE_MAX;
 		vm->start = m->start;
 		vm->end = m->end;
+		if (!holds)
+			continue;
 		vm->nchunks = nchunks_of(m->start, m->end);
 		vm->chunk = calloc(vm->nchunks, sizeof(*vm->chunk));
 		vm->probe = calloc(vm->nchunks, sizeof(*vm->probe));
@@ -488,7 +495,7 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 			 size_t mi, uint64_t from)
 {
 	const struct rcapfs_mapping *m = &snap->maps.maps[mi];
-	const uint8_t *pages = snap->pages + snap->first_page[mi];
+	const uint8_t *pages = rcapfs_snapshot_pages(snap, mi);
 	const uint64_t cb = RCAPFS_SCAN_CHUNK_BYTES, ps = run->s->page_size;
 	struct vmap *vm = &run->v->maps[mi];
 	uint64_t lo = m->start & ~(cb - 1), advised = 0;
@@ -497,7 +504,8 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 	size_t c;
 	int rc = 0;
 
-	if (unpageable(run, m) || vm->ignored)
+	/* Without pages (nothing resident or swapped), nothing to free. */
+	if (!pages || unpageable(run, m) || vm->ignored)
 		return MAP_DONE;
 	j = judge_of(run, snap, pages, (size_t)((m->end - m->start) / ps));
 	run->map_drop_kb = 0;
@@ -594,7 +602,7 @@ static int visit(struct run *run, struct victim *v, uint64_t from)
 	if (rc)
 		return settle(run, rc);
 	run->out->victims++;
-	rc = sync_maps(v, &snap.maps);
+	rc = sync_maps(v, &snap);
 	if (rc == 0)
 		rc = be->ops->task_rss(be->ctx, run->task, &run->rss_kb);
 	for (size_t i = 0; rc == 0 && i < snap.maps.n; i++)

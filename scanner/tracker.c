@@ -14,7 +14,9 @@
 struct region {
 	uint64_t start;
 	uint64_t end;
-	size_t first; /* index of its first unit in the readers' bits */
+	/* Index of its first unit in the readers' bits; at page fidelity,
+	 * RCAPFS_SNAPSHOT_NO_PAGES for a mapping that holds no page. */
+	size_t first;
 };
 
 /*
@@ -138,11 +140,16 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 	for (size_t i = 0; i < s->maps.n; i++) {
 		const struct rcapfs_mapping *m = &s->maps.maps[i];
 
+		/* Reservations (sanitizer shadows, VM heaps, terabytes
+		 * of them) hold nothing: no bytes, and no walk. */
+		if (m->rss_kb == 0 && m->swap_kb == 0) {
+			s->first_page[i] = RCAPFS_SNAPSHOT_NO_PAGES;
+			continue;
+		}
 		s->first_page[i] = s->npages;
 		s->npages += (m->end - m->start) / ps;
 	}
-	/* One byte per page of address space: a process that reserves
-	 * terabytes (sanitizer shadows) would cost gigabytes here. */
+	/* One byte per page of the mappings that hold any. */
 	if (s->npages > RCAPFS_TRACKER_MAX_PAGES) {
 		rc = -EFBIG;
 		goto fail;
@@ -152,9 +159,13 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 		goto fail;
 	for (size_t i = 0; i < s->maps.n; i++) {
 		const struct rcapfs_mapping *m = &s->maps.maps[i];
-		uint8_t *pages = s->pages + s->first_page[i];
 		unsigned w = p->tr->want | want;
 		bool all_exclusive = false;
+		uint8_t *pages;
+
+		if (s->first_page[i] == RCAPFS_SNAPSHOT_NO_PAGES)
+			continue;
+		pages = s->pages + s->first_page[i];
 
 		/* Exclusivity costs the backend a read of its own: not
 		 * worth it where smaps says no page is shared. */
@@ -223,7 +234,8 @@ static bool same_layout(const struct tproc *p, const struct region *lay,
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (lay[i].start != p->layout[i].start ||
-		    lay[i].end != p->layout[i].end)
+		    lay[i].end != p->layout[i].end ||
+		    lay[i].first != p->layout[i].first)
 			return false;
 	return true;
 }
@@ -255,6 +267,11 @@ static void carry_bits(const struct tproc *p, const uint8_t *old,
 				bits[nr->first] |= old[or->first];
 				continue;
 			}
+			/* Pages of a mapping that now holds none, or held
+			 * none, have no bits to carry. */
+			if (nr->first == RCAPFS_SNAPSHOT_NO_PAGES ||
+			    or->first == RCAPFS_SNAPSHOT_NO_PAGES)
+				continue;
 			memcpy(bits + nr->first + (lo - nr->start) / ps,
 			       old + or->first + (lo - or->start) / ps,
 			       (hi - lo) / ps);
@@ -514,6 +531,7 @@ static void snapshot_of(const struct rcapfs_tracker_reader *r, struct sample *s,
 			struct rcapfs_snapshot *out)
 {
 	const struct tproc *p = r->p;
+	const uint64_t ps = p->tr->page_size;
 	struct timespec ts;
 
 	for (size_t i = 0; i < s->npages; i++)
@@ -523,12 +541,14 @@ static void snapshot_of(const struct rcapfs_tracker_reader *r, struct sample *s,
 			s->pages[i] |= r->bits[i];
 	} else if (p->tr->fidelity == RCAPFS_FIDELITY_MAPPING) {
 		for (size_t m = 0; m < s->maps.n; m++) {
-			size_t end = m + 1 < s->maps.n ? s->first_page[m + 1]
-						       : s->npages;
+			const struct rcapfs_mapping *mp = &s->maps.maps[m];
+			size_t first = s->first_page[m];
+			size_t end = first + (mp->end - mp->start) / ps;
 
-			if (!(r->bits[m] & RCAPFS_PAGE_REFERENCED))
+			if (first == RCAPFS_SNAPSHOT_NO_PAGES ||
+			    !(r->bits[m] & RCAPFS_PAGE_REFERENCED))
 				continue;
-			for (size_t i = s->first_page[m]; i < end; i++)
+			for (size_t i = first; i < end; i++)
 				if (s->pages[i] & RCAPFS_PAGE_PRESENT)
 					s->pages[i] |= RCAPFS_PAGE_REFERENCED;
 		}

@@ -62,24 +62,41 @@ struct rcapfs_task *rcapfs_tracker_task(struct rcapfs_tracker_reader *r);
  */
 struct rcapfs_snapshot {
 	struct rcapfs_mapping_list maps;
-	uint8_t *pages;	    /* all pages of maps.maps[0], then [1], ... */
-	size_t *first_page; /* index into pages of each mapping's first page */
+	uint8_t *pages; /* the pages of each mapping that has any, in order */
+	/* Index into pages of each mapping's first page, or
+	 * RCAPFS_SNAPSHOT_NO_PAGES (see rcapfs_snapshot_pages). */
+	size_t *first_page;
 	size_t npages;
 	uint32_t page_size;
 	enum rcapfs_fidelity fidelity;
 	int64_t tstamp_ns; /* CLOCK_MONOTONIC when taken */
 };
 
-/* The most pages of address space a snapshot covers (256 GiB of 4 KiB
- * pages, 64 MiB of flags): per-page state of a larger address space is
- * refused rather than let one process grow the daemon without bound. */
+/* The first_page of a mapping with nothing resident or swapped when the
+ * snapshot was taken (smaps Rss and Swap 0: a reservation, a hole): it
+ * has no flag bytes, so a terabyte of reserved address space costs none. */
+#define RCAPFS_SNAPSHOT_NO_PAGES SIZE_MAX
+
+/* The flag bytes of mapping i of s (borrowed from s), or NULL when it had
+ * nothing resident or swapped: then every page of it reads 0. */
+static inline const uint8_t *
+rcapfs_snapshot_pages(const struct rcapfs_snapshot *s, size_t i)
+{
+	return s->first_page[i] == RCAPFS_SNAPSHOT_NO_PAGES
+		       ? NULL
+		       : s->pages + s->first_page[i];
+}
+
+/* The most pages a snapshot holds flags for (256 GiB of 4 KiB pages with
+ * something resident or swapped, 64 MiB of flags): per-page state of more
+ * is refused rather than let one process grow the daemon without bound. */
 #define RCAPFS_TRACKER_MAX_PAGES (1ULL << 26)
 
 /* Take a snapshot for r. With consume, the reader's accumulated bits are
  * cleared afterwards (a pagedata read); without, they stay (a size query).
  * Returns 0 (release the snapshot with rcapfs_snapshot_release), -ESRCH
- * when the process is gone, -EFBIG when its mappings span more than
- * RCAPFS_TRACKER_MAX_PAGES pages, or -errno. */
+ * when the process is gone, -EFBIG when the mappings that hold pages span
+ * more than RCAPFS_TRACKER_MAX_PAGES pages, or -errno. */
 int rcapfs_tracker_read(struct rcapfs_tracker_reader *r, bool consume,
 			struct rcapfs_snapshot *out);
 

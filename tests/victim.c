@@ -4,7 +4,7 @@
  * touching a hot region of it and sleeps otherwise.
  *
  *   victim [--file PATH | --anon] --size MIB [--hot-start MIB --hot-size MIB]
- *          [--touch-ms N]
+ *          [--touch-ms N] [--reserve GIB]
  *
  * --file creates PATH (it must not exist) with real data, syncs it so its
  * pages are clean, maps it privately and read-only, and unlinks it (the
@@ -12,7 +12,9 @@
  * Readahead is turned off on the mapping so that each page brought back
  * from disk is one major fault: refaults can be counted from
  * /proc/PID/stat. --anon maps anonymous memory and writes every page.
- * The hot region is read every N ms (default 100). Once set up, prints
+ * The hot region is read every N ms (default 100). --reserve also reserves
+ * GIB of address space, never touched (PROT_NONE, MAP_NORESERVE), as
+ * sanitizers and language runtimes do. Once set up, prints
  * "PID ready" on stdout. Runs until killed.
  */
 #include "config.h"
@@ -36,12 +38,14 @@ struct opts {
 	unsigned long hot_start_mib;
 	unsigned long hot_size_mib;
 	unsigned long touch_ms;
+	unsigned long reserve_gib;
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: victim [--file PATH | --anon] --size MIB "
-			"[--hot-start MIB --hot-size MIB] [--touch-ms N]\n");
+			"[--hot-start MIB --hot-size MIB] [--touch-ms N] "
+			"[--reserve GIB]\n");
 	exit(2);
 }
 
@@ -82,6 +86,8 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->hot_size_mib = number(argv[++i]);
 		else if (strcmp(a, "--touch-ms") == 0)
 			o->touch_ms = number(argv[++i]);
+		else if (strcmp(a, "--reserve") == 0)
+			o->reserve_gib = number(argv[++i]);
 		else
 			usage();
 	}
@@ -164,6 +170,10 @@ int main(int argc, char **argv)
 	size = o.size_mib * MIB;
 	p = o.file ? map_file(o.file, size) : map_anon(size);
 	sum = touch(p, size, page);
+	if (o.reserve_gib && mmap(NULL, o.reserve_gib * 1024 * MIB, PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				  -1, 0) == MAP_FAILED)
+		die("mmap of the reservation");
 	printf("%d ready\n", (int)getpid());
 	fflush(stdout);
 	pause.tv_sec = (time_t)(o.touch_ms / 1000);

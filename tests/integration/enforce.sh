@@ -2,7 +2,8 @@
 # Enforcement on real processes: a file-backed victim in a collection (pid
 # rule) is brought under a cap of a quarter of its rss by pageout, without
 # being stopped; ctl/pressure holds enforcement back and counts it; cold
-# mode deactivates without freeing; two collections are enforced at once.
+# mode deactivates without freeing; two collections are enforced at once;
+# a victim with a terabyte of reserved address space is enforced too.
 # The waits are generous: they check behaviour, not speed.
 . "$top_builddir/tests/integration/lib.sh"
 VICTIM=$top_builddir/tests/victim
@@ -81,4 +82,20 @@ both_under() { under_cap two && under_cap three; }
 wait_for "two and three: both under their caps" 60 both_under
 check "two: pg > 0" grew two pg 0
 check "three: pg > 0" grew three pg 0
+
+# A victim that also reserves 1 TiB of address space (as sanitizers and
+# language runtimes do) is enforced like any other: per-page state is
+# kept only for mappings that hold pages.
+start_victim v4 --file "$T/data4" --size 32 --reserve 1024
+V4=$VPID
+collection sparse "$V4" 30
+echo $(($(cat "$M/caps/sparse/rss") / 4)) >"$M/caps/sparse/cap"
+wait_for "sparse: a victim with a 1 TiB reservation brought under its cap" \
+	60 under_cap sparse
+# Its pagedata leaves the reservation out, as Solaris does with
+# MAP_NORESERVE ranges that have not materialised: one mapping fewer.
+nmap=$(dd if="$M/proc/$V4/pagedata" bs=4M count=1 2>/dev/null |
+	od -An -t d8 -j 16 -N 8 | tr -d ' ')
+expect_eq "sparse: pagedata omits the reservation" \
+	$(($(wc -l <"/proc/$V4/maps") - 1)) "$nmap"
 stop_daemon

@@ -286,6 +286,68 @@ static void test_procfs__pagedata_empty(void **state)
 	rcapfs_buf_release(&b);
 }
 
+/* A MAP_NORESERVE mapping with nothing resident or swapped (a
+ * reservation) is left out, as on Solaris; another mapping without pages
+ * is there, every page 0. */
+static void test_procfs__pagedata_reservation(void **state)
+{
+	struct rcapfs_mapping maps[3] = {
+		{.start = 0x400000,
+		 .end = 0x402000,
+		 .flags = RCAPFS_MAP_READ,
+		 .shmid = -1,
+		 .rss_kb = 8,
+		 .name = "/usr/bin/victim"},
+		{.start = 0x7e0000000000,
+		 .end = 0x7f0000000000,
+		 .flags = RCAPFS_MAP_ANON | RCAPFS_MAP_NORESERVE,
+		 .shmid = -1,
+		 .name = ""},
+		{.start = 0x7f0000000000,
+		 .end = 0x7f0000003000,
+		 .flags = RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON,
+		 .shmid = -1,
+		 .name = ""},
+	};
+	size_t first[3] = {0, RCAPFS_SNAPSHOT_NO_PAGES,
+			   RCAPFS_SNAPSHOT_NO_PAGES};
+	uint8_t pages[2] = {RCAPFS_PAGE_PRESENT,
+			    RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_REFERENCED};
+	struct rcapfs_snapshot snap = {.maps = {maps, 3, NULL},
+				       .pages = pages,
+				       .first_page = first,
+				       .npages = 2,
+				       .page_size = PAGE};
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+	const prpageheader_t *h;
+	const prasmap_t *a;
+	const char *flags;
+	size_t off;
+
+	assert_int_equal(rcapfs_procfs_render_pagedata(&snap, &b), 0);
+	assert_int_equal(b.len, 32 + 104 + 8 + 104 + 8);
+	assert_int_equal(b.len, rcapfs_procfs_pagedata_size(&snap.maps, PAGE));
+	h = (const prpageheader_t *)b.data;
+	assert_int_equal(h->pr_nmap, 2);
+	assert_int_equal(h->pr_npage, 5);
+	off = sizeof(*h);
+	a = asmap_at(b.data, &off);
+	flags = (const char *)(a + 1);
+	assert_int_equal(flags[1], PG_HWMAPPED | PG_REFERENCED);
+	a = asmap_at(b.data, &off);
+	assert_int_equal(a->pr_vaddr, 0x7f0000000000);
+	assert_int_equal(a->pr_npage, 3);
+	assert_memory_equal(a + 1, "\0\0\0\0\0\0\0\0", 8);
+	rcapfs_buf_release(&b);
+
+	/* Holding a page, the same mapping is there, all 2^28 pages of it:
+	 * more than a snapshot may hold, refused. */
+	maps[1].swap_kb = 4;
+	assert_int_equal(rcapfs_procfs_render_pagedata(&snap, &b), -EFBIG);
+	assert_int_equal(b.len, 0);
+	rcapfs_buf_release(&b);
+}
+
 /* A snapshot whose pages do not cover its mappings is refused whole. */
 static void test_procfs__pagedata_inconsistent(void **state)
 {
@@ -915,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_procfs__pagedata),
 		cmocka_unit_test(test_procfs__pagedata_appends),
 		cmocka_unit_test(test_procfs__pagedata_empty),
+		cmocka_unit_test(test_procfs__pagedata_reservation),
 		cmocka_unit_test(test_procfs__pagedata_inconsistent),
 		cmocka_unit_test(test_procfs__xmap),
 		cmocka_unit_test(test_procfs__xmap_backend),

@@ -262,6 +262,40 @@ static void test_scan__idle_victim(void **state)
 	fixture_free(f);
 }
 
+/* A mapping that holds no page is passed over; once it holds pages, it is
+ * scanned like any other. */
+static void test_scan__mapping_without_pages(void **state)
+{
+	struct fixture *f = fixture_new(&mapping_features);
+	struct rcapfs_mapping m;
+	struct rcapfs_scan_result r;
+
+	add_proc(f, 10);
+	add_map(f, 10, BASE, 8 * MIB, 0);
+	memset(&m, 0, sizeof(m));
+	m.start = BASE + 64 * MIB;
+	m.end = m.start + 8 * MIB;
+	m.flags = RCAPFS_MAP_READ;
+	m.inode = 4242;
+	m.shmid = -1;
+	m.name = "/data/later";
+	fake_backend_add_mapping(f->be, 10, &m);
+	assert_true(scan(f, 4 * MIB).pending);
+	r = scan(f, 4 * MIB);
+	assert_int_equal(r.pg_bytes, 4 * MIB);
+	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 0);
+
+	fake_backend_touch(f->be, 10, m.start, m.end, false);
+	fake_backend_set_page_flags(f->be, 10, m.start, m.end, 0,
+				    RCAPFS_PAGE_REFERENCED);
+	r = scan(f, 12 * MIB);
+	assert_int_equal(r.pg_bytes, 12 * MIB);
+	assert_int_equal(r.excess_bytes, 0);
+	assert_int_equal(present_kb(f, 10, BASE, 8 * MIB), 0);
+	assert_int_equal(present_kb(f, 10, m.start, 8 * MIB), 0);
+	fixture_free(f);
+}
+
 /* A partial scan leaves the hand where it stopped; the next one goes on
  * from there, then to the next victim, then completes. */
 static void test_scan__resume(void **state)
@@ -683,6 +717,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan__fake_pageout),
 		cmocka_unit_test(test_scan__idle_victim),
+		cmocka_unit_test(test_scan__mapping_without_pages),
 		cmocka_unit_test(test_scan__resume),
 		cmocka_unit_test(test_scan__second_chance),
 		cmocka_unit_test(test_scan__hot_middle_mapping),

@@ -93,8 +93,10 @@ static uint8_t page_at(const struct rcapfs_snapshot *s, uint64_t a)
 	for (size_t i = 0; i < s->maps.n; i++) {
 		const struct rcapfs_mapping *m = &s->maps.maps[i];
 
+		const uint8_t *pages = rcapfs_snapshot_pages(s, i);
+
 		if (a >= m->start && a < m->end)
-			return s->pages[s->first_page[i] + (a - m->start) / PS];
+			return pages ? pages[(a - m->start) / PS] : 0;
 	}
 	fail_msg("address %#llx not in the snapshot", (unsigned long long)a);
 	return 0;
@@ -189,6 +191,62 @@ static void test_tracker__page_bits(void **state)
 
 	/* Consumed: nothing new, nothing to report. */
 	assert_string_equal(read_pattern(r, true), "pppppppppppp");
+	rcapfs_tracker_close(r);
+	fixture_free(f);
+}
+
+#define A2 0x400000ULL /* a reservation: 1 GiB, MAP_NORESERVE */
+
+/* A mapping that holds no page costs no flag bytes and no walk; once it
+ * holds pages it has them, and a reader's bits follow both ways. */
+static void test_tracker__reservation(void **state)
+{
+	struct fixture *f = fixture_new(&page_features);
+	struct rcapfs_mapping m2 =
+		mkmap(A2, 262144,
+		      RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
+			      RCAPFS_MAP_NORESERVE,
+		      "");
+	struct rcapfs_tracker_reader *r;
+	struct fake_backend_counts before, after;
+	struct rcapfs_snapshot s;
+
+	fake_backend_add_mapping(f->be, PID, &m2);
+	assert_int_equal(rcapfs_tracker_open(f->tr, PID, 1000, &r), 0);
+	fake_backend_counts(f->be, &before);
+	assert_int_equal(rcapfs_tracker_read(r, true, &s), 0);
+	fake_backend_counts(f->be, &after);
+	assert_int_equal(after.pages - before.pages, 2);
+	assert_int_equal(s.maps.n, 3);
+	assert_int_equal(s.npages, 12);
+	assert_true(s.first_page[2] == RCAPFS_SNAPSHOT_NO_PAGES);
+	assert_null(rcapfs_snapshot_pages(&s, 2));
+	assert_int_equal(page_at(&s, A2 + 5 * PS), 0);
+	rcapfs_snapshot_release(&s);
+
+	/* Two pages of it written: it holds them, bits and all. */
+	fake_backend_touch(f->be, PID, A2 + PS, A2 + 3 * PS, true);
+	fake_backend_touch(f->be, PID, A0, A0 + PS, false);
+	assert_int_equal(rcapfs_tracker_read(r, false, &s), 0);
+	assert_int_equal(s.first_page[2], 12);
+	assert_int_equal(s.npages, 12 + 262144);
+	assert_int_equal(page_at(&s, A2), 0);
+	assert_int_equal(page_at(&s, A2 + PS) &
+				 (RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_DIRTY),
+			 RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_DIRTY);
+	assert_true(page_at(&s, A0) & RCAPFS_PAGE_REFERENCED);
+	rcapfs_snapshot_release(&s);
+
+	/* Gone again (released): the bits of the other mappings, kept by
+	 * the peek above, are carried over the change of layout. */
+	fake_backend_set_page_flags(f->be, PID, A2, A2 + 4 * PS, 0,
+				    RCAPFS_PAGE_PRESENT);
+	assert_int_equal(rcapfs_tracker_read(r, true, &s), 0);
+	assert_true(s.first_page[2] == RCAPFS_SNAPSHOT_NO_PAGES);
+	assert_int_equal(s.npages, 12);
+	assert_true(page_at(&s, A0) & RCAPFS_PAGE_REFERENCED);
+	assert_int_equal(page_at(&s, A0 + PS) & RCAPFS_PAGE_REFERENCED, 0);
+	rcapfs_snapshot_release(&s);
 	rcapfs_tracker_close(r);
 	fixture_free(f);
 }
@@ -417,6 +475,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tracker__fidelity),
 		cmocka_unit_test(test_tracker__page_bits),
+		cmocka_unit_test(test_tracker__reservation),
 		cmocka_unit_test(test_tracker__peek_keeps_bits),
 		cmocka_unit_test(test_tracker__readers_independent),
 		cmocka_unit_test(test_tracker__mapping_fidelity),
