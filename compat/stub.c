@@ -112,6 +112,22 @@ static int stub_pageout(void *ctx, struct rcapfs_task *t,
 	return -ENOSYS;
 }
 
+static int stub_forks_open(void *ctx, struct rcapfs_forks **out)
+{
+	*out = NULL;
+	return -ENOSYS;
+}
+
+static int stub_forks_wait(void *ctx, struct rcapfs_forks *f,
+			   struct rcapfs_fork *ev, size_t n, int timeout_ms)
+{
+	return -ENOSYS;
+}
+
+static void stub_forks_close(void *ctx, struct rcapfs_forks *f)
+{
+}
+
 static int stub_detach_mount(void *ctx, const char *path)
 {
 	return -ENOSYS;
@@ -140,6 +156,9 @@ static const struct rcapfs_backend_ops stub_ops = {
 	.pages = stub_pages,
 	.clear = stub_clear,
 	.pageout = stub_pageout,
+	.forks_open = stub_forks_open,
+	.forks_wait = stub_forks_wait,
+	.forks_close = stub_forks_close,
 	.detach_mount = stub_detach_mount,
 	.free = stub_free,
 };
