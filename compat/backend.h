@@ -135,6 +135,16 @@ struct rcapfs_range {
  * never touched, plus whatever the backend caches. Opaque. */
 struct rcapfs_task;
 
+/* A process created by fork (a thread is not one): child_tgid's parent
+ * was parent_tgid when it was made. */
+struct rcapfs_fork {
+	pid_t parent_tgid;
+	pid_t child_tgid;
+};
+
+/* A subscription to fork events (see forks_open). */
+struct rcapfs_forks;
+
 struct rcapfs_backend_ops {
 	const char *name;
 
@@ -219,6 +229,22 @@ struct rcapfs_backend_ops {
 	int (*pageout)(void *ctx, struct rcapfs_task *t,
 		       const struct rcapfs_range *ranges, size_t n,
 		       enum rcapfs_advice advice, uint64_t *done_bytes);
+
+	/*
+	 * Fork events as they happen, so that pid-rule membership follows a
+	 * child whose parent exits before the next walk (a daemon that
+	 * detaches). forks_open returns 0 and a subscription the caller
+	 * closes with forks_close, or -ENOSYS/-EPERM/-errno when the host
+	 * gives none (Linux: the proc connector, root in the initial
+	 * namespaces). forks_wait waits up to timeout_ms for events and puts
+	 * at most n into ev: it returns how many (0 on timeout), -ENOBUFS
+	 * when some were lost (the caller cannot count on having seen every
+	 * fork), or another -errno. One thread at a time per subscription.
+	 */
+	int (*forks_open)(void *ctx, struct rcapfs_forks **out);
+	int (*forks_wait)(void *ctx, struct rcapfs_forks *f,
+			  struct rcapfs_fork *ev, size_t n, int timeout_ms);
+	void (*forks_close)(void *ctx, struct rcapfs_forks *f);
 
 	/* Detach a mount left dead by a crashed daemon (ENOTCONN), lazily
 	 * so busy users do not block it. Returns 0 or -errno. */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -489,25 +490,38 @@ int rcapfs_rules_format(const struct rcapfs_rules *rules,
  * through: when that rule goes, so does the membership. */
 struct tracked {
 	pid_t pid;
-	uint64_t start_ticks;
+	uint64_t start_ticks; /* 0: gone before its start was read */
 	pid_t root_pid;
 	uint64_t root_start_ticks;
+	/* Adopted from a fork event and not yet listed by a walk: kept
+	 * through this many walks that do not list it (it may have been
+	 * forked after the walk read /proc); 0 once a walk has seen it. */
+	unsigned grace;
 };
 
 struct rcapfs_membership {
+	pthread_mutex_t lock;	 /* fork events come from another thread */
 	struct tracked *tracked; /* sorted by pid */
 	size_t n;
+	size_t nadopted;
 };
 
 struct rcapfs_membership *rcapfs_membership_new(void)
 {
-	return calloc(1, sizeof(struct rcapfs_membership));
+	struct rcapfs_membership *m = calloc(1, sizeof(*m));
+
+	if (m && pthread_mutex_init(&m->lock, NULL)) {
+		free(m);
+		return NULL;
+	}
+	return m;
 }
 
 void rcapfs_membership_free(struct rcapfs_membership *m)
 {
 	if (!m)
 		return;
+	pthread_mutex_destroy(&m->lock);
 	free(m->tracked);
 	free(m);
 }
@@ -671,7 +685,7 @@ static bool inherit_pass(const struct rcapfs_membership *m,
 	for (size_t k = 0; k < procs->n; k++) {
 		size_t i = order[k].index;
 		const struct rcapfs_proc *p = &procs->procs[i];
-		struct tracked key = {p->pid, 0, 0, 0}, *t;
+		struct tracked key = {.pid = p->pid}, *t;
 		long par;
 
 		decided[i] = true;
@@ -679,7 +693,7 @@ static bool inherit_pass(const struct rcapfs_membership *m,
 			continue;
 		if (pid_rule(rules, p->pid, p->start_ticks)) {
 			root[i] = (struct tracked){p->pid, p->start_ticks,
-						   p->pid, p->start_ticks};
+						   p->pid, p->start_ticks, 0};
 			changed = true;
 			continue;
 		}
@@ -689,6 +703,7 @@ static bool inherit_pass(const struct rcapfs_membership *m,
 		if (t && t->start_ticks == p->start_ticks &&
 		    pid_rule(rules, t->root_pid, t->root_start_ticks)) {
 			root[i] = *t;
+			root[i].grace = 0;
 			changed = true;
 			continue;
 		}
@@ -702,10 +717,54 @@ static bool inherit_pass(const struct rcapfs_membership *m,
 			root[i] = root[par];
 			root[i].pid = p->pid;
 			root[i].start_ticks = p->start_ticks;
+			root[i].grace = 0;
 			changed = true;
 		}
 	}
 	return changed;
+}
+
+/*
+ * Add to the walk's tracked entries (*tracked, sorted by pid) the adopted
+ * ones of m that the walk did not list, each for a limited number of
+ * walks. Under m->lock. Returns 0 or -ENOMEM (nothing changed).
+ */
+static int keep_adopted(struct rcapfs_membership *m,
+			const struct rcapfs_proc_list *procs,
+			struct tracked **tracked, size_t *n)
+{
+	size_t keep = 0, i = 0, j = 0, k = 0;
+	struct tracked *merged;
+
+	for (size_t a = 0; a < m->n; a++)
+		keep += m->tracked[a].grace &&
+			find_proc(procs, m->tracked[a].pid) < 0;
+	m->nadopted = 0;
+	if (!keep)
+		return 0;
+	merged = calloc(*n + keep, sizeof(*merged));
+	if (!merged)
+		return -ENOMEM;
+	while (i < *n || j < m->n) {
+		const struct tracked *o = j < m->n ? &m->tracked[j] : NULL;
+
+		if (o && (!o->grace || find_proc(procs, o->pid) >= 0)) {
+			j++;
+			continue;
+		}
+		if (!o || (i < *n && (*tracked)[i].pid < o->pid)) {
+			merged[k++] = (*tracked)[i++];
+			continue;
+		}
+		merged[k] = *o;
+		merged[k++].grace--;
+		m->nadopted += o->grace > 1;
+		j++;
+	}
+	free(*tracked);
+	*tracked = merged;
+	*n = k;
+	return 0;
 }
 
 long rcapfs_membership_update(struct rcapfs_membership *m,
@@ -719,6 +778,7 @@ long rcapfs_membership_update(struct rcapfs_membership *m,
 	size_t ntracked = 0;
 	long nmembers = 0, rc = -ENOMEM;
 
+	pthread_mutex_lock(&m->lock);
 	if (procs->n && have_pid_rules(rules)) {
 		root = calloc(procs->n, sizeof(*root));
 		decided = calloc(procs->n, sizeof(*decided));
@@ -747,15 +807,83 @@ long rcapfs_membership_update(struct rcapfs_membership *m,
 			    match_direct(rules, &procs->procs[i]);
 		nmembers += member[i];
 	}
-	/* Members that are gone are forgotten here. */
+	/* Members that are gone are forgotten here, but for adopted ones
+	 * this walk may have missed. */
+	rc = keep_adopted(m, procs, &tracked, &ntracked);
+	if (rc)
+		goto out;
 	free(m->tracked);
 	m->tracked = tracked;
 	m->n = ntracked;
 	tracked = NULL;
 	rc = nmembers;
 out:
+	pthread_mutex_unlock(&m->lock);
 	free(tracked);
 	free(decided);
 	free(root);
+	return rc;
+}
+
+static struct tracked *find_tracked(const struct rcapfs_membership *m,
+				    pid_t pid)
+{
+	struct tracked key = {.pid = pid};
+
+	return m->n ? bsearch(&key, m->tracked, m->n, sizeof(key), cmp_tracked)
+		    : NULL;
+}
+
+bool rcapfs_membership_tracks(struct rcapfs_membership *m, pid_t pid)
+{
+	bool found;
+
+	pthread_mutex_lock(&m->lock);
+	found = find_tracked(m, pid) != NULL;
+	pthread_mutex_unlock(&m->lock);
+	return found;
+}
+
+int rcapfs_membership_adopt(struct rcapfs_membership *m,
+			    const struct rcapfs_fork *f,
+			    uint64_t parent_start_ticks,
+			    uint64_t child_start_ticks)
+{
+	struct tracked *par, *t, entry;
+	int rc = 0;
+
+	pthread_mutex_lock(&m->lock);
+	par = find_tracked(m, f->parent_tgid);
+	/* A remembered pid now held by another process is not the parent. */
+	if (!par || (parent_start_ticks && par->start_ticks &&
+		     par->start_ticks != parent_start_ticks))
+		goto out;
+	entry = (struct tracked){f->child_tgid, child_start_ticks,
+				 par->root_pid, par->root_start_ticks, 1};
+	t = find_tracked(m, f->child_tgid);
+	if (!t || !t->grace) {
+		rc = -ENOSPC;
+		if (m->nadopted >= RCAPFS_MEMBERSHIP_MAX_ADOPTED)
+			goto out;
+		m->nadopted++;
+	}
+	if (!t) {
+		rc = -ENOMEM;
+		t = reallocarray(m->tracked, m->n + 1, sizeof(*t));
+		if (!t) {
+			m->nadopted--;
+			goto out;
+		}
+		m->tracked = t;
+		t = m->tracked;
+		while (t < m->tracked + m->n && t->pid < f->child_tgid)
+			t++;
+		memmove(t + 1, t, (size_t)(m->tracked + m->n - t) * sizeof(*t));
+		m->n++;
+	}
+	*t = entry;
+	rc = 1;
+out:
+	pthread_mutex_unlock(&m->lock);
 	return rc;
 }

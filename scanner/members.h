@@ -100,4 +100,27 @@ long rcapfs_membership_update(struct rcapfs_membership *m,
 			      const struct rcapfs_proc_order *order,
 			      bool *member);
 
+/* Whether pid is remembered as a member through a pid rule (since the
+ * last walk, or adopted since). Safe from any thread. */
+bool rcapfs_membership_tracks(struct rcapfs_membership *m, pid_t pid);
+
+/* The most children adopted from fork events between two walks. */
+#define RCAPFS_MEMBERSHIP_MAX_ADOPTED 65536
+
+/*
+ * A fork event: when f's parent is remembered (and, when
+ * parent_start_ticks is not 0, was started then: the pid was not reused),
+ * remember its child as a member through the same pid rule, even if the
+ * parent exits before the next walk. child_start_ticks is 0 when the child
+ * was gone before its start time could be read: it then stands only as
+ * the parent of later events. An adopted child that the next walk does not
+ * list is kept through that walk alone. Safe from any thread. Returns 1
+ * (adopted), 0 (the parent is not a member), -ENOSPC (over
+ * RCAPFS_MEMBERSHIP_MAX_ADOPTED since the last walk) or -ENOMEM.
+ */
+int rcapfs_membership_adopt(struct rcapfs_membership *m,
+			    const struct rcapfs_fork *f,
+			    uint64_t parent_start_ticks,
+			    uint64_t child_start_ticks);
+
 #endif

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "tests/unit/fake_backend.h"
+#include "compat/clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -59,6 +60,17 @@ struct fake_ctx {
 	fake_pageout_hook hook;
 	void *hook_arg;
 	struct rcapfs_backend *be; /* the backend around this context */
+	/* Fork events, queued by the test for the subscriber. */
+	bool forks_enabled;
+	struct rcapfs_fork forks[FAKE_BACKEND_FORKS];
+	size_t nforks;
+	bool forks_waiting; /* the subscriber waits with none queued */
+	pthread_cond_t forks_cond;
+};
+
+/* The fake's subscription: nothing to keep but its existence. */
+struct rcapfs_forks {
+	int unused;
 };
 
 static void oom(void)
@@ -710,6 +722,45 @@ static void drop_as(struct fake_ctx *c, pid_t pid)
 	*as = c->as[--c->nas];
 }
 
+static int fake_forks_open(void *ctx, struct rcapfs_forks **out)
+{
+	struct fake_ctx *c = ctx;
+	bool on;
+
+	pthread_mutex_lock(&c->lock);
+	on = c->forks_enabled;
+	pthread_mutex_unlock(&c->lock);
+	*out = on ? xcalloc(1, sizeof(**out)) : NULL;
+	return on ? 0 : -ENOSYS;
+}
+
+static int fake_forks_wait(void *ctx, struct rcapfs_forks *f,
+			   struct rcapfs_fork *ev, size_t n, int timeout_ms)
+{
+	struct fake_ctx *c = ctx;
+	struct timespec ts = rcapfs_ns_timespec(rcapfs_mono_ns() +
+						(uint64_t)timeout_ms * 1000000);
+	size_t k;
+
+	pthread_mutex_lock(&c->lock);
+	if (!c->nforks) {
+		c->forks_waiting = true;
+		pthread_cond_timedwait(&c->forks_cond, &c->lock, &ts);
+		c->forks_waiting = false;
+	}
+	k = c->nforks < n ? c->nforks : n;
+	memcpy(ev, c->forks, k * sizeof(*ev));
+	memmove(c->forks, c->forks + k, (c->nforks - k) * sizeof(*ev));
+	c->nforks -= k;
+	pthread_mutex_unlock(&c->lock);
+	return (int)k;
+}
+
+static void fake_forks_close(void *ctx, struct rcapfs_forks *f)
+{
+	free(f);
+}
+
 static void fake_free(void *ctx)
 {
 	struct fake_ctx *c = ctx;
@@ -722,6 +773,7 @@ static void fake_free(void *ctx)
 	free_procs(c);
 	free_names(c->users, c->nusers);
 	free_names(c->groups, c->ngroups);
+	pthread_cond_destroy(&c->forks_cond);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -745,6 +797,9 @@ static const struct rcapfs_backend_ops fake_ops = {
 	.pages = fake_pages,
 	.clear = fake_clear,
 	.pageout = fake_pageout,
+	.forks_open = fake_forks_open,
+	.forks_wait = fake_forks_wait,
+	.forks_close = fake_forks_close,
 	.detach_mount = fake_detach_mount,
 	.free = fake_free,
 };
@@ -771,6 +826,8 @@ struct rcapfs_backend *fake_backend_new(void)
 	struct fake_ctx *c = xcalloc(1, sizeof(*c));
 
 	pthread_mutex_init(&c->lock, NULL);
+	if (rcapfs_cond_init_mono(&c->forks_cond))
+		oom();
 	c->mi.mem_total = 8ULL << 30;
 	c->mi.mem_available = 4ULL << 30;
 	c->features.page_size = 4096;
@@ -1133,4 +1190,38 @@ void fake_backend_set_pageout_hook(struct rcapfs_backend *be,
 	c->hook = hook;
 	c->hook_arg = arg;
 	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_enable_forks(struct rcapfs_backend *be)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	c->forks_enabled = true;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_fork(struct rcapfs_backend *be, pid_t parent, pid_t child)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	if (c->nforks == FAKE_BACKEND_FORKS) {
+		fprintf(stderr, "fake_backend: fork queue full\n");
+		abort();
+	}
+	c->forks[c->nforks++] = (struct rcapfs_fork){parent, child};
+	pthread_cond_signal(&c->forks_cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+bool fake_backend_forks_drained(struct rcapfs_backend *be)
+{
+	struct fake_ctx *c = ctx_of(be);
+	bool drained;
+
+	pthread_mutex_lock(&c->lock);
+	drained = c->nforks == 0 && c->forks_waiting;
+	pthread_mutex_unlock(&c->lock);
+	return drained;
 }

@@ -137,4 +137,16 @@ typedef void (*fake_pageout_hook)(struct rcapfs_backend *be, pid_t pid,
 void fake_backend_set_pageout_hook(struct rcapfs_backend *be,
 				   fake_pageout_hook hook, void *arg);
 
+/*
+ * Fork events: off until enabled (forks_open answers -ENOSYS, as on a host
+ * without them). fake_backend_fork queues one for the subscriber (at most
+ * FAKE_BACKEND_FORKS queued; aborts beyond). fake_backend_forks_drained is
+ * true once every queued event has been taken and the subscriber waits
+ * for more, which means it has handled them.
+ */
+#define FAKE_BACKEND_FORKS 256
+void fake_backend_enable_forks(struct rcapfs_backend *be);
+void fake_backend_fork(struct rcapfs_backend *be, pid_t parent, pid_t child);
+bool fake_backend_forks_drained(struct rcapfs_backend *be);
+
 #endif

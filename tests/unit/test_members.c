@@ -468,6 +468,90 @@ static void test_members__pid_descendants(void **state)
 	rcapfs_membership_free(m);
 }
 
+/* A daemon detaching between two walks: sh (a pid-rule member) forks 101,
+ * which forks 102 and exits at once; 102 is re-parented to init before any
+ * walk sees 101. The fork events keep 102 a member. */
+static void test_members__adopt_fork(void **state)
+{
+	struct table *t = *state;
+	struct rcapfs_membership *m = rcapfs_membership_new();
+	struct rcapfs_rules *rules;
+	pid_t got[32];
+
+	assert_non_null(m);
+	table_add(t, mkproc(1, 0, 1, 0, 0, "init", NULL));
+	table_add(t, mkproc(100, 1, 10, 0, 0, "sh", NULL));
+	table_add(t, mkproc(200, 1, 13, 0, 0, "other", NULL));
+	rules = parse_ok(t, "pid 100");
+	assert_int_equal(members_of(t, m, rules, got), 1);
+	assert_true(rcapfs_membership_tracks(m, 100));
+	assert_false(rcapfs_membership_tracks(m, 200));
+
+	/* Forks of a non-member, or of a member pid now held by another
+	 * process, adopt nothing. */
+	assert_int_equal(rcapfs_membership_adopt(
+				 m, &(struct rcapfs_fork){200, 201}, 13, 14),
+			 0);
+	assert_int_equal(rcapfs_membership_adopt(
+				 m, &(struct rcapfs_fork){100, 105}, 99, 99),
+			 0);
+	/* 101 was gone before its start time was read (0): it stands as the
+	 * parent of 102. */
+	assert_int_equal(rcapfs_membership_adopt(
+				 m, &(struct rcapfs_fork){100, 101}, 10, 0),
+			 1);
+	assert_int_equal(rcapfs_membership_adopt(
+				 m, &(struct rcapfs_fork){101, 102}, 0, 12),
+			 1);
+	assert_true(rcapfs_membership_tracks(m, 102));
+	table_add(t, mkproc(102, 1, 12, 0, 0, "daemon", NULL));
+	assert_int_equal(members_of(t, m, rules, got), 2);
+	assert_int_equal(got[0], 100);
+	assert_int_equal(got[1], 102);
+	/* 101 may yet show (forked after the walk read /proc, as far as
+	 * the tracker knows): kept through this walk, not the next. */
+	assert_true(rcapfs_membership_tracks(m, 101));
+	assert_int_equal(members_of(t, m, rules, got), 2);
+	assert_false(rcapfs_membership_tracks(m, 101));
+	assert_true(rcapfs_membership_tracks(m, 102));
+
+	/* Without the events, the same table gives 102 nothing. */
+	rcapfs_membership_free(m);
+	m = rcapfs_membership_new();
+	assert_non_null(m);
+	assert_int_equal(members_of(t, m, rules, got), 1);
+
+	/* A child forked after a walk read /proc is kept through that walk,
+	 * and no longer than the next one if it never shows. */
+	assert_int_equal(rcapfs_membership_adopt(
+				 m, &(struct rcapfs_fork){100, 103}, 10, 15),
+			 1);
+	assert_int_equal(members_of(t, m, rules, got), 1);
+	assert_true(rcapfs_membership_tracks(m, 103));
+	table_add(t, mkproc(103, 1, 15, 0, 0, "late", NULL));
+	assert_int_equal(members_of(t, m, rules, got), 2);
+	assert_int_equal(got[1], 103);
+	assert_int_equal(rcapfs_membership_adopt(
+				 m, &(struct rcapfs_fork){100, 104}, 10, 16),
+			 1);
+	assert_int_equal(members_of(t, m, rules, got), 2);
+	assert_int_equal(members_of(t, m, rules, got), 2);
+	assert_false(rcapfs_membership_tracks(m, 104));
+	table_add(t, mkproc(104, 1, 16, 0, 0, "too-late", NULL));
+	assert_int_equal(members_of(t, m, rules, got), 2);
+
+	/* A pid reused since the event (another start time) is not it. */
+	assert_int_equal(rcapfs_membership_adopt(
+				 m, &(struct rcapfs_fork){100, 106}, 10, 17),
+			 1);
+	table_add(t, mkproc(106, 1, 18, 0, 0, "reuser", NULL));
+	assert_int_equal(members_of(t, m, rules, got), 2);
+	assert_false(rcapfs_membership_tracks(m, 106));
+
+	rcapfs_rules_free(rules);
+	rcapfs_membership_free(m);
+}
+
 static void test_members__pid_parent_checks(void **state)
 {
 	struct table *t = *state;
@@ -623,6 +707,7 @@ int main(void)
 		T(test_members__state_drops_gone_pid),
 		T(test_members__state_drops_gone_name),
 		T(test_members__pid_descendants),
+		T(test_members__adopt_fork),
 		T(test_members__pid_parent_checks),
 		T(test_members__ids),
 		T(test_members__cgroup_prefix),

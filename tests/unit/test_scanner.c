@@ -619,6 +619,65 @@ static bool wait_samples(struct fixture *f, const char *name, uint64_t want)
 	return false;
 }
 
+/* Wait (up to 10 s: a functional check, not a speed claim) until the
+ * scanner has handled every fork event queued. */
+static bool wait_forks(struct fixture *f)
+{
+	struct timespec pause = {0, 10 * 1000 * 1000};
+
+	for (int i = 0; i < 1000; i++) {
+		if (fake_backend_forks_drained(f->be))
+			return true;
+		nanosleep(&pause, NULL);
+	}
+	return false;
+}
+
+/* A daemon that detaches between two walks: 10 (a pid-rule member) forks
+ * 11, which forks 12 and exits; 12 is re-parented to init before a walk
+ * sees 11. Fork events keep 12 in the collection; a process re-parented
+ * the same way without them does not join. */
+static void test_scanner__fork_events(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_proc procs[] = {
+		mkproc(1, 0, 10, 10),
+		mkproc(10, 1000, 100, 100),
+		mkproc(12, 1000, 200, 200),
+		mkproc(13, 1000, 400, 400),
+	};
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	for (size_t i = 1; i < 4; i++)
+		procs[i].ppid = 1;
+	fake_backend_set_procs(f->be, procs, 2);
+	fake_backend_enable_forks(f->be);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "d"), 0);
+	scanner_fixture_set_members(f->sc, "d", "pid 10");
+	assert_int_equal(rcapfs_scanner_start(f->sc), 0);
+	assert_true(wait_samples(f, "d", 1));
+	assert_int_equal(stats_of(f, "d").nproc, 1);
+
+	/* The children exist when their events are read (12, 13), or are
+	 * gone already (11). */
+	fake_backend_set_procs(f->be, procs, 4);
+	fake_backend_fork(f->be, 1, 9);	  /* nobody's */
+	fake_backend_fork(f->be, 10, 11); /* gone at once */
+	fake_backend_fork(f->be, 11, 12);
+	assert_true(wait_forks(f));
+	set_scan_interval(f, 1);
+	nanosleep(&(struct timespec){1, 100 * 1000 * 1000}, NULL);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_procs(f->sc, "d", &pids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(pids[0], 10);
+	assert_int_equal(pids[1], 12);
+	free(pids);
+	assert_int_equal(stats_of(f, "d").rss_bytes, 300 * KIB);
+	rcapfs_scanner_stop(f->sc);
+}
+
 static void test_scanner__thread(void **state)
 {
 	struct fixture *f = *state;
@@ -1125,6 +1184,7 @@ int main(void)
 		T(test_scanner__ctl),
 		T(test_scanner__status),
 		T(test_scanner__thread),
+		T(test_scanner__fork_events),
 		T(test_scanner__enforce),
 		T(test_scanner__enforce_off),
 		T(test_scanner__cold_mode),
