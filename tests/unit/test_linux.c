@@ -11,11 +11,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/unit/parked_thread.h"
@@ -516,6 +519,227 @@ static void test_linux__user_group(void **state)
 	assert_int_equal(gid, 4242);
 }
 
+/* ---- Fork events ---- */
+
+/* Waits of FORK_WAIT_MS a test makes at most for the events it expects:
+ * ten seconds, though they come within the first. */
+#define FORK_WAITS   40
+#define FORK_WAIT_MS 250
+/* Events taken in one wait. */
+#define FORK_BATCH 64
+
+/* Open a subscription of the real backend, or skip the test where the
+ * host gives none (not root, not in the initial namespaces, no proc
+ * connector in the kernel). */
+static struct rcapfs_forks *forks_open_or_skip(struct rcapfs_backend *be)
+{
+	struct rcapfs_forks *f = NULL;
+	int ret = be->ops->forks_open(be->ctx, &f);
+
+	if (ret == -EPERM || ret == -EACCES || ret == -EPROTONOSUPPORT ||
+	    ret == -ENOENT) {
+		print_message("no fork events on this host (%s): skipped\n",
+			      strerror(-ret));
+		assert_null(f);
+		skip();
+	}
+	assert_int_equal(ret, 0);
+	assert_non_null(f);
+	return f;
+}
+
+/* Wait until f has reported every fork of want[n], failing the test after
+ * FORK_WAITS waits. Forks of other processes of the machine are passed
+ * over; no fork may name never (0: none) as its child. */
+static void expect_forks(struct rcapfs_backend *be, struct rcapfs_forks *f,
+			 const struct rcapfs_fork *want, size_t n, pid_t never)
+{
+	struct rcapfs_fork ev[FORK_BATCH];
+	bool seen[4] = {false};
+	size_t left = n;
+	int got;
+
+	assert_true(n <= sizeof(seen) / sizeof(seen[0]));
+	for (int round = 0; round < FORK_WAITS && left > 0; round++) {
+		got = be->ops->forks_wait(be->ctx, f, ev, FORK_BATCH,
+					  FORK_WAIT_MS);
+		if (got == -ENOBUFS) {
+			print_message("fork events were lost\n");
+			continue;
+		}
+		assert_true(got >= 0 && got <= FORK_BATCH);
+		for (int i = 0; i < got; i++) {
+			assert_int_not_equal(ev[i].child_tgid, never);
+			for (size_t j = 0; j < n; j++) {
+				if (seen[j] ||
+				    ev[i].parent_tgid != want[j].parent_tgid ||
+				    ev[i].child_tgid != want[j].child_tgid)
+					continue;
+				seen[j] = true;
+				left--;
+			}
+		}
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (!seen[j])
+			print_message("no fork %d -> %d\n",
+				      (int)want[j].parent_tgid,
+				      (int)want[j].child_tgid);
+	}
+	assert_int_equal(left, 0);
+}
+
+/* What a forked child does until it is killed: under valgrind an exit
+ * of its own would check the heap it shares with us for leaks, and
+ * fail. */
+static void child_park(void)
+{
+	for (;;)
+		pause();
+}
+
+/* Kill child and reap it. */
+static void child_end(pid_t child)
+{
+	int status;
+
+	assert_int_equal(kill(child, SIGKILL), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+/* Fork a child and end it; returns its pid, reaped. */
+static pid_t fork_and_reap(void)
+{
+	pid_t child = fork();
+
+	assert_true(child >= 0);
+	if (child == 0)
+		child_park();
+	child_end(child);
+	return child;
+}
+
+/* A daemon's double fork: the child forks the grandchild and ends, so
+ * the grandchild's parent is gone before any walk could see them
+ * together. Both forks are reported. This process is a subreaper
+ * meanwhile, to reap the grandchild. */
+static void test_linux__forks_double_fork(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_forks *f = forks_open_or_skip(e->real);
+	struct rcapfs_fork want[2];
+	pid_t child, grandchild = 0;
+	int pipe_fd[2], subreaper = 0;
+
+	assert_int_equal(prctl(PR_GET_CHILD_SUBREAPER, &subreaper, 0, 0, 0), 0);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+	assert_int_equal(pipe(pipe_fd), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pid_t g = fork();
+
+		if (g == 0 || write(pipe_fd[1], &g, sizeof(g)) == sizeof(g))
+			child_park();
+		_exit(1);
+	}
+	close(pipe_fd[1]);
+	assert_int_equal(read(pipe_fd[0], &grandchild, sizeof(grandchild)),
+			 sizeof(grandchild));
+	close(pipe_fd[0]);
+	child_end(child);
+	assert_true(grandchild > 0);
+	child_end(grandchild);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, subreaper, 0, 0, 0), 0);
+
+	want[0].parent_tgid = getpid();
+	want[0].child_tgid = child;
+	want[1].parent_tgid = child;
+	want[1].child_tgid = grandchild;
+	expect_forks(e->real, f, want, 2, 0);
+	e->real->ops->forks_close(e->real->ctx, f);
+}
+
+/* A new thread is made by a fork too, and is no process: the fork of a
+ * child after it is reported, the thread's before it is not, under
+ * neither its tid nor this process's tgid. */
+static void test_linux__forks_not_threads(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_forks *f = forks_open_or_skip(e->real);
+	struct parked_thread t;
+	struct rcapfs_fork want;
+
+	parked_thread_start(&t);
+	want.parent_tgid = getpid();
+	want.child_tgid = fork_and_reap();
+	parked_thread_stop(&t);
+	expect_forks(e->real, f, &want, 1, t.tid);
+	/* Events come in order: the thread's was before the child's. */
+	parked_thread_start(&t);
+	want.child_tgid = fork_and_reap();
+	parked_thread_stop(&t);
+	expect_forks(e->real, f, &want, 1, getpid());
+	e->real->ops->forks_close(e->real->ctx, f);
+}
+
+/* Waits end by their timeout when nothing of interest happens, a zero
+ * timeout does not wait, and bad arguments change nothing. */
+static void test_linux__forks_wait_timeout(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_forks *f = forks_open_or_skip(e->real);
+	struct rcapfs_fork ev[8];
+	int got;
+
+	for (int i = 0; i < 3; i++) {
+		got = e->real->ops->forks_wait(e->real->ctx, f, ev, 8, 100);
+		assert_true(got >= 0 && got <= 8);
+	}
+	got = e->real->ops->forks_wait(e->real->ctx, f, ev, 8, 0);
+	assert_true(got >= 0 && got <= 8);
+	assert_int_equal(e->real->ops->forks_wait(e->real->ctx, f, ev, 0, 100),
+			 -EINVAL);
+	assert_int_equal(
+		e->real->ops->forks_wait(e->real->ctx, f, NULL, 8, 100),
+		-EINVAL);
+	assert_int_equal(
+		e->real->ops->forks_wait(e->real->ctx, NULL, ev, 8, 100),
+		-EINVAL);
+	e->real->ops->forks_close(e->real->ctx, f);
+	e->real->ops->forks_close(e->real->ctx, NULL);
+}
+
+/* Two subscriptions at once each get every fork, and closing one leaves
+ * the other listening. */
+static void test_linux__forks_two_subscriptions(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_forks *f1 = forks_open_or_skip(e->real);
+	struct rcapfs_forks *f2 = forks_open_or_skip(e->real);
+	struct rcapfs_fork want = {.parent_tgid = getpid()};
+
+	want.child_tgid = fork_and_reap();
+	expect_forks(e->real, f1, &want, 1, 0);
+	expect_forks(e->real, f2, &want, 1, 0);
+	e->real->ops->forks_close(e->real->ctx, f1);
+	want.child_tgid = fork_and_reap();
+	expect_forks(e->real, f2, &want, 1, 0);
+	e->real->ops->forks_close(e->real->ctx, f2);
+}
+
+/* A fixture root's pids are not the system's: no subscription there. */
+static void test_linux__forks_fixture_root(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_forks *f = (struct rcapfs_forks *)e;
+
+	assert_int_equal(e->fixture->ops->forks_open(e->fixture->ctx, &f),
+			 -ENOSYS);
+	assert_null(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +758,11 @@ int main(void)
 		cmocka_unit_test(test_linux__real_meminfo),
 		cmocka_unit_test(test_linux__real_features),
 		cmocka_unit_test(test_linux__user_group),
+		cmocka_unit_test(test_linux__forks_double_fork),
+		cmocka_unit_test(test_linux__forks_not_threads),
+		cmocka_unit_test(test_linux__forks_wait_timeout),
+		cmocka_unit_test(test_linux__forks_two_subscriptions),
+		cmocka_unit_test(test_linux__forks_fixture_root),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
