@@ -912,8 +912,7 @@ static void *forks_main(void *arg)
 static void forks_start(struct rcapfs_scanner *sc)
 {
 	const struct rcapfs_backend *be = sc->be;
-	int rc = be->ops->forks_open ? be->ops->forks_open(be->ctx, &sc->forks)
-				     : -ENOSYS;
+	int rc = be->ops->forks_open(be->ctx, &sc->forks);
 
 	if (rc == 0) {
 		rc = -pthread_create(&sc->forks_thread, NULL, forks_main, sc);
