@@ -236,9 +236,10 @@ struct rcapfs_backend_ops {
 	 * detaches). forks_open returns 0 and a subscription the caller
 	 * closes with forks_close, or -ENOSYS/-EPERM/-errno when the host
 	 * gives none (Linux: the proc connector, root in the initial
-	 * namespaces). forks_wait waits up to timeout_ms for events and puts
-	 * at most n into ev: it returns how many (0 on timeout), -ENOBUFS
-	 * when some were lost (the caller cannot count on having seen every
+	 * namespaces). forks_wait waits up to timeout_ms (negative: for
+	 * ever) for events and puts at most n into ev: it returns how many
+	 * (0 on timeout), -ENOBUFS when some were lost (events read before
+	 * the loss come first; the caller cannot count on having seen every
 	 * fork), or another -errno. One thread at a time per subscription.
 	 */
 	int (*forks_open)(void *ctx, struct rcapfs_forks **out);
