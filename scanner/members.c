@@ -633,6 +633,7 @@ static int cmp_start(const void *a, const void *b)
 struct rcapfs_proc_order {
 	const struct rcapfs_proc_list *procs;
 	struct by_start *by_start; /* procs->n entries */
+	long *parent; /* index of each process's parent in procs, or -1 */
 };
 
 int rcapfs_proc_order_new(const struct rcapfs_proc_list *procs,
@@ -646,13 +647,19 @@ int rcapfs_proc_order_new(const struct rcapfs_proc_list *procs,
 		return -ENOMEM;
 	o->procs = procs;
 	o->by_start = calloc(procs->n ? procs->n : 1, sizeof(*o->by_start));
-	if (!o->by_start) {
-		free(o);
+	o->parent = calloc(procs->n ? procs->n : 1, sizeof(*o->parent));
+	if (!o->by_start || !o->parent) {
+		rcapfs_proc_order_free(o);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < procs->n; i++)
-		o->by_start[i] = (struct by_start){procs->procs[i].start_ticks,
-						   procs->procs[i].pid, i};
+	/* Each collection's pass follows parents: found once per walk. */
+	for (size_t i = 0; i < procs->n; i++) {
+		const struct rcapfs_proc *p = &procs->procs[i];
+
+		o->by_start[i] = (struct by_start){p->start_ticks, p->pid, i};
+		o->parent[i] =
+			p->ppid != p->pid ? find_proc(procs, p->ppid) : -1;
+	}
 	qsort(o->by_start, procs->n, sizeof(*o->by_start), cmp_start);
 	*out = o;
 	return 0;
@@ -663,6 +670,7 @@ void rcapfs_proc_order_free(struct rcapfs_proc_order *order)
 	if (!order)
 		return;
 	free(order->by_start);
+	free(order->parent);
 	free(order);
 }
 
@@ -675,15 +683,15 @@ void rcapfs_proc_order_free(struct rcapfs_proc_order *order)
  */
 static bool inherit_pass(const struct rcapfs_membership *m,
 			 const struct rcapfs_rules *rules,
-			 const struct rcapfs_proc_list *procs,
-			 const struct by_start *order, bool *decided,
+			 const struct rcapfs_proc_order *order, bool *decided,
 			 struct tracked *root, bool *deferred)
 {
+	const struct rcapfs_proc_list *procs = order->procs;
 	bool changed = false;
 
 	*deferred = false;
 	for (size_t k = 0; k < procs->n; k++) {
-		size_t i = order[k].index;
+		size_t i = order->by_start[k].index;
 		const struct rcapfs_proc *p = &procs->procs[i];
 		struct tracked key = {.pid = p->pid}, *t;
 		long par;
@@ -707,7 +715,7 @@ static bool inherit_pass(const struct rcapfs_membership *m,
 			changed = true;
 			continue;
 		}
-		par = p->ppid != p->pid ? find_proc(procs, p->ppid) : -1;
+		par = order->parent[i];
 		/* A parent younger than its child is a reused pid. */
 		if (par < 0 || procs->procs[par].start_ticks > p->start_ticks)
 			continue;
@@ -784,13 +792,13 @@ long rcapfs_membership_update(struct rcapfs_membership *m,
 		decided = calloc(procs->n, sizeof(*decided));
 		if (!root || !decided)
 			goto out;
-		changed = inherit_pass(m, rules, procs, order->by_start,
-				       decided, root, &deferred);
+		changed =
+			inherit_pass(m, rules, order, decided, root, &deferred);
 		/* A parent placed after its child has been decided by now;
 		 * each further pass moves membership down one generation. */
 		while (changed && deferred)
-			changed = inherit_pass(m, rules, procs, order->by_start,
-					       decided, root, &(bool){false});
+			changed = inherit_pass(m, rules, order, decided, root,
+					       &(bool){false});
 		for (size_t i = 0; i < procs->n; i++)
 			ntracked += root[i].root_pid != 0;
 		tracked = calloc(ntracked ? ntracked : 1, sizeof(*tracked));
