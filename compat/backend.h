@@ -22,7 +22,7 @@ struct rcapfs_proc {
 	gid_t rgid;
 	uint64_t start_ticks; /* start time, clock ticks since boot */
 	uint64_t rss_kb;      /* VmRSS */
-	uint64_t vm_kb;       /* VmSize */
+	uint64_t vm_kb;	      /* VmSize */
 	char comm[RCAPFS_COMM_LEN];
 	char *cgroup; /* v2 path (or v1 memory path); NULL unless asked for */
 };
@@ -37,10 +37,10 @@ struct rcapfs_proc_list {
 #define RCAPFS_PROCS_CGROUP 0x1 /* also fill rcapfs_proc.cgroup */
 
 struct rcapfs_meminfo {
-	uint64_t mem_total;     /* bytes */
+	uint64_t mem_total;	/* bytes */
 	uint64_t mem_available; /* bytes */
-	uint64_t swap_total;    /* bytes */
-	uint64_t swap_free;     /* bytes */
+	uint64_t swap_total;	/* bytes */
+	uint64_t swap_free;	/* bytes */
 };
 
 /* Kernel features, probed once when the backend is created. */
@@ -58,39 +58,39 @@ struct rcapfs_features {
 /* ---- The memory of one process: scanner, pagedata and xmap ---- */
 
 /* Mapping flags (struct rcapfs_mapping.flags). */
-#define RCAPFS_MAP_READ 0x0001
-#define RCAPFS_MAP_WRITE 0x0002
-#define RCAPFS_MAP_EXEC 0x0004
-#define RCAPFS_MAP_SHARED 0x0008    /* MAP_SHARED ('s' in maps perms) */
-#define RCAPFS_MAP_ANON 0x0010      /* no file behind it (heap, stack too) */
-#define RCAPFS_MAP_HEAP 0x0020      /* [heap] */
-#define RCAPFS_MAP_STACK 0x0040     /* [stack], the main thread's stack */
-#define RCAPFS_MAP_LOCKED 0x0080    /* mlocked (VmFlags lo) */
-#define RCAPFS_MAP_HUGETLB 0x0100   /* hugetlbfs (VmFlags ht) */
+#define RCAPFS_MAP_READ	     0x0001
+#define RCAPFS_MAP_WRITE     0x0002
+#define RCAPFS_MAP_EXEC	     0x0004
+#define RCAPFS_MAP_SHARED    0x0008 /* MAP_SHARED ('s' in maps perms) */
+#define RCAPFS_MAP_ANON	     0x0010 /* no file behind it (heap, stack too) */
+#define RCAPFS_MAP_HEAP	     0x0020 /* [heap] */
+#define RCAPFS_MAP_STACK     0x0040 /* [stack], the main thread's stack */
+#define RCAPFS_MAP_LOCKED    0x0080 /* mlocked (VmFlags lo) */
+#define RCAPFS_MAP_HUGETLB   0x0100 /* hugetlbfs (VmFlags ht) */
 #define RCAPFS_MAP_NORESERVE 0x0200 /* no swap reserved (VmFlags nr) */
-#define RCAPFS_MAP_SYSV 0x0400      /* SysV shared memory segment */
-#define RCAPFS_MAP_SPECIAL 0x0800   /* vdso, vvar, vsyscall, device memory
-				       (VmFlags io/pf/dd): never paged */
+#define RCAPFS_MAP_SYSV	     0x0400 /* SysV shared memory segment */
+/* vdso, vvar, vsyscall, device memory (VmFlags io/pf/dd): never paged */
+#define RCAPFS_MAP_SPECIAL 0x0800
 
 /* One mapping (VMA) of a process, as smaps shows it. */
 struct rcapfs_mapping {
-	uint64_t start;  /* first byte */
-	uint64_t end;    /* one past the last byte */
+	uint64_t start;	 /* first byte */
+	uint64_t end;	 /* one past the last byte */
 	uint64_t offset; /* into the file */
 	uint32_t dev_major;
 	uint32_t dev_minor;
 	uint64_t inode; /* 0 when anonymous */
 	uint32_t flags; /* RCAPFS_MAP_* */
-	int32_t shmid;  /* SysV shm id, -1 when not SysV */
+	int32_t shmid;	/* SysV shm id, -1 when not SysV */
 	uint64_t rss_kb;
 	uint64_t pss_kb;
-	uint64_t anon_kb;          /* Anonymous: private or COW pages */
-	uint64_t shared_kb;        /* Shared_Clean + Shared_Dirty */
+	uint64_t anon_kb;	   /* Anonymous: private or COW pages */
+	uint64_t shared_kb;	   /* Shared_Clean + Shared_Dirty */
 	uint64_t private_dirty_kb; /* Private_Dirty */
-	uint64_t referenced_kb;    /* Referenced: since the last clear */
+	uint64_t referenced_kb;	   /* Referenced: since the last clear */
 	uint64_t swap_kb;
 	uint32_t kernel_page_kb; /* KernelPageSize */
-	uint32_t mmu_page_kb;    /* MMUPageSize */
+	uint32_t mmu_page_kb;	 /* MMUPageSize */
 	/* Path, "[heap]", "[stack]", "[vdso]"... as maps names it, "" when
 	 * anonymous; points into the list's storage. */
 	const char *name;
@@ -105,24 +105,24 @@ struct rcapfs_mapping_list {
 };
 
 /* Per-page flags, one byte per page (pages()). */
-#define RCAPFS_PAGE_PRESENT 0x01    /* in RAM, mapped (pagemap bit 63) */
-#define RCAPFS_PAGE_SWAPPED 0x02    /* in swap (pagemap bit 62) */
-#define RCAPFS_PAGE_ZERO 0x04       /* the shared zero page: not in rss */
-#define RCAPFS_PAGE_EXCLUSIVE 0x08  /* mapped by this process only;
-				       when asked for */
-#define RCAPFS_PAGE_REFERENCED 0x10 /* accessed since the last clear;
-				       page fidelity only */
-#define RCAPFS_PAGE_DIRTY 0x20      /* written since the last clear;
-				       soft-dirty only */
+#define RCAPFS_PAGE_PRESENT 0x01 /* in RAM, mapped (pagemap bit 63) */
+#define RCAPFS_PAGE_SWAPPED 0x02 /* in swap (pagemap bit 62) */
+#define RCAPFS_PAGE_ZERO    0x04 /* the shared zero page: not in rss */
+/* mapped by this process only; when asked for */
+#define RCAPFS_PAGE_EXCLUSIVE 0x08
+/* accessed since the last clear; page fidelity only */
+#define RCAPFS_PAGE_REFERENCED 0x10
+/* written since the last clear; soft-dirty only */
+#define RCAPFS_PAGE_DIRTY 0x20
 
 /* What clear() resets. */
 #define RCAPFS_CLEAR_REFERENCED 0x1
-#define RCAPFS_CLEAR_DIRTY 0x2
+#define RCAPFS_CLEAR_DIRTY	0x2
 
 /* Advice for pageout(). */
 enum rcapfs_advice {
 	RCAPFS_ADVICE_PAGEOUT = 0, /* MADV_PAGEOUT: reclaim now */
-	RCAPFS_ADVICE_COLD = 1,    /* MADV_COLD: deactivate only */
+	RCAPFS_ADVICE_COLD = 1,	   /* MADV_COLD: deactivate only */
 };
 
 /* A byte range of an address space; page aligned. */

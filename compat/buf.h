@@ -11,7 +11,7 @@ struct rcapfs_buf {
 	size_t cap;
 };
 
-#define RCAPFS_BUF_INIT { NULL, 0, 0 }
+#define RCAPFS_BUF_INIT ((struct rcapfs_buf){NULL, 0, 0})
 
 /* Make room for extra more bytes (plus a NUL). Returns 0 or -ENOMEM. */
 int rcapfs_buf_reserve(struct rcapfs_buf *b, size_t extra);

@@ -17,9 +17,9 @@ void rcapfs_log_setup(int use_syslog, enum rcapfs_log_level max_level);
 void rcapfs_log(enum rcapfs_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#define log_err(...) rcapfs_log(RCAPFS_LOG_ERR, __VA_ARGS__)
-#define log_warn(...) rcapfs_log(RCAPFS_LOG_WARN, __VA_ARGS__)
-#define log_info(...) rcapfs_log(RCAPFS_LOG_INFO, __VA_ARGS__)
+#define log_err(...)   rcapfs_log(RCAPFS_LOG_ERR, __VA_ARGS__)
+#define log_warn(...)  rcapfs_log(RCAPFS_LOG_WARN, __VA_ARGS__)
+#define log_info(...)  rcapfs_log(RCAPFS_LOG_INFO, __VA_ARGS__)
 #define log_debug(...) rcapfs_log(RCAPFS_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -15,8 +15,8 @@ extern "C" {
 
 /* ctl/accounting */
 enum rcapfs_accounting {
-	RCAPFS_ACCT_RSS = 0,    /* sum of member VmRSS */
-	RCAPFS_ACCT_PSS = 1,    /* sum of member Pss */
+	RCAPFS_ACCT_RSS = 0,	/* sum of member VmRSS */
+	RCAPFS_ACCT_PSS = 1,	/* sum of member Pss */
 	RCAPFS_ACCT_UNIQUE = 2, /* each physical page once per collection */
 };
 
