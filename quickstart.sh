@@ -3,10 +3,11 @@
 #   ./quickstart.sh mount   install what is missing, build, and mount rcapfs at
 #                           /run/rcapfs with its defaults, in the foreground
 #   ./quickstart.sh test    install what is missing, build (gcc, and clang
-#                           with ASan and UBSan; warnings as errors) and pass
-#                           every test: plain, under valgrind, under the
-#                           sanitizers; then the fuzzers briefly and the
-#                           short reliability report
+#                           with ASan and UBSan; warnings as errors), check
+#                           the layout of the C files, and pass every test:
+#                           plain, under valgrind, under the sanitizers; then
+#                           the fuzzers briefly and the short reliability
+#                           report
 set -eu
 cd "$(dirname "$0")"
 SRC=$(pwd)
@@ -18,7 +19,7 @@ if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
 install_deps() {
 	proc_dev=libproc2-dev
 	pkgs="build-essential autoconf automake pkg-config fuse3 libfuse3-dev
-		libcmocka-dev valgrind clang procps util-linux"
+		libcmocka-dev valgrind clang clang-format procps util-linux"
 	missing=
 	for p in $pkgs $proc_dev; do
 		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -91,6 +92,8 @@ test)
 		done
 	}
 	: >build/stages
+	# Every .c and .h as the repository's .clang-format lays it out.
+	stage format-check make -C build format-check
 	# gcc: unit and integration tests, then all of them under memcheck.
 	stage check make -C build -j"$JOBS" check
 	cp build/test-suite.log build/check.log
@@ -114,11 +117,11 @@ test)
 	logs="build/check.log build/check-valgrind.log build/check-sanitizers.log"
 	# shellcheck disable=SC2086
 	pass=$(($(count PASS $logs) + $(lines '^PASS: valgrind' build/check-valgrind.out) +
-		$(lines '^PASS: \(fuzz\|check-rel\)' build/stages)))
+		$(lines '^PASS: \(fuzz\|check-rel\|format\)' build/stages)))
 	# shellcheck disable=SC2086
 	fail=$(($(count FAIL $logs) + $(count ERROR $logs) +
 		$(lines '^FAIL: valgrind' build/check-valgrind.out) +
-		$(lines '^FAIL: \(fuzz\|check-rel\)' build/stages)))
+		$(lines '^FAIL: \(fuzz\|check-rel\|format\)' build/stages)))
 	# shellcheck disable=SC2086
 	[ "$fail" = 0 ] && [ "$status" != 0 ] && fail=1
 	# shellcheck disable=SC2086
