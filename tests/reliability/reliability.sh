@@ -287,6 +287,10 @@ if [ -x "$VICTIM" ]; then
 	mkdir "$M/caps/busy"
 	echo "pid $BUSY" >"$M/caps/busy/members"
 	echo 8M >"$M/caps/busy/cap"
+	# Its first scan opens the victim (pidfd, /proc dir, pagemap) for as
+	# long as it is one: count the fds from there.
+	busy_scanned() { [ "$(awk '$1 == "scans" {print $2}' "$M/caps/busy/stats")" -gt 0 ]; }
+	wait_for "the scanner works on the busy victim" 60 busy_scanned
 fi
 rss0=$(rss_kb_of "$DPID")
 fds0=$(fds_of "$DPID")
