@@ -26,29 +26,23 @@ mkfifo "$FIFO" || bench_fail "mkfifo"
 # storm MEMBER: the daemon's CPU ns and the storm's CPU us, one line
 # appended to $BENCH_TMP/storms. The storm waits on a fifo, so that it can
 # be made a member (MEMBER=1) before it forks anything.
+has_child() { pgrep -P "$1" >/dev/null; }
+# The storm's starter and its shell are both members.
+storm_member() {
+	[ "$(awk '$1 == "nproc" { print $2 }' "$BENCH_MNT/caps/f/stats")" = 2 ]
+}
+
 storm() {
 	"$CPUTIME" sh -c "read x <'$FIFO'; i=0
 		while [ \$i -lt $N ]; do /bin/true; i=\$((i + 1)); done" \
 		>"$BENCH_TMP/storm.out" &
 	sp=$!
 	bench_track "$sp"
-	tries=0
-	until pgrep -P "$sp" >/dev/null; do
-		tries=$((tries + 1))
-		[ $tries -le 300 ] || bench_fail "the storm did not start"
-		sleep 0.1
-	done
+	bench_wait_until "$sp" 30 "the storm started" has_child "$sp"
 	if [ "$1" = 1 ]; then
 		echo "pid $sp" >"$BENCH_MNT/caps/f/members" ||
 			bench_fail "members"
-		tries=0
-		until [ "$(awk '$1 == "nproc" { print $2 }' \
-			"$BENCH_MNT/caps/f/stats")" = 2 ]; do
-			tries=$((tries + 1))
-			[ $tries -le 300 ] ||
-				bench_fail "the storm is not a member"
-			sleep 0.1
-		done
+		bench_wait_until "$sp" 30 "the storm a member" storm_member
 	fi
 	d0=$(bench_cpu_ns "$BENCH_DPID")
 	echo go >"$FIFO"

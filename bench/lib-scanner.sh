@@ -21,13 +21,7 @@ start_victim() {
 	"$VICTIM" --file "$sv_file" "$@" >"$sv_out" &
 	VPID=$!
 	bench_track "$VPID"
-	sv_i=0
-	until grep -qs ready "$sv_out"; do
-		kill -0 "$VPID" 2>/dev/null || bench_fail "victim died"
-		sv_i=$((sv_i + 1))
-		[ $sv_i -le 1200 ] || bench_fail "victim not set up in 120 s"
-		sleep 0.1
-	done
+	bench_wait_until "$VPID" 120 "victim set up" grep -qs ready "$sv_out"
 }
 stat_of() { awk -v k="$2" '$1 == k {print $2}' "$M/caps/$1/stats"; }
 # wait_sampled NAME MIB: the collection has its member, with MIB resident.

@@ -108,13 +108,30 @@ bench_track_mount() {
 }
 
 # bench_wait_mount MNT FILE PID: wait (10 s at most) until MNT/FILE reads
-# while PID lives; returns 1 otherwise.
+# while PID lives; returns 1 otherwise. (Helpers keep their counters to
+# themselves: a caller's loop may be counting with i.)
 bench_wait_mount() {
-	i=0
+	wm_i=0
 	while ! cat "$1/$2" >/dev/null 2>&1; do
 		kill -0 "$3" 2>/dev/null || return 1
-		i=$((i + 1))
-		[ $i -le 100 ] || return 1
+		wm_i=$((wm_i + 1))
+		[ $wm_i -le 100 ] || return 1
+		sleep 0.1
+	done
+}
+
+# bench_wait_until PID SECONDS WHAT COMMAND...: poll COMMAND every 0.1 s
+# until it succeeds; the benchmark fails, naming WHAT, if PID dies first or
+# SECONDS pass.
+bench_wait_until() {
+	wu_pid=$1
+	wu_left=$(($2 * 10))
+	wu_what=$3
+	shift 3
+	until "$@"; do
+		kill -0 "$wu_pid" 2>/dev/null || bench_fail "$wu_what: it died"
+		wu_left=$((wu_left - 1))
+		[ $wu_left -gt 0 ] || bench_fail "$wu_what: not within ${2}s"
 		sleep 0.1
 	done
 }

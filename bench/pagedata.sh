@@ -27,13 +27,7 @@ bench_start_daemon
 "$TIME" victim "$VICTIM_KB" >"$BENCH_TMP/victim.out" &
 V=$!
 bench_track "$V"
-i=0
-until grep -qx ready "$BENCH_TMP/victim.out"; do
-	kill -0 "$V" 2>/dev/null || bench_fail "the victim died"
-	i=$((i + 1))
-	[ $i -le 600 ] || bench_fail "the victim is not ready within 60 s"
-	sleep 0.1
-done
+bench_wait_until "$V" 60 "the victim ready" grep -qx ready "$BENCH_TMP/victim.out"
 rss_kb=$(bench_rss_kb "$V")
 [ "$rss_kb" -ge "$VICTIM_KB" ] ||
 	bench_fail "the victim has $rss_kb kB resident, not $VICTIM_KB"

@@ -122,13 +122,7 @@ measure() {
 	"$SWARM" "$2" $per "$ready" &
 	swarm_pid=$!
 	bench_track $swarm_pid
-	i=0
-	while [ ! -e "$ready" ]; do
-		kill -0 $swarm_pid 2>/dev/null || bench_fail "swarm $1 failed"
-		i=$((i + 1))
-		[ $i -lt 600 ] || bench_fail "swarm $1 not up in 30 s"
-		sleep 0.05
-	done
+	bench_wait_until $swarm_pid 30 "swarm $1 up" test -e "$ready"
 	want=$(($2 * (per + 1)))
 	nprocs=$(set -- /proc/[0-9]*; echo $#)
 
