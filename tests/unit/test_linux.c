@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/unit/fixture_file.h"
 #include "tests/unit/parked_thread.h"
 
 /* The fixture tree: see tests/fixtures/proc-basic. */
@@ -265,23 +266,6 @@ static void test_linux__features_fixture(void **state)
 	assert_int_equal(f.process_madvise, real.process_madvise);
 }
 
-static void make_file(const char *root, const char *rel)
-{
-	char path[PATH_MAX], *slash;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (slash = strchr(path + strlen(root) + 1, '/'); slash;
-	     slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-		*slash = '/';
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	assert_true(fd >= 0);
-	close(fd);
-}
-
 static void remove_tree(const char *root, const char *const *rels)
 {
 	char path[PATH_MAX], *slash;
@@ -310,7 +294,7 @@ static void test_linux__features_sys_probes(void **state)
 
 	assert_non_null(mkdtemp(sys));
 	for (size_t i = 0; files[i]; i++)
-		make_file(sys, files[i]);
+		fixture_file_put(sys, files[i], "", 0);
 	assert_int_equal(rcapfs_backend_new(e->proc_root, sys, &be), 0);
 	assert_int_equal(be->ops->features(be->ctx, &f), 0);
 	rcapfs_backend_free(be);

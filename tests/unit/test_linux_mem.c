@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/unit/fixture_file.h"
 #include "tests/unit/parked_thread.h"
 
 /*
@@ -70,28 +71,9 @@ struct tree {
 	struct rcapfs_task *t;
 };
 
-static void put_file(const char *root, const char *rel, const void *data,
-		     size_t len)
-{
-	char path[PATH_MAX], *slash;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (slash = strchr(path + strlen(root) + 1, '/'); slash;
-	     slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-		*slash = '/';
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-}
-
 static void put_text(const char *root, const char *rel, const char *text)
 {
-	put_file(root, rel, text, strlen(text));
+	fixture_file_put(root, rel, text, strlen(text));
 }
 
 /* Contents of root/rel, NUL-terminated; the caller frees. */
@@ -254,8 +236,8 @@ static void tree_new(struct tree *tr, bool with_bitmap)
 	put_text(tr->sys, "kernel/mm/transparent_hugepage/enabled",
 		 "always [madvise] never\n");
 	if (with_bitmap)
-		put_file(tr->sys, "kernel/mm/page_idle/bitmap", zeros,
-			 sizeof(zeros));
+		fixture_file_put(tr->sys, "kernel/mm/page_idle/bitmap", zeros,
+				 sizeof(zeros));
 	assert_int_equal(rcapfs_backend_new(tr->proc, tr->sys, &tr->be), 0);
 	assert_int_equal(
 		tr->be->ops->task_open(tr->be->ctx, FIX_PID, FIX_START, &tr->t),
@@ -811,8 +793,8 @@ static void test_linux_mem__fixture_clear_idle(void **state)
 		const struct entry hidden[] = {{16, PRESENT | EXCL}};
 		char zeros[8192] = {0};
 
-		put_file(tr->sys, "kernel/mm/page_idle/bitmap", zeros,
-			 sizeof(zeros));
+		fixture_file_put(tr->sys, "kernel/mm/page_idle/bitmap", zeros,
+				 sizeof(zeros));
 		put_pagemap(tr, hidden, 1);
 		assert_int_equal(
 			tr->be->ops->clear(ctx, tr->t, RCAPFS_CLEAR_REFERENCED),
