@@ -1,5 +1,5 @@
 #include "config.h"
-#include "scanner/scanner.h"
+#include "scanner/scanner_i.h"
 
 #include "compat/clock.h"
 #include "compat/log.h"
@@ -10,94 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* A member as of the last sample. */
-struct member {
-	pid_t pid;
-	uint64_t start_ticks;
-	uint64_t rss_kb;
-	uint64_t vm_kb;
-};
-
-struct collection {
-	char name[RCAPFS_NAME_MAX + 1];
-	unsigned refs; /* the table's and in-flight operations'; sc->lock */
-	bool removed;  /* no longer in the table */
-	uint64_t cap_bytes;
-	struct rcapfs_rules *rules; /* immutable; replaced whole */
-	struct rcapfs_stats stats;
-	/* Sorted by pid. Only the sampler replaces them (under sc->lock),
-	 * so the sampler may read them without the lock. */
-	struct member *members;
-	size_t nmembers;
-	/* Used by the sampler alone, under sc->sample_lock. */
-	struct rcapfs_membership *membership;
-	/* at/pg at the last report, for per-interval figures. */
-	uint64_t reported_at_bytes;
-	uint64_t reported_pg_bytes;
-	/* Its scans, and their counters. */
-	struct rcapfs_enforcer *enf;
-};
-
-struct rcapfs_scanner {
-	struct rcapfs_backend *be; /* borrowed */
-	struct rcapfs_tracker *tr;
-	uint64_t created_ns;
-
-	/* Lock order: sample_lock or members_lock before lock. */
-	pthread_mutex_t sample_lock;  /* one sample at a time */
-	pthread_mutex_t members_lock; /* one rules writer at a time */
-	pthread_mutex_t lock;	      /* everything below */
-	pthread_cond_t wake;	      /* CLOCK_MONOTONIC */
-
-	struct collection **colls; /* sorted by name */
-	size_t ncolls;
-	struct rcapfs_ctl ctl;
-
-	bool walked;	       /* a full walk has been made */
-	bool need_walk;	       /* rules changed since the last walk */
-	uint64_t last_walk_ns; /* monotonic */
-
-	/* meminfo of the last sample, served to ctl/status. */
-	struct rcapfs_meminfo mi;
-	bool have_mi;
-	uint64_t mi_ns; /* monotonic, when read */
-
-	pthread_t thread;
-	bool running;
-	bool stopping;
-	bool kick; /* sample now */
-
-	/* Fork events (while running, where the backend has them). */
-	struct rcapfs_forks *forks;
-	pthread_t forks_thread;
-	bool told_adopt; /* said once, under lock */
-
-	/* Used by the sampler alone, under sample_lock: said once. */
-	bool told_unique;
-	bool told_pss;
-	uint32_t page_size;
-};
-
-/*
- * One collection as a sample sees it: references taken under the lock,
- * figures gathered without it, committed under it again.
- */
-struct snap {
-	struct collection *c;
-	struct rcapfs_rules *rules;
-	uint64_t cap_bytes;
-	struct member *members; /* the new member list, until committed */
-	size_t nmembers;
-	uint64_t rss_kb; /* under accounting acct */
-	uint64_t vm_kb;
-	enum rcapfs_accounting acct;
-	bool unenforced;
-	/* Over the cap and enforced now: the victims to scan. */
-	struct rcapfs_scan_victim *victims;
-	size_t nvictims;
-	uint64_t excess_bytes;
-};
 
 static unsigned utilization_pct(const struct rcapfs_meminfo *mi)
 {
@@ -114,98 +26,6 @@ static bool should_enforce(const struct rcapfs_ctl *ctl, unsigned util_pct)
 {
 	return ctl->enforce &&
 	       (ctl->pressure_pct == 0 || util_pct > ctl->pressure_pct);
-}
-
-bool rcapfs_name_valid(const char *name)
-{
-	size_t len = strlen(name);
-
-	/* A leading '-' would read as an option to every shell tool. */
-	if (len == 0 || len > RCAPFS_NAME_MAX || name[0] == '.' ||
-	    name[0] == '-')
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char ch = name[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
-		      ch == '-'))
-			return false;
-	}
-	return true;
-}
-
-static void collection_free(struct collection *c)
-{
-	if (!c)
-		return;
-	/* First: its thread may still be reading the members' memory. */
-	rcapfs_enforcer_free(c->enf);
-	rcapfs_rules_free(c->rules);
-	rcapfs_membership_free(c->membership);
-	free(c->members);
-	free(c);
-}
-
-static struct collection *collection_new(struct rcapfs_scanner *sc,
-					 const char *name)
-{
-	struct collection *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->rules = rcapfs_rules_new();
-	c->membership = rcapfs_membership_new();
-	if (!c->rules || !c->membership ||
-	    rcapfs_enforcer_new(sc->tr, sc->be, name, &c->enf)) {
-		collection_free(c);
-		return NULL;
-	}
-	strcpy(c->name, name);
-	c->refs = 1;
-	c->stats.version = RCAPFS_STATS_VERSION;
-	c->stats.accounting = RCAPFS_ACCT_RSS;
-	c->stats.fidelity = rcapfs_tracker_fidelity(sc->tr);
-	return c;
-}
-
-/* Drop a reference under sc->lock; returns the collection when that was
- * the last one, for the caller to free after unlocking. */
-static struct collection *collection_put(struct collection *c)
-{
-	return --c->refs == 0 ? c : NULL;
-}
-
-/* Binary search by name under sc->lock: returns true when found; *pos is
- * its index, or where it would go. */
-static bool find_pos(const struct rcapfs_scanner *sc, const char *name,
-		     size_t *pos)
-{
-	size_t lo = 0, hi = sc->ncolls;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int cmp = strcmp(name, sc->colls[mid]->name);
-
-		if (cmp == 0) {
-			*pos = mid;
-			return true;
-		}
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	*pos = lo;
-	return false;
-}
-
-static struct collection *find(const struct rcapfs_scanner *sc,
-			       const char *name)
-{
-	size_t pos;
-
-	return find_pos(sc, name, &pos) ? sc->colls[pos] : NULL;
 }
 
 static uint32_t page_size_of(const struct rcapfs_backend *be)
@@ -257,7 +77,7 @@ void rcapfs_scanner_free(struct rcapfs_scanner *sc)
 		return;
 	rcapfs_scanner_stop(sc);
 	for (size_t i = 0; i < sc->ncolls; i++)
-		collection_free(sc->colls[i]);
+		scanner_collection_free(sc->colls[i]);
 	free(sc->colls);
 	rcapfs_tracker_free(sc->tr);
 	pthread_cond_destroy(&sc->wake);
@@ -272,8 +92,7 @@ struct rcapfs_tracker *rcapfs_scanner_tracker(struct rcapfs_scanner *sc)
 	return sc->tr;
 }
 
-/* Wake the thread for a sample now; under sc->lock. */
-static void kick_locked(struct rcapfs_scanner *sc)
+void scanner_kick_locked(struct rcapfs_scanner *sc)
 {
 	sc->kick = true;
 	pthread_cond_signal(&sc->wake);
@@ -308,10 +127,10 @@ static void snapshot_release(struct rcapfs_scanner *sc, struct snap *snaps,
 	/* A collection removed meanwhile goes with its last reference:
 	 * noted here, freed below, as freeing waits for its enforcer. */
 	for (size_t i = 0; i < n; i++)
-		snaps[i].c = collection_put(snaps[i].c);
+		snaps[i].c = scanner_collection_put(snaps[i].c);
 	pthread_mutex_unlock(&sc->lock);
 	for (size_t i = 0; i < n; i++) {
-		collection_free(snaps[i].c);
+		scanner_collection_free(snaps[i].c);
 		rcapfs_rules_free(snaps[i].rules);
 		free(snaps[i].members);
 		free(snaps[i].victims);
@@ -970,252 +789,13 @@ void rcapfs_scanner_stop(struct rcapfs_scanner *sc)
 	pthread_mutex_unlock(&sc->lock);
 }
 
-int rcapfs_scanner_create(struct rcapfs_scanner *sc, const char *name)
-{
-	struct collection *c, **grown;
-	size_t pos;
-	int rc = 0;
-
-	if (!rcapfs_name_valid(name))
-		return -EINVAL;
-	c = collection_new(sc, name);
-	if (!c)
-		return -ENOMEM;
-	pthread_mutex_lock(&sc->lock);
-	if (find_pos(sc, name, &pos)) {
-		rc = -EEXIST;
-		goto out;
-	}
-	if (sc->ncolls >= RCAPFS_COLLECTIONS_MAX) {
-		rc = -ENOSPC;
-		goto out;
-	}
-	grown = realloc(sc->colls, (sc->ncolls + 1) * sizeof(*grown));
-	if (!grown) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	sc->colls = grown;
-	memmove(&grown[pos + 1], &grown[pos],
-		(sc->ncolls - pos) * sizeof(*grown));
-	grown[pos] = c;
-	sc->ncolls++;
-	c = NULL;
-out:
-	pthread_mutex_unlock(&sc->lock);
-	collection_free(c);
-	return rc;
-}
-
-int rcapfs_scanner_remove(struct rcapfs_scanner *sc, const char *name)
-{
-	struct collection *c, *dead = NULL;
-	size_t pos;
-
-	pthread_mutex_lock(&sc->lock);
-	if (!find_pos(sc, name, &pos)) {
-		pthread_mutex_unlock(&sc->lock);
-		return -ENOENT;
-	}
-	c = sc->colls[pos];
-	memmove(&sc->colls[pos], &sc->colls[pos + 1],
-		(sc->ncolls - pos - 1) * sizeof(*sc->colls));
-	sc->ncolls--;
-	c->removed = true;
-	dead = collection_put(c);
-	pthread_mutex_unlock(&sc->lock);
-	collection_free(dead);
-	return 0;
-}
-
-bool rcapfs_scanner_exists(struct rcapfs_scanner *sc, const char *name)
-{
-	bool found;
-
-	pthread_mutex_lock(&sc->lock);
-	found = find(sc, name) != NULL;
-	pthread_mutex_unlock(&sc->lock);
-	return found;
-}
-
-void rcapfs_names_free(char **names, size_t n)
-{
-	if (!names)
-		return;
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-int rcapfs_scanner_names(struct rcapfs_scanner *sc, char ***names, size_t *n)
-{
-	char **out;
-	size_t count = 0;
-	int rc = 0;
-
-	pthread_mutex_lock(&sc->lock);
-	out = calloc(sc->ncolls ? sc->ncolls : 1, sizeof(*out));
-	if (!out) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (; count < sc->ncolls; count++) {
-		out[count] = strdup(sc->colls[count]->name);
-		if (!out[count]) {
-			rc = -ENOMEM;
-			break;
-		}
-	}
-out:
-	pthread_mutex_unlock(&sc->lock);
-	if (rc) {
-		rcapfs_names_free(out, count);
-		return rc;
-	}
-	*names = out;
-	*n = count;
-	return 0;
-}
-
-int rcapfs_scanner_set_cap(struct rcapfs_scanner *sc, const char *name,
-			   uint64_t cap_bytes)
-{
-	struct collection *c;
-	uint64_t rounded;
-
-	if (cap_bytes > UINT64_MAX - 1023)
-		return -ERANGE;
-	rounded = (cap_bytes + 1023) & ~(uint64_t)1023;
-	pthread_mutex_lock(&sc->lock);
-	c = find(sc, name);
-	if (c) {
-		c->cap_bytes = rounded;
-		if (rounded && rounded < c->stats.rss_bytes)
-			kick_locked(sc);
-		else
-			rcapfs_enforcer_withdraw(c->enf);
-	}
-	pthread_mutex_unlock(&sc->lock);
-	return c ? 0 : -ENOENT;
-}
-
-int rcapfs_scanner_get_cap(struct rcapfs_scanner *sc, const char *name,
-			   uint64_t *cap_bytes)
-{
-	struct collection *c;
-
-	pthread_mutex_lock(&sc->lock);
-	c = find(sc, name);
-	if (c)
-		*cap_bytes = c->cap_bytes;
-	pthread_mutex_unlock(&sc->lock);
-	return c ? 0 : -ENOENT;
-}
-
-int rcapfs_scanner_set_members(struct rcapfs_scanner *sc, const char *name,
-			       const char *text, size_t len, bool append,
-			       enum rcapfs_rules_syntax syntax, char *err,
-			       size_t errlen)
-{
-	struct rcapfs_rules *base = NULL, *rules = NULL;
-	struct collection *c, *dead = NULL;
-	int rc;
-
-	if (err && errlen)
-		err[0] = '\0';
-	/* Parsing calls the backend, so it runs without the table lock;
-	 * writers are serialised so an append cannot lose another. */
-	pthread_mutex_lock(&sc->members_lock);
-	pthread_mutex_lock(&sc->lock);
-	c = find(sc, name);
-	if (c) {
-		c->refs++;
-		if (append)
-			base = rcapfs_rules_ref(c->rules);
-	}
-	pthread_mutex_unlock(&sc->lock);
-	if (!c) {
-		pthread_mutex_unlock(&sc->members_lock);
-		return -ENOENT;
-	}
-
-	rc = rcapfs_rules_parse(base, text, len, syntax, sc->be, &rules, err,
-				errlen);
-
-	pthread_mutex_lock(&sc->lock);
-	if (rc == 0 && c->removed)
-		rc = -ENOENT;
-	if (rc == 0) {
-		struct rcapfs_rules *old = c->rules;
-
-		c->rules = rules;
-		rules = old;
-		sc->need_walk = true;
-		kick_locked(sc);
-	}
-	dead = collection_put(c);
-	pthread_mutex_unlock(&sc->lock);
-	pthread_mutex_unlock(&sc->members_lock);
-	collection_free(dead);
-	rcapfs_rules_free(rules);
-	rcapfs_rules_free(base);
-	return rc;
-}
-
-int rcapfs_scanner_members(struct rcapfs_scanner *sc, const char *name,
-			   enum rcapfs_rules_syntax syntax,
-			   struct rcapfs_buf *out)
-{
-	struct rcapfs_rules *rules = NULL;
-	struct collection *c;
-	int rc;
-
-	pthread_mutex_lock(&sc->lock);
-	c = find(sc, name);
-	if (c)
-		rules = rcapfs_rules_ref(c->rules);
-	pthread_mutex_unlock(&sc->lock);
-	if (!c)
-		return -ENOENT;
-	rc = rcapfs_rules_format(rules, syntax, out);
-	rcapfs_rules_free(rules);
-	return rc;
-}
-
-int rcapfs_scanner_procs(struct rcapfs_scanner *sc, const char *name,
-			 pid_t **pids, size_t *n)
-{
-	struct collection *c;
-	pid_t *out = NULL;
-	int rc = 0;
-
-	pthread_mutex_lock(&sc->lock);
-	c = find(sc, name);
-	if (!c) {
-		rc = -ENOENT;
-		goto out;
-	}
-	out = calloc(c->nmembers ? c->nmembers : 1, sizeof(*out));
-	if (!out) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < c->nmembers; i++)
-		out[i] = c->members[i].pid;
-	*pids = out;
-	*n = c->nmembers;
-out:
-	pthread_mutex_unlock(&sc->lock);
-	return rc;
-}
-
 int rcapfs_scanner_stats(struct rcapfs_scanner *sc, const char *name,
 			 struct rcapfs_stats *out)
 {
 	struct collection *c;
 
 	pthread_mutex_lock(&sc->lock);
-	c = find(sc, name);
+	c = scanner_find(sc, name);
 	if (c) {
 		*out = c->stats;
 		rcapfs_enforcer_stats(c->enf, out);

@@ -1,0 +1,126 @@
+/*
+ * The scanner's private layout, shared by its files and by nothing else:
+ * the table of collections (collections.c), the sampling thread
+ * (sampler.c), the decision to enforce (capping.c), the costly accounting
+ * modes (accounting.c), the statistics (stats.c) and fork events
+ * (forks.c); scanner.c holds its life cycle and the global controls.
+ */
+#ifndef RCAPFS_SCANNER_SCANNER_I_H
+#define RCAPFS_SCANNER_SCANNER_I_H
+
+#include "scanner/scanner.h"
+
+#include "scanner/enforcer.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A member as of the last sample. */
+struct member {
+	pid_t pid;
+	uint64_t start_ticks;
+	uint64_t rss_kb;
+	uint64_t vm_kb;
+};
+
+struct collection {
+	char name[RCAPFS_NAME_MAX + 1];
+	unsigned refs; /* the table's and in-flight operations'; sc->lock */
+	bool removed;  /* no longer in the table */
+	uint64_t cap_bytes;
+	struct rcapfs_rules *rules; /* immutable; replaced whole */
+	struct rcapfs_stats stats;
+	/* Sorted by pid. Only the sampler replaces them (under sc->lock),
+	 * so the sampler may read them without the lock. */
+	struct member *members;
+	size_t nmembers;
+	/* Used by the sampler alone, under sc->sample_lock. */
+	struct rcapfs_membership *membership;
+	/* at/pg at the last report, for per-interval figures. */
+	uint64_t reported_at_bytes;
+	uint64_t reported_pg_bytes;
+	/* Its scans, and their counters. */
+	struct rcapfs_enforcer *enf;
+};
+
+struct rcapfs_scanner {
+	struct rcapfs_backend *be; /* borrowed */
+	struct rcapfs_tracker *tr;
+	uint64_t created_ns;
+
+	/* Lock order: sample_lock or members_lock before lock. */
+	pthread_mutex_t sample_lock;  /* one sample at a time */
+	pthread_mutex_t members_lock; /* one rules writer at a time */
+	pthread_mutex_t lock;	      /* everything below */
+	pthread_cond_t wake;	      /* CLOCK_MONOTONIC */
+
+	struct collection **colls; /* sorted by name */
+	size_t ncolls;
+	struct rcapfs_ctl ctl;
+
+	bool walked;	       /* a full walk has been made */
+	bool need_walk;	       /* rules changed since the last walk */
+	uint64_t last_walk_ns; /* monotonic */
+
+	/* meminfo of the last sample, served to ctl/status. */
+	struct rcapfs_meminfo mi;
+	bool have_mi;
+	uint64_t mi_ns; /* monotonic, when read */
+
+	pthread_t thread;
+	bool running;
+	bool stopping;
+	bool kick; /* sample now */
+
+	/* Fork events (while running, where the backend has them). */
+	struct rcapfs_forks *forks;
+	pthread_t forks_thread;
+	bool told_adopt; /* said once, under lock */
+
+	/* Used by the sampler alone, under sample_lock: said once. */
+	bool told_unique;
+	bool told_pss;
+	uint32_t page_size;
+};
+
+/*
+ * One collection as a sample sees it: references taken under the lock,
+ * figures gathered without it, committed under it again.
+ */
+struct snap {
+	struct collection *c;
+	struct rcapfs_rules *rules;
+	uint64_t cap_bytes;
+	struct member *members; /* the new member list, until committed */
+	size_t nmembers;
+	uint64_t rss_kb; /* under accounting acct */
+	uint64_t vm_kb;
+	enum rcapfs_accounting acct;
+	bool unenforced;
+	/* Over the cap and enforced now: the victims to scan. */
+	struct rcapfs_scan_victim *victims;
+	size_t nvictims;
+	uint64_t excess_bytes;
+};
+
+/* ---- collections.c ---- */
+
+/* Free a collection no longer referenced (waits for its enforcer). NULL
+ * is fine. */
+void scanner_collection_free(struct collection *c);
+
+/* Drop a reference under sc->lock; returns the collection when that was
+ * the last one, for the caller to free after unlocking. */
+struct collection *scanner_collection_put(struct collection *c);
+
+/* The collection called name, or NULL; under sc->lock. */
+struct collection *scanner_find(const struct rcapfs_scanner *sc,
+				const char *name);
+
+/* ---- sampler.c ---- */
+
+/* Wake the sampling thread for a sample now; under sc->lock. */
+void scanner_kick_locked(struct rcapfs_scanner *sc);
+
+#endif
