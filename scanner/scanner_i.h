@@ -118,6 +118,17 @@ struct collection *scanner_collection_put(struct collection *c);
 struct collection *scanner_find(const struct rcapfs_scanner *sc,
 				const char *name);
 
+/* ---- accounting.c ---- */
+
+/*
+ * Account s, whose sum of RSS is over its cap, under the costly mode asked
+ * for (that sum is an upper bound of the others), falling back to pss,
+ * then rss, with one log line saying why: sets s->rss_kb and s->acct. The
+ * caller holds sc->sample_lock.
+ */
+void scanner_account(struct rcapfs_scanner *sc, enum rcapfs_accounting mode,
+		     struct snap *s);
+
 /* ---- sampler.c ---- */
 
 /* Wake the sampling thread for a sample now; under sc->lock. */
