@@ -519,110 +519,6 @@ static void *sampler_main(void *arg)
 	return NULL;
 }
 
-/* The start time of pid (0 when it is gone), which tells a reused pid. */
-static uint64_t start_of(const struct rcapfs_backend *be, pid_t pid)
-{
-	struct rcapfs_proc p;
-	uint64_t start = 0;
-
-	memset(&p, 0, sizeof(p));
-	if (be->ops->proc(be->ctx, pid, 0, &p) == 0) {
-		start = p.start_ticks;
-		rcapfs_proc_release(&p);
-	}
-	return start;
-}
-
-/* A fork: the child joins every collection its parent is a pid-rule
- * member of, before its parent can exit and leave it to init. */
-static void adopt_fork(struct rcapfs_scanner *sc, const struct rcapfs_fork *f)
-{
-	uint64_t parent_start, child_start;
-	bool tracked = false;
-
-	/* Most forks on the machine are nobody's: no /proc read for them. */
-	pthread_mutex_lock(&sc->lock);
-	for (size_t i = 0; i < sc->ncolls && !tracked; i++)
-		tracked = rcapfs_membership_tracks(sc->colls[i]->membership,
-						   f->parent_tgid);
-	pthread_mutex_unlock(&sc->lock);
-	if (!tracked)
-		return;
-	parent_start = start_of(sc->be, f->parent_tgid);
-	child_start = start_of(sc->be, f->child_tgid);
-	pthread_mutex_lock(&sc->lock);
-	for (size_t i = 0; i < sc->ncolls; i++) {
-		int rc = rcapfs_membership_adopt(sc->colls[i]->membership, f,
-						 parent_start, child_start);
-
-		if (rc < 0 && !sc->told_adopt) {
-			log_warn("collection %s: child %d of member %d not "
-				 "remembered: %s",
-				 sc->colls[i]->name, (int)f->child_tgid,
-				 (int)f->parent_tgid, strerror(-rc));
-			sc->told_adopt = true;
-		}
-	}
-	pthread_mutex_unlock(&sc->lock);
-}
-
-/* How long one wait for fork events lasts: at most this long, a stop
- * waits for the thread. */
-#define FORKS_WAIT_MS 200
-#define FORKS_BATCH   64
-
-static void *forks_main(void *arg)
-{
-	struct rcapfs_scanner *sc = arg;
-	const struct rcapfs_backend *be = sc->be;
-	struct rcapfs_fork ev[FORKS_BATCH];
-	bool told_lost = false, stop = false;
-
-	while (!stop) {
-		int n = be->ops->forks_wait(be->ctx, sc->forks, ev, FORKS_BATCH,
-					    FORKS_WAIT_MS);
-
-		if (n == -ENOBUFS && !told_lost) {
-			log_warn("fork events were lost (the kernel's queue "
-				 "overflowed): a child whose parent exits "
-				 "before the next walk may leave its "
-				 "collection");
-			told_lost = true;
-		} else if (n < 0 && n != -ENOBUFS) {
-			log_warn("fork events: %s; pid rules follow forks "
-				 "at walks only",
-				 strerror(-n));
-			break;
-		}
-		for (int i = 0; i < n; i++)
-			adopt_fork(sc, &ev[i]);
-		pthread_mutex_lock(&sc->lock);
-		stop = sc->stopping;
-		pthread_mutex_unlock(&sc->lock);
-	}
-	return NULL;
-}
-
-/* Subscribe to fork events and follow them in a thread of their own;
- * without them, pid rules follow forks at walks. Under sc->lock. */
-static void forks_start(struct rcapfs_scanner *sc)
-{
-	const struct rcapfs_backend *be = sc->be;
-	int rc = be->ops->forks_open(be->ctx, &sc->forks);
-
-	if (rc == 0) {
-		rc = -pthread_create(&sc->forks_thread, NULL, forks_main, sc);
-		if (rc) {
-			be->ops->forks_close(be->ctx, sc->forks);
-			sc->forks = NULL;
-		}
-	}
-	if (rc)
-		log_info("no fork events (%s): a pid rule's members are "
-			 "followed at walks only",
-			 strerror(-rc));
-}
-
 int rcapfs_scanner_start(struct rcapfs_scanner *sc)
 {
 	int rc = 0;
@@ -634,7 +530,7 @@ int rcapfs_scanner_start(struct rcapfs_scanner *sc)
 		rc = -pthread_create(&sc->thread, NULL, sampler_main, sc);
 		sc->running = rc == 0;
 		if (sc->running)
-			forks_start(sc);
+			scanner_forks_start(sc);
 	}
 	pthread_mutex_unlock(&sc->lock);
 	return rc;
@@ -653,11 +549,7 @@ void rcapfs_scanner_stop(struct rcapfs_scanner *sc)
 	pthread_mutex_unlock(&sc->lock);
 
 	pthread_join(sc->thread, NULL);
-	if (sc->forks) {
-		pthread_join(sc->forks_thread, NULL);
-		sc->be->ops->forks_close(sc->be->ctx, sc->forks);
-		sc->forks = NULL;
-	}
+	scanner_forks_stop(sc);
 
 	pthread_mutex_lock(&sc->lock);
 	sc->running = false;

@@ -129,6 +129,17 @@ struct collection *scanner_find(const struct rcapfs_scanner *sc,
 void scanner_account(struct rcapfs_scanner *sc, enum rcapfs_accounting mode,
 		     struct snap *s);
 
+/* ---- forks.c ---- */
+
+/* Subscribe to fork events and follow them in a thread of their own;
+ * without them (the backend has none), pid rules follow forks at walks,
+ * as a log line says. Under sc->lock, when the scanner starts. */
+void scanner_forks_start(struct rcapfs_scanner *sc);
+
+/* Join the thread scanner_forks_start made, once sc->stopping is set, and
+ * unsubscribe. Without sc->lock: the thread takes it. */
+void scanner_forks_stop(struct rcapfs_scanner *sc);
+
 /* ---- sampler.c ---- */
 
 /* Wake the sampling thread for a sample now; under sc->lock. */
