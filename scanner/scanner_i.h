@@ -140,6 +140,17 @@ void scanner_forks_start(struct rcapfs_scanner *sc);
  * unsubscribe. Without sc->lock: the thread takes it. */
 void scanner_forks_stop(struct rcapfs_scanner *sc);
 
+/* ---- stats.c ---- */
+
+/* Make the figures of a sample each collection's own: its member list
+ * (the old one goes back to the snapshot, to be freed with it) and its
+ * statistics. A collection removed meanwhile is left, and not enforced. */
+void scanner_commit(struct rcapfs_scanner *sc, struct snap *snaps, size_t n);
+
+/* Log one line per collection, as rcapstat shows it: at and pg since the
+ * last report. */
+void scanner_report(struct rcapfs_scanner *sc);
+
 /* ---- sampler.c ---- */
 
 /* Wake the sampling thread for a sample now; under sc->lock. */
