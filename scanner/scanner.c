@@ -11,23 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-static unsigned utilization_pct(const struct rcapfs_meminfo *mi)
-{
-	if (mi->mem_total == 0 || mi->mem_available >= mi->mem_total)
-		return 0;
-	return 100 - (unsigned)(mi->mem_available * 100 / mi->mem_total);
-}
-
-/*
- * The rcapd rule (DESIGN section 4): caps are enforced when enforcement is
- * on and either pressure is 0 or memory utilization exceeds it.
- */
-static bool should_enforce(const struct rcapfs_ctl *ctl, unsigned util_pct)
-{
-	return ctl->enforce &&
-	       (ctl->pressure_pct == 0 || util_pct > ctl->pressure_pct);
-}
-
 static uint32_t page_size_of(const struct rcapfs_backend *be)
 {
 	struct rcapfs_features f;
@@ -255,75 +238,6 @@ static int sample_meminfo(struct rcapfs_scanner *sc, struct rcapfs_meminfo *mi)
 	return 0;
 }
 
-/* The members as victims of a scan. Returns NULL on ENOMEM. */
-static struct rcapfs_scan_victim *victims_of(const struct snap *s)
-{
-	struct rcapfs_scan_victim *v =
-		calloc(s->nmembers ? s->nmembers : 1, sizeof(*v));
-
-	for (size_t i = 0; v && i < s->nmembers; i++) {
-		v[i].pid = s->members[i].pid;
-		v[i].start_ticks = s->members[i].start_ticks;
-	}
-	return v;
-}
-
-/*
- * Decide, for each collection over its cap, whether the cap is enforced
- * now, accounting it as ctl/accounting says first. Runs without the table
- * lock, between measuring and committing.
- */
-static void decide(struct rcapfs_scanner *sc, const struct rcapfs_ctl *ctl,
-		   struct snap *snaps, size_t n, unsigned util_pct)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct snap *s = &snaps[i];
-
-		s->acct = RCAPFS_ACCT_RSS;
-		if (s->cap_bytes == 0 || s->rss_kb * 1024 <= s->cap_bytes)
-			continue;
-		if (ctl->accounting != RCAPFS_ACCT_RSS)
-			scanner_account(sc, ctl->accounting, s);
-		if (s->rss_kb * 1024 <= s->cap_bytes)
-			continue;
-		s->unenforced = !should_enforce(ctl, util_pct);
-		if (s->unenforced)
-			continue;
-		s->victims = victims_of(s);
-		s->nvictims = s->nmembers;
-		if (s->victims)
-			s->excess_bytes = s->rss_kb * 1024 - s->cap_bytes;
-		else
-			log_warn("collection %s: cannot enforce: %s",
-				 s->c->name, strerror(ENOMEM));
-	}
-}
-
-/* Hand each enforced collection to its enforcer; the others' enforcers
- * drop what they were still to do. The snapshot's references keep the
- * collections alive. */
-static void enforce(const struct rcapfs_ctl *ctl, const struct snap *snaps,
-		    size_t n, bool swap)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct snap *s = &snaps[i];
-		struct rcapfs_enforce_request req;
-
-		if (!s->excess_bytes) {
-			rcapfs_enforcer_withdraw(s->c->enf);
-			continue;
-		}
-		req.excess_bytes = s->excess_bytes;
-		req.advice = ctl->mode == RCAPFS_MODE_COLD
-				     ? RCAPFS_ADVICE_COLD
-				     : RCAPFS_ADVICE_PAGEOUT;
-		req.swap = swap;
-		req.victims = s->victims;
-		req.nvictims = s->nvictims;
-		rcapfs_enforcer_request(s->c->enf, &req);
-	}
-}
-
 /* One sample; the caller holds sc->sample_lock. */
 static int sample_locked(struct rcapfs_scanner *sc)
 {
@@ -350,14 +264,14 @@ static int sample_locked(struct rcapfs_scanner *sc)
 	/* Without figures the cap alone decides, as if memory were full,
 	 * and anonymous memory is taken to have nowhere to go. */
 	if (sample_meminfo(sc, &mi) == 0) {
-		util_pct = utilization_pct(&mi);
+		util_pct = scanner_utilization_pct(&mi);
 		swap = mi.swap_total > 0 && mi.swap_free > 0;
 	}
 	rc = walk ? walk_members(sc, snaps, n) : resample_members(sc, snaps, n);
 	if (rc == 0) {
-		decide(sc, &ctl, snaps, n, util_pct);
+		scanner_decide(sc, &ctl, snaps, n, util_pct);
 		scanner_commit(sc, snaps, n);
-		enforce(&ctl, snaps, n, swap);
+		scanner_enforce(&ctl, snaps, n, swap);
 	}
 
 	pthread_mutex_lock(&sc->lock);
@@ -542,7 +456,7 @@ int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out)
 		memset(&out->features, 0, sizeof(out->features));
 	else if (rc)
 		return rc;
-	out->memory_utilization_pct = utilization_pct(&out->mem);
+	out->memory_utilization_pct = scanner_utilization_pct(&out->mem);
 	out->fidelity = rcapfs_tracker_fidelity(sc->tr);
 	out->uptime_s = (now - sc->created_ns) / RCAPFS_NS_PER_S;
 	pthread_mutex_lock(&sc->lock);

@@ -129,6 +129,28 @@ struct collection *scanner_find(const struct rcapfs_scanner *sc,
 void scanner_account(struct rcapfs_scanner *sc, enum rcapfs_accounting mode,
 		     struct snap *s);
 
+/* ---- capping.c ---- */
+
+/* Memory utilization as rcapd has it: 100 - available * 100 / total, in
+ * percent; 0 when the host gives no figures. */
+unsigned scanner_utilization_pct(const struct rcapfs_meminfo *mi);
+
+/*
+ * Decide, for each collection over its cap, whether the cap is enforced
+ * now under ctl at memory utilization util_pct, accounting it as
+ * ctl/accounting says first: sets each snapshot's acct, unenforced,
+ * victims and excess_bytes. Runs without the table lock, between measuring
+ * and committing.
+ */
+void scanner_decide(struct rcapfs_scanner *sc, const struct rcapfs_ctl *ctl,
+		    struct snap *snaps, size_t n, unsigned util_pct);
+
+/* Hand each enforced collection to its enforcer; the others' enforcers
+ * drop what they were still to do. The snapshot's references keep the
+ * collections alive. swap: swap is active. */
+void scanner_enforce(const struct rcapfs_ctl *ctl, const struct snap *snaps,
+		     size_t n, bool swap);
+
 /* ---- forks.c ---- */
 
 /* Subscribe to fork events and follow them in a thread of their own;
