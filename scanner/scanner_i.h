@@ -178,4 +178,9 @@ void scanner_report(struct rcapfs_scanner *sc);
 /* Wake the sampling thread for a sample now; under sc->lock. */
 void scanner_kick_locked(struct rcapfs_scanner *sc);
 
+/* Read meminfo and keep it for ctl/status. Returns 0, or -errno when the
+ * host gives no figures. Takes sc->lock. */
+int scanner_sample_meminfo(struct rcapfs_scanner *sc,
+			   struct rcapfs_meminfo *mi);
+
 #endif
