@@ -71,6 +71,9 @@ struct parser {
 	unsigned lineno;
 	char *err;
 	size_t errlen;
+	/* The line's rule names what is gone (a process, a user, a group)
+	 * and is left out: restoring saved rules only. */
+	bool drop;
 };
 
 static int reject(struct parser *ps, int rc, const char *fmt, ...)
@@ -125,10 +128,11 @@ static int parse_number(struct parser *ps, const char *kw, const char *arg,
 	return 0;
 }
 
-/* Bind a pid rule to the running process. Returns 1 when the rule is to
- * be dropped (state syntax only), 0, or -errno. */
-static int bind_pid(struct parser *ps, struct rule *r, bool have_start,
-		    uint64_t start_ticks)
+/* Bind a pid rule to the running process; saved_start is the start time
+ * the state syntax gave, or NULL. Returns 0 (ps->drop set when the process
+ * is gone) or -errno. */
+static int bind_pid(struct parser *ps, struct rule *r,
+		    const uint64_t *saved_start)
 {
 	const struct rcapfs_backend *be = ps->be;
 	struct rcapfs_proc p;
@@ -143,12 +147,13 @@ static int bind_pid(struct parser *ps, struct rule *r, bool have_start,
 		rcapfs_proc_release(&p);
 	}
 	if (ps->syntax == RCAPFS_RULES_STATE &&
-	    (rc == -ESRCH ||
-	     (rc == 0 && have_start && r->u.pid.start_ticks != start_ticks))) {
+	    (rc == -ESRCH || (rc == 0 && saved_start &&
+			      r->u.pid.start_ticks != *saved_start))) {
 		log_info("members: dropping rule \"pid %d\": the process it "
 			 "named has exited",
 			 (int)r->u.pid.pid);
-		return 1;
+		ps->drop = true;
+		return 0;
 	}
 	if (rc == -ESRCH)
 		return reject(ps, -EINVAL, "no process %d", (int)r->u.pid.pid);
@@ -184,15 +189,16 @@ static int parse_pid(struct parser *ps, char *arg, struct rule *r)
 		return rc;
 	r->kind = RCAPFS_RULE_PID;
 	r->u.pid.pid = (pid_t)v;
-	return bind_pid(ps, r, opt != NULL, start);
+	return bind_pid(ps, r, opt ? &start : NULL);
 }
 
-/* Resolve a user or group name through the backend. Returns 1 when the
- * rule is to be dropped (state syntax only), 0, or -errno. */
-static int resolve_name(struct parser *ps, bool is_user, const char *name,
-			struct rule *r)
+/* Resolve the user or group name of r (of kind RCAPFS_RULE_UID or _GID)
+ * through the backend. Returns 0 (ps->drop set when the name is gone) or
+ * -errno. */
+static int resolve_name(struct parser *ps, const char *name, struct rule *r)
 {
 	const struct rcapfs_backend *be = ps->be;
+	bool is_user = r->kind == RCAPFS_RULE_UID;
 	const char *what = is_user ? "user" : "group";
 	int rc;
 
@@ -208,7 +214,8 @@ static int resolve_name(struct parser *ps, bool is_user, const char *name,
 		log_info("members: dropping rule \"%s %.64s\": no such %s "
 			 "any more",
 			 what, name, what);
-		return 1;
+		ps->drop = true;
+		return 0;
 	}
 	if (rc == -ENOENT)
 		return reject(ps, -EINVAL, "unknown %s \"%.64s\"", what, name);
@@ -239,8 +246,8 @@ static int parse_cgroup(struct parser *ps, const char *arg, struct rule *r)
 /*
  * Parse one rule from a NUL-terminated line already stripped of comments
  * and surrounding blanks. Every rule takes one argument without blanks (a
- * blank in a comm name is matched with '?'). Returns 1 for a rule to drop,
- * 0, or -errno.
+ * blank in a comm name is matched with '?'). Returns 0 (ps->drop set for a
+ * rule to leave out) or -errno.
  */
 static int parse_rule(struct parser *ps, char *line, struct rule *r)
 {
@@ -285,11 +292,11 @@ static int parse_rule(struct parser *ps, char *line, struct rule *r)
 	}
 	if (strcmp(kw, "user") == 0) {
 		r->kind = RCAPFS_RULE_UID;
-		return resolve_name(ps, true, arg, r);
+		return resolve_name(ps, arg, r);
 	}
 	if (strcmp(kw, "group") == 0) {
 		r->kind = RCAPFS_RULE_GID;
-		return resolve_name(ps, false, arg, r);
+		return resolve_name(ps, arg, r);
 	}
 	if (strcmp(kw, "cgroup") == 0)
 		return parse_cgroup(ps, arg, r);
@@ -356,7 +363,8 @@ int rcapfs_rules_parse(const struct rcapfs_rules *base, const char *text,
 		       const struct rcapfs_backend *be,
 		       struct rcapfs_rules **out, char *err, size_t errlen)
 {
-	struct parser ps = {be, syntax, 0, err, errlen};
+	struct parser ps = {
+		.be = be, .syntax = syntax, .err = err, .errlen = errlen};
 	size_t nbase = rcapfs_rules_count(base);
 	struct rcapfs_rules *rules, *shrunk;
 	char *buf = NULL;
@@ -394,13 +402,14 @@ int rcapfs_rules_parse(const struct rcapfs_rules *base, const char *text,
 				    RCAPFS_RULES_MAX);
 			goto out;
 		}
+		ps.drop = false;
 		rc = parse_rule(&ps, line, &r);
-		if (rc == 1)
-			continue;
 		if (rc) {
 			rule_release(&r);
 			goto out;
 		}
+		if (ps.drop)
+			continue;
 		rules->rules[rules->n++] = r;
 		if (r.kind == RCAPFS_RULE_CGROUP)
 			rules->need_cgroup = true;
