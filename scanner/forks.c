@@ -46,9 +46,10 @@ static void adopt_fork(struct rcapfs_scanner *sc, const struct rcapfs_fork *f)
 	pthread_mutex_lock(&sc->lock);
 	for (size_t i = 0; i < sc->ncolls; i++) {
 		int rc = rcapfs_membership_adopt(sc->colls[i]->membership, f,
-						 parent_start, child_start);
+						 parent_start, child_start,
+						 NULL);
 
-		if (rc < 0 && !sc->told_adopt) {
+		if (rc && !sc->told_adopt) {
 			log_warn("collection %s: child %d of member %d not "
 				 "remembered: %s",
 				 sc->colls[i]->name, (int)f->child_tgid,

@@ -382,11 +382,13 @@ bool rcapfs_membership_tracks(struct rcapfs_membership *m, pid_t pid)
 int rcapfs_membership_adopt(struct rcapfs_membership *m,
 			    const struct rcapfs_fork *f,
 			    uint64_t parent_start_ticks,
-			    uint64_t child_start_ticks)
+			    uint64_t child_start_ticks, bool *adopted)
 {
 	struct tracked *par, *t, entry;
 	int rc = 0;
 
+	if (adopted)
+		*adopted = false;
 	pthread_mutex_lock(&m->lock);
 	par = find_tracked(m, f->parent_tgid);
 	/* A remembered pid now held by another process is not the parent. */
@@ -417,7 +419,9 @@ int rcapfs_membership_adopt(struct rcapfs_membership *m,
 		m->n++;
 	}
 	*t = entry;
-	rc = 1;
+	if (adopted)
+		*adopted = true;
+	rc = 0;
 out:
 	pthread_mutex_unlock(&m->lock);
 	return rc;
