@@ -60,7 +60,13 @@ struct run {
 	struct rcapfs_task *task;
 	uint64_t rss_kb;     /* the victim's, as last measured */
 	int64_t map_drop_kb; /* RSS drop since the mapping's first batch */
-	uint64_t stop_addr;  /* where the last chunk paged out ended */
+	/* The kernel refused a range of the mapping as locked or hugetlb:
+	 * it goes to the ignored set. */
+	bool map_refused;
+	/* The excess is gone: the hand stays at stop_addr, where the last
+	 * chunk paged out ended. */
+	bool stopped;
+	uint64_t stop_addr;
 };
 
 static uint64_t chunk_pages(const struct rcapfs_scan *s)
@@ -264,9 +270,9 @@ static void refuse(struct run *run, int rc)
 }
 
 /*
- * Page out the batch and measure the victim's RSS drop. Returns 0, 1 when
- * the kernel refused a range as locked or hugetlb (the mapping goes to the
- * ignored set), -ESRCH, -EPERM (victim refused), -ENOSYS, or -errno.
+ * Page out the batch and measure the victim's RSS drop. Returns 0 (with
+ * run->map_refused set when the kernel refused a range as locked or
+ * hugetlb), -ESRCH, -EPERM (victim refused), -ENOSYS, or -errno.
  */
 static int flush(struct run *run)
 {
@@ -295,8 +301,10 @@ static int flush(struct run *run)
 			run->excess -= drop_kb * 1024;
 		}
 	}
-	if (rc == -EINVAL)
-		return 1;
+	if (rc == -EINVAL) {
+		run->map_refused = true;
+		return 0;
+	}
 	/* A hole: the layout changed since the read; the next read will
 	 * see it. */
 	if (rc == -ENOMEM)
@@ -305,7 +313,8 @@ static int flush(struct run *run)
 }
 
 /* Add a chunk's runs to the batch, flushing first when they would not
- * fit. Returns what flush() returns; the runs are added on 0 only. */
+ * fit. Returns what flush() returns; the runs are added unless that
+ * failed or was refused. */
 static int add_runs(struct run *run, size_t nruns)
 {
 	struct rcapfs_scan *s = run->s;
@@ -313,7 +322,7 @@ static int add_runs(struct run *run, size_t nruns)
 
 	if (s->nbatch + nruns > RCAPFS_SCAN_BATCH_RANGES)
 		rc = flush(run);
-	if (rc)
+	if (rc || run->map_refused)
 		return rc;
 	for (size_t i = 0; i < nruns; i++) {
 		s->batch[s->nbatch++] = s->runs[i];
@@ -353,8 +362,8 @@ static size_t collect_runs(struct rcapfs_scan *s, const struct judge *j,
 		if (n && s->runs[n - 1].start + s->runs[n - 1].len == addr)
 			s->runs[n - 1].len += s->page_size;
 		else
-			s->runs[n++] =
-				(struct rcapfs_range){addr, s->page_size};
+			s->runs[n++] = (struct rcapfs_range){
+				.start = addr, .len = s->page_size};
 	}
 	return n;
 }
@@ -379,7 +388,7 @@ static size_t probe_page(const struct judge *j, const uint8_t *pages, size_t a,
 static bool chunk_hot(const struct vmap *vm, size_t c, const uint8_t *pages,
 		      size_t a, size_t b, size_t chunk_first)
 {
-	const struct judge all = {true, false};
+	const struct judge all = {.chunked = true, .skip_ref = false};
 	size_t probe = chunk_first + vm->probe[c];
 
 	if (!(vm->chunk[c] & CHUNK_FULL))
@@ -389,9 +398,6 @@ static bool chunk_hot(const struct vmap *vm, size_t c, const uint8_t *pages,
 			return true;
 	return false;
 }
-
-/* Mapping-level outcome of visit_mapping(). */
-enum { MAP_DONE, MAP_STOP };
 
 /* Count a mapping nothing of which can be paged out now; returns true for
  * one. */
@@ -420,7 +426,8 @@ static struct judge judge_of(const struct run *run,
 			     const struct rcapfs_snapshot *snap,
 			     const uint8_t *pages, size_t npages)
 {
-	struct judge j = {false, snap->fidelity != RCAPFS_FIDELITY_NONE};
+	struct judge j = {.chunked = false,
+			  .skip_ref = snap->fidelity != RCAPFS_FIDELITY_NONE};
 	bool referenced = false;
 
 	for (size_t i = 0; i < npages && !referenced; i++)
@@ -480,7 +487,8 @@ static size_t plan_chunk(struct run *run, struct vmap *vm,
 		run->out->pending = true;
 	*st = CHUNK_WATCH;
 	vm->probe[sp->c] = (uint16_t)(pp - sp->first);
-	s->runs[0] = (struct rcapfs_range){m->start + pp * ps, ps};
+	s->runs[0] =
+		(struct rcapfs_range){.start = m->start + pp * ps, .len = ps};
 	return 1;
 }
 
@@ -488,8 +496,8 @@ static size_t plan_chunk(struct run *run, struct vmap *vm,
  * Walk one mapping of the victim from address from, chunk by chunk,
  * batching what is to be paged out, flushed when the batch covers the
  * excess and at the end of the mapping (so its RSS drop is its own).
- * Returns MAP_DONE, MAP_STOP (excess gone: run->stop_addr says where), or
- * -errno from flush().
+ * Returns 0 (run->stopped set when the excess is gone) or -errno from
+ * flush().
  */
 static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 			 size_t mi, uint64_t from)
@@ -506,11 +514,12 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 
 	/* Without pages (nothing resident or swapped), nothing to free. */
 	if (!pages || unpageable(run, m) || vm->ignored)
-		return MAP_DONE;
+		return 0;
 	j = judge_of(run, snap, pages, (size_t)((m->end - m->start) / ps));
 	run->map_drop_kb = 0;
+	run->map_refused = false;
 	c = (size_t)(((from > m->start ? from : m->start) - lo) / cb);
-	for (; c < vm->nchunks && rc == 0; c++) {
+	for (; c < vm->nchunks; c++) {
 		uint64_t base = lo + c * cb;
 		uint64_t cs = base < m->start ? m->start : base;
 		uint64_t ce = base + cb > m->end ? m->end : base + cb;
@@ -532,46 +541,50 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 		for (size_t i = 0; i < nruns; i++)
 			advised += run->s->runs[i].len;
 		rc = add_runs(run, nruns);
-		if (rc == 0 && (run->s->batch_bytes >= (uint64_t)run->excess ||
-				run->s->batch_bytes >= RCAPFS_SCAN_BATCH_BYTES))
+		if (rc == 0 && !run->map_refused &&
+		    (run->s->batch_bytes >= (uint64_t)run->excess ||
+		     run->s->batch_bytes >= RCAPFS_SCAN_BATCH_BYTES))
 			rc = flush(run);
-		if (rc == 0 && run->excess <= 0) {
+		if (rc || run->map_refused)
+			break;
+		if (run->excess <= 0) {
+			run->stopped = true;
 			run->stop_addr = ce;
-			return MAP_STOP;
+			return 0;
 		}
 	}
-	if (rc == 0)
+	if (rc == 0 && !run->map_refused)
 		rc = flush(run);
-	if (rc < 0)
+	if (rc)
 		return rc;
 	/* Refused as locked after all, or paged out whole to no effect:
 	 * leave it alone until the next flush of the ignored set. */
-	if (rc == 1 || (whole && advised && run->map_drop_kb <= 0 &&
-			run->p->advice == RCAPFS_ADVICE_PAGEOUT))
+	if (run->map_refused || (whole && advised && run->map_drop_kb <= 0 &&
+				 run->p->advice == RCAPFS_ADVICE_PAGEOUT))
 		vm->ignored = true;
 	if (run->excess <= 0) {
+		run->stopped = true;
 		run->stop_addr = m->end;
-		return MAP_STOP;
 	}
-	return MAP_DONE;
+	return 0;
 }
 
 /* What a failed step means for the visit: the process is gone (-ESRCH),
  * the scan cannot go on (-ENOMEM, -ENOSYS, -ECANCELED), or the kernel
- * will not let us act on this victim: skip it from now on. */
+ * will not let us act on this victim: skip it from now on (0). */
 static int settle(struct run *run, int rc)
 {
-	if (rc >= 0 || rc == -ESRCH || rc == -ENOMEM || rc == -ENOSYS ||
+	if (rc == 0 || rc == -ESRCH || rc == -ENOMEM || rc == -ENOSYS ||
 	    rc == -ECANCELED)
 		return rc;
 	refuse(run, rc);
-	return MAP_DONE;
+	return 0;
 }
 
 /*
- * Visit one victim from address from. Returns MAP_DONE (go on with the
- * next victim), MAP_STOP (excess gone), -ESRCH (it is gone: forget it),
- * or -errno.
+ * Visit one victim from address from. Returns 0 (run->stopped set when
+ * the excess is gone, else go on with the next victim), -ESRCH (it is
+ * gone: forget it), or -errno.
  */
 static int visit(struct run *run, struct victim *v, uint64_t from)
 {
@@ -580,7 +593,7 @@ static int visit(struct run *run, struct victim *v, uint64_t from)
 	int rc;
 
 	if (v->unscannable)
-		return MAP_DONE;
+		return 0;
 	run->v = v;
 	if (!v->r) {
 		rc = rcapfs_tracker_open(run->s->tr, v->pid, v->start_ticks,
@@ -594,7 +607,7 @@ static int visit(struct run *run, struct victim *v, uint64_t from)
 		if (rcapfs_tracker_fidelity(run->s->tr) !=
 		    RCAPFS_FIDELITY_NONE) {
 			run->out->pending = true;
-			return MAP_DONE;
+			return 0;
 		}
 	}
 	run->task = rcapfs_tracker_task(v->r);
@@ -605,7 +618,7 @@ static int visit(struct run *run, struct victim *v, uint64_t from)
 	rc = sync_maps(v, &snap);
 	if (rc == 0)
 		rc = be->ops->task_rss(be->ctx, run->task, &run->rss_kb);
-	for (size_t i = 0; rc == 0 && i < snap.maps.n; i++)
+	for (size_t i = 0; rc == 0 && !run->stopped && i < snap.maps.n; i++)
 		if (snap.maps.maps[i].end > from)
 			rc = visit_mapping(run, &snap, i, from);
 	rcapfs_snapshot_release(&snap);
@@ -644,7 +657,7 @@ int rcapfs_scan_run(struct rcapfs_scan *s,
 		    const struct rcapfs_scan_params *p,
 		    struct rcapfs_scan_result *out)
 {
-	struct run run = {s, p, out, 0, NULL, NULL, 0, 0, 0};
+	struct run run = {.s = s, .p = p, .out = out};
 	uint64_t t0 = rcapfs_mono_ns(), from;
 	bool resumed;
 	size_t i;
@@ -679,15 +692,14 @@ int rcapfs_scan_run(struct rcapfs_scan *s,
 			rc = 0;
 			continue;
 		}
-		if (rc == MAP_STOP) {
+		if (rc)
+			break;
+		if (run.stopped) {
 			s->hand_pid = v->pid;
 			s->hand_start_ticks = v->start_ticks;
 			s->hand_addr = run.stop_addr;
-			rc = 0;
 			break;
 		}
-		if (rc < 0)
-			break;
 	}
 	if (rc == 0 && i >= s->nvictims) {
 		out->complete = true;
