@@ -137,11 +137,11 @@ void rcapfs_enforcer_backoff_scanned(struct rcapfs_enforce_backoff *b, int rc,
 }
 
 void rcapfs_enforcer_backoff_requested(struct rcapfs_enforce_backoff *b,
-				       bool swap_was,
 				       const struct rcapfs_enforce_request *req)
 {
-	if (req->excess_bytes > b->stuck_excess_bytes || req->swap != swap_was)
+	if (req->excess_bytes > b->stuck_excess_bytes || req->swap != b->swap)
 		b->wait_ns = 0;
+	b->swap = req->swap;
 }
 
 uint64_t rcapfs_enforcer_due_ns(const struct rcapfs_enforce_backoff *b,
@@ -280,8 +280,7 @@ int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 	if (!e->started && !e->stopping)
 		rc = start(e);
 	if (rc == 0) {
-		rcapfs_enforcer_backoff_requested(&e->backoff, e->params.swap,
-						  req);
+		rcapfs_enforcer_backoff_requested(&e->backoff, req);
 		free(e->victims);
 		e->victims = copy;
 		e->nvictims = req->nvictims;
