@@ -43,11 +43,12 @@ static struct rcapfs_scan_victim *victims_of(const struct snap *s)
 	return v;
 }
 
-void scanner_decide(struct rcapfs_scanner *sc, const struct rcapfs_ctl *ctl,
-		    struct snap *snaps, size_t n, unsigned util_pct)
+void scanner_decide(struct rcapfs_scanner *sc, struct sample *smp)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct snap *s = &snaps[i];
+	const struct rcapfs_ctl *ctl = &smp->ctl;
+
+	for (size_t i = 0; i < smp->n; i++) {
+		struct snap *s = &smp->snaps[i];
 
 		s->acct = RCAPFS_ACCT_RSS;
 		if (s->cap_bytes == 0 || s->rss_kb * 1024 <= s->cap_bytes)
@@ -56,7 +57,7 @@ void scanner_decide(struct rcapfs_scanner *sc, const struct rcapfs_ctl *ctl,
 			scanner_account(sc, ctl->accounting, s);
 		if (s->rss_kb * 1024 <= s->cap_bytes)
 			continue;
-		s->unenforced = !should_enforce(ctl, util_pct);
+		s->unenforced = !should_enforce(ctl, smp->util_pct);
 		if (s->unenforced)
 			continue;
 		s->victims = victims_of(s);
@@ -69,11 +70,10 @@ void scanner_decide(struct rcapfs_scanner *sc, const struct rcapfs_ctl *ctl,
 	}
 }
 
-void scanner_enforce(const struct rcapfs_ctl *ctl, const struct snap *snaps,
-		     size_t n, bool swap)
+void scanner_enforce(const struct sample *smp)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct snap *s = &snaps[i];
+	for (size_t i = 0; i < smp->n; i++) {
+		const struct snap *s = &smp->snaps[i];
 		struct rcapfs_enforce_request req;
 
 		if (!s->excess_bytes) {
@@ -81,10 +81,10 @@ void scanner_enforce(const struct rcapfs_ctl *ctl, const struct snap *snaps,
 			continue;
 		}
 		req.excess_bytes = s->excess_bytes;
-		req.advice = ctl->mode == RCAPFS_MODE_COLD
+		req.advice = smp->ctl.mode == RCAPFS_MODE_COLD
 				     ? RCAPFS_ADVICE_COLD
 				     : RCAPFS_ADVICE_PAGEOUT;
-		req.swap = swap;
+		req.swap = smp->swap;
 		req.victims = s->victims;
 		req.nvictims = s->nvictims;
 		rcapfs_enforcer_request(s->c->enf, &req);

@@ -183,7 +183,10 @@ int rcapfs_proc_order_new(const struct rcapfs_proc_list *procs,
 	for (size_t i = 0; i < procs->n; i++) {
 		const struct rcapfs_proc *p = &procs->procs[i];
 
-		o->by_start[i] = (struct by_start){p->start_ticks, p->pid, i};
+		o->by_start[i] =
+			(struct by_start){.start_ticks = p->start_ticks,
+					  .pid = p->pid,
+					  .index = i};
 		o->parent[i] =
 			p->ppid != p->pid ? find_proc(procs, p->ppid) : -1;
 	}
@@ -227,8 +230,12 @@ static bool inherit_pass(const struct rcapfs_membership *m,
 		if (root[i].root_pid)
 			continue;
 		if (pid_rule(rules, p->pid, p->start_ticks)) {
-			root[i] = (struct tracked){p->pid, p->start_ticks,
-						   p->pid, p->start_ticks, 0};
+			root[i] = (struct tracked){
+				.pid = p->pid,
+				.start_ticks = p->start_ticks,
+				.root_pid = p->pid,
+				.root_start_ticks = p->start_ticks,
+				.grace = 0};
 			changed = true;
 			continue;
 		}
@@ -395,8 +402,11 @@ int rcapfs_membership_adopt(struct rcapfs_membership *m,
 	if (!par || (parent_start_ticks && par->start_ticks &&
 		     par->start_ticks != parent_start_ticks))
 		goto out;
-	entry = (struct tracked){f->child_tgid, child_start_ticks,
-				 par->root_pid, par->root_start_ticks, 1};
+	entry = (struct tracked){.pid = f->child_tgid,
+				 .start_ticks = child_start_ticks,
+				 .root_pid = par->root_pid,
+				 .root_start_ticks = par->root_start_ticks,
+				 .grace = 1};
 	t = find_tracked(m, f->child_tgid);
 	if (!t || !t->grace) {
 		rc = -ENOSPC;

@@ -66,7 +66,7 @@ static void snapshot_release(struct rcapfs_scanner *sc, struct snap *snaps,
 /* A full walk: decide every collection's members from the process table. */
 static int walk_members(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 {
-	struct rcapfs_proc_list list = {NULL, 0};
+	struct rcapfs_proc_list list = {.procs = NULL, .n = 0};
 	struct rcapfs_proc_order *order = NULL;
 	const struct rcapfs_backend *be = sc->be;
 	bool any_rules = false, *member = NULL;
@@ -108,8 +108,11 @@ static int walk_members(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 
 			if (!member[j])
 				continue;
-			s->members[s->nmembers++] = (struct member){
-				p->pid, p->start_ticks, p->rss_kb, p->vm_kb};
+			s->members[s->nmembers++] =
+				(struct member){.pid = p->pid,
+						.start_ticks = p->start_ticks,
+						.rss_kb = p->rss_kb,
+						.vm_kb = p->vm_kb};
 			s->rss_kb += p->rss_kb;
 			s->vm_kb += p->vm_kb;
 		}
@@ -181,20 +184,18 @@ int scanner_sample_meminfo(struct rcapfs_scanner *sc, struct rcapfs_meminfo *mi)
 /* One sample; the caller holds sc->sample_lock. */
 static int sample_locked(struct rcapfs_scanner *sc)
 {
+	struct sample smp = {.util_pct = 100, .swap = false};
 	struct rcapfs_meminfo mi;
-	struct snap *snaps = NULL;
-	struct rcapfs_ctl ctl;
 	uint64_t now = rcapfs_mono_ns();
-	unsigned util_pct = 100;
-	bool walk, swap = false;
-	size_t n = 0;
+	bool walk;
 	int rc;
 
 	pthread_mutex_lock(&sc->lock);
-	ctl = sc->ctl;
+	smp.ctl = sc->ctl;
 	walk = !sc->walked || sc->need_walk ||
-	       now - sc->last_walk_ns >= ctl.scan_interval_s * RCAPFS_NS_PER_S;
-	rc = snapshot_locked(sc, &snaps, &n);
+	       now - sc->last_walk_ns >=
+		       smp.ctl.scan_interval_s * RCAPFS_NS_PER_S;
+	rc = snapshot_locked(sc, &smp.snaps, &smp.n);
 	if (rc == 0 && walk)
 		sc->need_walk = false;
 	pthread_mutex_unlock(&sc->lock);
@@ -204,14 +205,15 @@ static int sample_locked(struct rcapfs_scanner *sc)
 	/* Without figures the cap alone decides, as if memory were full,
 	 * and anonymous memory is taken to have nowhere to go. */
 	if (scanner_sample_meminfo(sc, &mi) == 0) {
-		util_pct = scanner_utilization_pct(&mi);
-		swap = mi.swap_total > 0 && mi.swap_free > 0;
+		smp.util_pct = scanner_utilization_pct(&mi);
+		smp.swap = mi.swap_total > 0 && mi.swap_free > 0;
 	}
-	rc = walk ? walk_members(sc, snaps, n) : resample_members(sc, snaps, n);
+	rc = walk ? walk_members(sc, smp.snaps, smp.n)
+		  : resample_members(sc, smp.snaps, smp.n);
 	if (rc == 0) {
-		scanner_decide(sc, &ctl, snaps, n, util_pct);
-		scanner_commit(sc, snaps, n);
-		scanner_enforce(&ctl, snaps, n, swap);
+		scanner_decide(sc, &smp);
+		scanner_commit(sc, &smp);
+		scanner_enforce(&smp);
 	}
 
 	pthread_mutex_lock(&sc->lock);
@@ -222,7 +224,7 @@ static int sample_locked(struct rcapfs_scanner *sc)
 		sc->need_walk = true; /* try again next time */
 	}
 	pthread_mutex_unlock(&sc->lock);
-	snapshot_release(sc, snaps, n);
+	snapshot_release(sc, smp.snaps, smp.n);
 	return rc;
 }
 

@@ -104,6 +104,16 @@ struct snap {
 	uint64_t excess_bytes;
 };
 
+/* One sample: the controls it runs under, what it found of the host, and
+ * every collection as it sees it. */
+struct sample {
+	struct rcapfs_ctl ctl;
+	unsigned util_pct; /* memory utilization */
+	bool swap;	   /* swap is active: anonymous pages can leave */
+	struct snap *snaps;
+	size_t n;
+};
+
 /* ---- collections.c ---- */
 
 /* Free a collection no longer referenced (waits for its enforcer). NULL
@@ -136,20 +146,17 @@ void scanner_account(struct rcapfs_scanner *sc, enum rcapfs_accounting mode,
 unsigned scanner_utilization_pct(const struct rcapfs_meminfo *mi);
 
 /*
- * Decide, for each collection over its cap, whether the cap is enforced
- * now under ctl at memory utilization util_pct, accounting it as
- * ctl/accounting says first: sets each snapshot's acct, unenforced,
- * victims and excess_bytes. Runs without the table lock, between measuring
- * and committing.
+ * Decide, for each collection of smp over its cap, whether the cap is
+ * enforced now, accounting it as ctl/accounting says first: sets each
+ * snapshot's acct, unenforced, victims and excess_bytes. Runs without the
+ * table lock, between measuring and committing.
  */
-void scanner_decide(struct rcapfs_scanner *sc, const struct rcapfs_ctl *ctl,
-		    struct snap *snaps, size_t n, unsigned util_pct);
+void scanner_decide(struct rcapfs_scanner *sc, struct sample *smp);
 
-/* Hand each enforced collection to its enforcer; the others' enforcers
- * drop what they were still to do. The snapshot's references keep the
- * collections alive. swap: swap is active. */
-void scanner_enforce(const struct rcapfs_ctl *ctl, const struct snap *snaps,
-		     size_t n, bool swap);
+/* Hand each enforced collection of smp to its enforcer; the others'
+ * enforcers drop what they were still to do. The snapshot's references
+ * keep the collections alive. */
+void scanner_enforce(const struct sample *smp);
 
 /* ---- forks.c ---- */
 
@@ -167,7 +174,7 @@ void scanner_forks_stop(struct rcapfs_scanner *sc);
 /* Make the figures of a sample each collection's own: its member list
  * (the old one goes back to the snapshot, to be freed with it) and its
  * statistics. A collection removed meanwhile is left, and not enforced. */
-void scanner_commit(struct rcapfs_scanner *sc, struct snap *snaps, size_t n);
+void scanner_commit(struct rcapfs_scanner *sc, struct sample *smp);
 
 /* Log one line per collection, as rcapstat shows it: at and pg since the
  * last report. */

@@ -36,13 +36,13 @@ static void commit_stats(struct collection *c, const struct snap *s,
 	st->accounting = s->acct;
 }
 
-void scanner_commit(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
+void scanner_commit(struct rcapfs_scanner *sc, struct sample *smp)
 {
 	int64_t now_unix = (int64_t)time(NULL);
 
 	pthread_mutex_lock(&sc->lock);
-	for (size_t i = 0; i < n; i++) {
-		struct snap *s = &snaps[i];
+	for (size_t i = 0; i < smp->n; i++) {
+		struct snap *s = &smp->snaps[i];
 		struct collection *c = s->c;
 		struct member *old = c->members;
 
