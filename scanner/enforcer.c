@@ -31,6 +31,9 @@ struct rcapfs_enforcer {
 	bool stopping;
 	/* The next scan to run. */
 	bool requested;
+	/* Withdrawn since the scan under way started: it is not followed
+	 * up. */
+	bool withdrawn;
 	struct rcapfs_scan_params params;
 	struct rcapfs_scan_victim *victims;
 	size_t nvictims;
@@ -181,7 +184,8 @@ static void finish(struct rcapfs_enforcer *e, int rc,
 		e->scans_ineffective += res->ineffective;
 	}
 	tell(e, rc, res);
-	if (rc == 0 && res->pending && res->excess_bytes && !e->requested) {
+	if (rc == 0 && res->pending && res->excess_bytes && !e->requested &&
+	    !e->withdrawn) {
 		e->requested = true;
 		e->params = *p;
 		e->params.excess_bytes = res->excess_bytes;
@@ -221,6 +225,7 @@ static void *enforcer_main(void *arg)
 		n = e->nvictims;
 		e->victims = NULL;
 		e->requested = false;
+		e->withdrawn = false;
 		e->scanned = true;
 		e->last_scan_ns = now;
 		pthread_mutex_unlock(&e->lock);
@@ -303,6 +308,7 @@ void rcapfs_enforcer_withdraw(struct rcapfs_enforcer *e)
 {
 	pthread_mutex_lock(&e->lock);
 	e->requested = false;
+	e->withdrawn = true;
 	free(e->victims);
 	e->victims = NULL;
 	e->nvictims = 0;

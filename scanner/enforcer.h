@@ -91,7 +91,8 @@ int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 			    const struct rcapfs_enforce_request *req);
 
 /* Forget a request not started yet (the collection is under its cap now,
- * or its enforcement is held back); a scan under way finishes. */
+ * or its enforcement is held back); a scan under way finishes, and is not
+ * followed up. */
 void rcapfs_enforcer_withdraw(struct rcapfs_enforcer *e);
 
 /* Set the scan counters of st: at, pg, scans, scans_complete,
