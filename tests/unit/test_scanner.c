@@ -14,16 +14,83 @@
 #include <string.h>
 #include <time.h>
 
+#include "compat/clock.h"
+#include "scanner/enforcer.h"
 #include "tests/unit/fake_backend.h"
 #include "tests/unit/scanner_fixture.h"
 
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
+/* How long a wait on the scanner's threads may last: a functional bound,
+ * not a speed claim (valgrind on a busy host is slow). */
+#define WAIT_LIMIT_S 60
 
 struct fixture {
 	struct rcapfs_backend *be;
 	struct rcapfs_scanner *sc;
 };
+
+/*
+ * A pageout hook that holds pid's pageouts until the gate is opened.
+ * Static: a failed test must not leave a thread on a dead frame, and the
+ * teardown opens it, so the scanner can be freed whatever the test did.
+ */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pid_t pid;
+	bool inside;
+	bool open;
+};
+
+static struct gate the_gate = {.lock = PTHREAD_MUTEX_INITIALIZER,
+			       .cond = PTHREAD_COND_INITIALIZER};
+
+static struct gate *gate_shut(pid_t pid)
+{
+	pthread_mutex_lock(&the_gate.lock);
+	the_gate.pid = pid;
+	the_gate.inside = false;
+	the_gate.open = false;
+	pthread_mutex_unlock(&the_gate.lock);
+	return &the_gate;
+}
+
+static void gate_hook(struct rcapfs_backend *be, pid_t pid,
+		      enum rcapfs_advice advice, void *arg)
+{
+	struct gate *g = arg;
+
+	pthread_mutex_lock(&g->lock);
+	if (pid != g->pid) {
+		pthread_mutex_unlock(&g->lock);
+		return;
+	}
+	g->inside = true;
+	pthread_cond_broadcast(&g->cond);
+	while (!g->open)
+		pthread_cond_wait(&g->cond, &g->lock);
+	g->inside = false;
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void gate_open(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->open = true;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static bool gate_inside(struct gate *g)
+{
+	bool inside;
+
+	pthread_mutex_lock(&g->lock);
+	inside = g->inside;
+	pthread_mutex_unlock(&g->lock);
+	return inside;
+}
 
 static int setup(void **state)
 {
@@ -40,6 +107,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	gate_open(&the_gate);
 	scanner_fixture_free(f->be, f->sc);
 	free(f);
 	return 0;
@@ -68,6 +136,73 @@ static struct rcapfs_stats stats_of(struct fixture *f, const char *name)
 
 	assert_int_equal(rcapfs_scanner_stats(f->sc, name, &st), 0);
 	return st;
+}
+
+/* The end of a wait that starts now. */
+static uint64_t wait_deadline(void)
+{
+	return rcapfs_mono_ns() + WAIT_LIMIT_S * RCAPFS_NS_PER_S;
+}
+
+/* Pause a little before looking again; false once deadline has passed. */
+static bool wait_more(uint64_t deadline)
+{
+	if (rcapfs_mono_ns() > deadline)
+		return false;
+	nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	return true;
+}
+
+/* The figures of the stats the tests wait for. */
+enum figure { SAMPLES, SCANS, PG_BYTES };
+
+static uint64_t figure_of(struct fixture *f, const char *name, enum figure fig)
+{
+	struct rcapfs_stats st = stats_of(f, name);
+
+	switch (fig) {
+	case SAMPLES:
+		return st.samples;
+	case SCANS:
+		return st.scans; /* finished by the collection's enforcer */
+	case PG_BYTES:
+		break;
+	}
+	return st.pg_bytes;
+}
+
+/* Wait until the figure of collection name reaches want. */
+static bool wait_stat(struct fixture *f, const char *name, enum figure fig,
+		      uint64_t want)
+{
+	uint64_t deadline = wait_deadline();
+
+	while (figure_of(f, name, fig) < want)
+		if (!wait_more(deadline))
+			return false;
+	return true;
+}
+
+/* Wait until the scanner has handled every fork event queued. */
+static bool wait_forks(struct fixture *f)
+{
+	uint64_t deadline = wait_deadline();
+
+	while (!fake_backend_forks_drained(f->be))
+		if (!wait_more(deadline))
+			return false;
+	return true;
+}
+
+/* Wait until a pageout sits in the gate. */
+static bool gate_wait_inside(struct gate *g)
+{
+	uint64_t deadline = wait_deadline();
+
+	while (!gate_inside(g))
+		if (!wait_more(deadline))
+			return false;
+	return true;
 }
 
 /* Collection "c" with members 10 (1000 kB) and 11 (3000 kB) by uid 1000,
@@ -252,9 +387,13 @@ static void test_scanner__sample_figures(void **state)
 		    st.last_sample_unix <= time(NULL));
 	assert_int_equal(st.accounting, RCAPFS_ACCT_RSS);
 	assert_int_equal(st.fidelity, RCAPFS_FIDELITY_NONE);
-	/* Enforced, but these processes have no memory to page out. */
+	/* Enforced: a scan ran; but these processes have no memory to page
+	 * out. */
+	assert_true(wait_stat(f, "c", SCANS, 1));
+	st = stats_of(f, "c");
 	assert_int_equal(st.at_bytes, 0);
 	assert_int_equal(st.pg_bytes, 0);
+	assert_int_equal(st.scans_complete, 1);
 
 	/* Shrink, then grow: min and max follow; under the cap, no
 	 * excess. */
@@ -605,34 +744,6 @@ static void test_scanner__status(void **state)
 	assert_int_equal(st.mem.swap_free, 16 * MIB);
 }
 
-/* Wait (up to several seconds: a functional check, not a speed claim)
- * until the collection has at least want samples. */
-static bool wait_samples(struct fixture *f, const char *name, uint64_t want)
-{
-	struct timespec pause = {0, 10 * 1000 * 1000};
-
-	for (int i = 0; i < 1000; i++) {
-		if (stats_of(f, name).samples >= want)
-			return true;
-		nanosleep(&pause, NULL);
-	}
-	return false;
-}
-
-/* Wait (up to 10 s: a functional check, not a speed claim) until the
- * scanner has handled every fork event queued. */
-static bool wait_forks(struct fixture *f)
-{
-	struct timespec pause = {0, 10 * 1000 * 1000};
-
-	for (int i = 0; i < 1000; i++) {
-		if (fake_backend_forks_drained(f->be))
-			return true;
-		nanosleep(&pause, NULL);
-	}
-	return false;
-}
-
 /* A daemon that detaches between two walks: 10 (a pid-rule member) forks
  * 11, which forks 12 and exits; 12 is re-parented to init before a walk
  * sees 11. Fork events keep 12 in the collection; a process re-parented
@@ -656,7 +767,7 @@ static void test_scanner__fork_events(void **state)
 	assert_int_equal(rcapfs_scanner_create(f->sc, "d"), 0);
 	scanner_fixture_set_members(f->sc, "d", "pid 10");
 	assert_int_equal(rcapfs_scanner_start(f->sc), 0);
-	assert_true(wait_samples(f, "d", 1));
+	assert_true(wait_stat(f, "d", SAMPLES, 1));
 	assert_int_equal(stats_of(f, "d").nproc, 1);
 
 	/* The children exist when their events are read (12, 13), or are
@@ -693,7 +804,7 @@ static void test_scanner__thread(void **state)
 
 	assert_int_equal(rcapfs_scanner_start(f->sc), 0);
 	assert_int_equal(rcapfs_scanner_start(f->sc), -EALREADY);
-	assert_true(wait_samples(f, "c", 1));
+	assert_true(wait_stat(f, "c", SAMPLES, 1));
 	assert_int_equal(stats_of(f, "c").rss_bytes, 4000 * KIB);
 
 	/* A cap above the rss wakes nobody; one below does. */
@@ -703,20 +814,20 @@ static void test_scanner__thread(void **state)
 	assert_int_equal(stats_of(f, "c").samples, n);
 	fake_backend_set_rss(f->be, 10, 2000, 5000);
 	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 2 * MIB), 0);
-	assert_true(wait_samples(f, "c", n + 1));
+	assert_true(wait_stat(f, "c", SAMPLES, n + 1));
 	assert_int_equal(stats_of(f, "c").rss_bytes, 5000 * KIB);
 
 	/* New members wake it too. */
 	n = stats_of(f, "c").samples;
 	scanner_fixture_set_members(f->sc, "c", "uid 2000");
-	assert_true(wait_samples(f, "c", n + 1));
+	assert_true(wait_stat(f, "c", SAMPLES, n + 1));
 	assert_int_equal(stats_of(f, "c").nproc, 1);
 
 	/* A shorter interval applies at once, without a wake-up. */
 	n = stats_of(f, "c").samples;
 	ctl.sample_interval_s = 1;
 	assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &ctl), 0);
-	assert_true(wait_samples(f, "c", n + 2));
+	assert_true(wait_stat(f, "c", SAMPLES, n + 2));
 
 	rcapfs_scanner_stop(f->sc);
 	rcapfs_scanner_stop(f->sc);
@@ -789,20 +900,6 @@ static void capped(struct fixture *f, const char *name, pid_t pid, uint64_t cap)
 	assert_int_equal(rcapfs_scanner_set_cap(f->sc, name, cap), 0);
 }
 
-/* Wait (up to 20 s: a functional check, not a speed claim) until the
- * collection's pg reaches want bytes. */
-static bool wait_pg(struct fixture *f, const char *name, uint64_t want)
-{
-	struct timespec pause = {0, 10 * 1000 * 1000};
-
-	for (int i = 0; i < 2000; i++) {
-		if (stats_of(f, name).pg_bytes >= want)
-			return true;
-		nanosleep(&pause, NULL);
-	}
-	return false;
-}
-
 static void test_scanner__enforce(void **state)
 {
 	struct fixture *f = *state;
@@ -816,7 +913,7 @@ static void test_scanner__enforce(void **state)
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	/* The first pass only starts tracking the victim; the second,
 	 * which needs no new sample, pages out the excess. */
-	assert_true(wait_pg(f, "c", 12 * MIB));
+	assert_true(wait_stat(f, "c", PG_BYTES, 12 * MIB));
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	st = stats_of(f, "c");
 	assert_true(st.rss_bytes <= 4 * MIB);
@@ -866,8 +963,7 @@ static void test_scanner__cold_mode(void **state)
 	assert_int_equal(rcapfs_scanner_set_ctl(f->sc, &ctl), 0);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	/* The second pass (the first only starts tracking) advises. */
-	for (int i = 0; i < 2000 && stats_of(f, "c").at_bytes == 0; i++)
-		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	assert_true(wait_stat(f, "c", SCANS, 2));
 	st = stats_of(f, "c");
 	/* Deactivated, not freed. */
 	assert_int_equal(st.at_bytes, 8 * MIB);
@@ -879,7 +975,20 @@ static void test_scanner__cold_mode(void **state)
 		fake_backend_pageouts(f->be, pid, BASE, BASE + 8 * MIB), 0);
 }
 
-/* A cap lifted while the enforcer waits to go on: it does not. */
+/* Longer than the enforcer's window: a scan that follows another would
+ * have started by then, unless the host is very slow (then a check after
+ * it passes when it should not, but never fails when it should not). */
+static void past_window(void)
+{
+	uint64_t ns = 2 * RCAPFS_ENFORCE_WINDOW_MS * 1000000ULL;
+
+	nanosleep(&(struct timespec){.tv_sec = (time_t)(ns / RCAPFS_NS_PER_S),
+				     .tv_nsec = (long)(ns % RCAPFS_NS_PER_S)},
+		  NULL);
+}
+
+/* A cap lifted while the enforcer waits to go on after its first pass
+ * (which only starts tracking): it does not go on. */
 static void test_scanner__cap_lifted(void **state)
 {
 	struct fixture *f = *state;
@@ -889,12 +998,41 @@ static void test_scanner__cap_lifted(void **state)
 	victims(f, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_true(wait_stat(f, "c", SCANS, 1));
 	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 0), 0);
-	nanosleep(&(struct timespec){1, 0}, NULL);
+	past_window();
+	assert_int_equal(stats_of(f, "c").scans, 1);
 	assert_int_equal(stats_of(f, "c").at_bytes, 0);
 	assert_int_equal(
 		fake_backend_present_kb(f->be, pid, BASE, BASE + 8 * MIB),
 		8 * 1024);
+}
+
+/* The same, the cap lifted while that first pass is under way (here at
+ * fidelity none, where it probes: held in its pageout call): the pass
+ * ends, and nothing follows it. */
+static void test_scanner__cap_lifted_mid_scan(void **state)
+{
+	struct fixture *f = *state;
+	const pid_t pid = 10;
+	struct gate *g = gate_shut(pid);
+
+	victims(f, &pid, 1, 8);
+	capped(f, "c", pid, 2 * MIB);
+	fake_backend_set_pageout_hook(f->be, gate_hook, g);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_true(gate_wait_inside(g));
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 0), 0);
+	gate_open(g);
+	assert_true(wait_stat(f, "c", SCANS, 1));
+	past_window();
+	assert_int_equal(stats_of(f, "c").scans, 1);
+	/* One probe page in each of the four chunks, and no more. */
+	assert_int_equal(stats_of(f, "c").at_bytes, 4 * 4096);
+	assert_int_equal(
+		fake_backend_present_kb(f->be, pid, BASE, BASE + 8 * MIB),
+		8 * 1024 - 4 * 4);
+	fake_backend_set_pageout_hook(f->be, NULL, NULL);
 }
 
 /*
@@ -931,84 +1069,13 @@ static void test_scanner__cgroup_move(void **state)
 
 	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "app", 2 * MIB), 0);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
-	assert_true(wait_pg(f, "app", 6 * MIB));
+	assert_true(wait_stat(f, "app", PG_BYTES, 6 * MIB));
 	assert_true(fake_backend_pageouts(f->be, 10, BASE, BASE + 8 * MIB) > 0);
 	assert_int_equal(fake_backend_pageouts(f->be, 11, BASE, BASE + 8 * MIB),
 			 0);
 	assert_int_equal(
 		fake_backend_present_kb(f->be, 11, BASE, BASE + 8 * MIB),
 		8 * 1024);
-}
-
-/* A pageout hook that holds pid's pageouts until released (20 s at
- * most). Static: a failed test must not leave a thread on a dead frame. */
-struct gate {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pid_t pid;
-	bool inside;
-	bool open;
-};
-
-static struct gate the_gate = {PTHREAD_MUTEX_INITIALIZER,
-			       PTHREAD_COND_INITIALIZER, 0, false, false};
-
-static struct gate *gate_shut(pid_t pid)
-{
-	pthread_mutex_lock(&the_gate.lock);
-	the_gate.pid = pid;
-	the_gate.inside = false;
-	the_gate.open = false;
-	pthread_mutex_unlock(&the_gate.lock);
-	return &the_gate;
-}
-
-static void gate_hook(struct rcapfs_backend *be, pid_t pid,
-		      enum rcapfs_advice advice, void *arg)
-{
-	struct gate *g = arg;
-	struct timespec limit;
-
-	clock_gettime(CLOCK_REALTIME, &limit);
-	limit.tv_sec += 20;
-	pthread_mutex_lock(&g->lock);
-	if (pid != g->pid) {
-		pthread_mutex_unlock(&g->lock);
-		return;
-	}
-	g->inside = true;
-	pthread_cond_broadcast(&g->cond);
-	while (!g->open &&
-	       pthread_cond_timedwait(&g->cond, &g->lock, &limit) == 0)
-		;
-	g->inside = false;
-	pthread_mutex_unlock(&g->lock);
-}
-
-static void gate_open(struct gate *g)
-{
-	pthread_mutex_lock(&g->lock);
-	g->open = true;
-	pthread_cond_broadcast(&g->cond);
-	pthread_mutex_unlock(&g->lock);
-}
-
-static bool gate_inside(struct gate *g)
-{
-	bool inside;
-
-	pthread_mutex_lock(&g->lock);
-	inside = g->inside;
-	pthread_mutex_unlock(&g->lock);
-	return inside;
-}
-
-/* Wait (20 s at most) until a pageout sits in the gate. */
-static bool gate_wait_inside(struct gate *g)
-{
-	for (int i = 0; i < 2000 && !gate_inside(g); i++)
-		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-	return gate_inside(g);
 }
 
 /* A scan of one collection stuck in pageout does not delay another. */
@@ -1027,14 +1094,14 @@ static void test_scanner__enforce_independent(void **state)
 	/* Both start tracking; then slow sits in its first pageout call
 	 * while fast pages out. */
 	assert_true(gate_wait_inside(g));
-	assert_true(wait_pg(f, "fast", 6 * MIB));
+	assert_true(wait_stat(f, "fast", PG_BYTES, 6 * MIB));
 	assert_true(gate_inside(g));
 	assert_int_equal(stats_of(f, "slow").pg_bytes, 0);
 	/* Samples go on meanwhile, and do not wait for it either. */
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	assert_int_equal(stats_of(f, "slow").samples, 2);
 	gate_open(g);
-	assert_true(wait_pg(f, "slow", 6 * MIB));
+	assert_true(wait_stat(f, "slow", PG_BYTES, 6 * MIB));
 	fake_backend_set_pageout_hook(f->be, NULL, NULL);
 }
 
@@ -1189,6 +1256,7 @@ int main(void)
 		T(test_scanner__enforce_off),
 		T(test_scanner__cold_mode),
 		T(test_scanner__cap_lifted),
+		T(test_scanner__cap_lifted_mid_scan),
 		T(test_scanner__cgroup_move),
 		T(test_scanner__enforce_independent),
 		T(test_scanner__remove_while_enforcing),
