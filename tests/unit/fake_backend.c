@@ -59,6 +59,8 @@ struct fake_ctx {
 	struct fake_backend_counts counts;
 	fake_pageout_hook hook;
 	void *hook_arg;
+	fake_sample_hook sample_hook;
+	void *sample_hook_arg;
 	struct rcapfs_backend *be; /* the backend around this context */
 	/* Fork events, queued by the test for the subscriber. */
 	bool forks_enabled;
@@ -205,6 +207,8 @@ static int fake_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
 {
 	struct fake_ctx *c = ctx;
 	struct rcapfs_proc *p;
+	fake_sample_hook hook;
+	void *hook_arg;
 	int ret = -ESRCH;
 
 	pthread_mutex_lock(&c->lock);
@@ -218,7 +222,11 @@ static int fake_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
 		*vm_kb = q.vm_kb;
 		ret = 0;
 	}
+	hook = c->sample_hook;
+	hook_arg = c->sample_hook_arg;
 	pthread_mutex_unlock(&c->lock);
+	if (hook)
+		hook(c->be, pid, hook_arg);
 	return ret;
 }
 
@@ -1189,6 +1197,17 @@ void fake_backend_set_pageout_hook(struct rcapfs_backend *be,
 	pthread_mutex_lock(&c->lock);
 	c->hook = hook;
 	c->hook_arg = arg;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_set_sample_hook(struct rcapfs_backend *be,
+				  fake_sample_hook hook, void *arg)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	c->sample_hook = hook;
+	c->sample_hook_arg = arg;
 	pthread_mutex_unlock(&c->lock);
 }
 

@@ -138,6 +138,16 @@ void fake_backend_set_pageout_hook(struct rcapfs_backend *be,
 				   fake_pageout_hook hook, void *arg);
 
 /*
+ * Run hook after each proc_sample() call (a member re-read between two
+ * walks), without the fake's lock held: it may do what another thread
+ * would do meanwhile (write a cap, ...). NULL removes it.
+ */
+typedef void (*fake_sample_hook)(struct rcapfs_backend *be, pid_t pid,
+				 void *arg);
+void fake_backend_set_sample_hook(struct rcapfs_backend *be,
+				  fake_sample_hook hook, void *arg);
+
+/*
  * Fork events: off until enabled (forks_open answers -ENOSYS, as on a host
  * without them). fake_backend_fork queues one for the subscriber (at most
  * FAKE_BACKEND_FORKS queued; aborts beyond). fake_backend_forks_drained is
