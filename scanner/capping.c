@@ -70,18 +70,19 @@ void scanner_decide(struct rcapfs_scanner *sc, struct sample *smp)
 	}
 }
 
-void scanner_enforce(const struct sample *smp)
+void scanner_enforce_locked(struct rcapfs_scanner *sc, const struct sample *smp)
 {
 	for (size_t i = 0; i < smp->n; i++) {
 		const struct snap *s = &smp->snaps[i];
 		struct rcapfs_enforce_request req;
 
-		if (!s->excess_bytes) {
+		if (!s->excess_bytes || s->c->cap_bytes != s->cap_bytes ||
+		    !sc->ctl.enforce) {
 			rcapfs_enforcer_withdraw(s->c->enf);
 			continue;
 		}
 		req.excess_bytes = s->excess_bytes;
-		req.advice = smp->ctl.mode == RCAPFS_MODE_COLD
+		req.advice = sc->ctl.mode == RCAPFS_MODE_COLD
 				     ? RCAPFS_ADVICE_COLD
 				     : RCAPFS_ADVICE_PAGEOUT;
 		req.swap = smp->swap;

@@ -212,8 +212,13 @@ static int sample_locked(struct rcapfs_scanner *sc)
 		  : resample_members(sc, smp.snaps, smp.n);
 	if (rc == 0) {
 		scanner_decide(sc, &smp);
-		scanner_commit(sc, &smp);
-		scanner_enforce(&smp);
+		/* In one hold of the lock: a cap lifted or enforcement turned
+		 * off meanwhile (their setters withdraw under it) is not
+		 * undone by a request decided before. */
+		pthread_mutex_lock(&sc->lock);
+		scanner_commit_locked(sc, &smp);
+		scanner_enforce_locked(sc, &smp);
+		pthread_mutex_unlock(&sc->lock);
 	}
 
 	pthread_mutex_lock(&sc->lock);

@@ -153,10 +153,13 @@ unsigned scanner_utilization_pct(const struct rcapfs_meminfo *mi);
  */
 void scanner_decide(struct rcapfs_scanner *sc, struct sample *smp);
 
-/* Hand each enforced collection of smp to its enforcer; the others'
- * enforcers drop what they were still to do. The snapshot's references
- * keep the collections alive. */
-void scanner_enforce(const struct sample *smp);
+/* Hand each enforced collection of smp to its enforcer, in the mode
+ * ctl/mode says now; the others' enforcers drop what they were still to
+ * do, and so do those whose cap changed since the sample read it, or all
+ * when ctl/enforce is 0 now. The snapshot's references keep the
+ * collections alive. Under sc->lock. */
+void scanner_enforce_locked(struct rcapfs_scanner *sc,
+			    const struct sample *smp);
 
 /* ---- forks.c ---- */
 
@@ -173,8 +176,9 @@ void scanner_forks_stop(struct rcapfs_scanner *sc);
 
 /* Make the figures of a sample each collection's own: its member list
  * (the old one goes back to the snapshot, to be freed with it) and its
- * statistics. A collection removed meanwhile is left, and not enforced. */
-void scanner_commit(struct rcapfs_scanner *sc, struct sample *smp);
+ * statistics. A collection removed meanwhile is left, and not enforced.
+ * Under sc->lock. */
+void scanner_commit_locked(struct rcapfs_scanner *sc, struct sample *smp);
 
 /* Log one line per collection, as rcapstat shows it: at and pg since the
  * last report. */

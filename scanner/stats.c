@@ -36,11 +36,10 @@ static void commit_stats(struct collection *c, const struct snap *s,
 	st->accounting = s->acct;
 }
 
-void scanner_commit(struct rcapfs_scanner *sc, struct sample *smp)
+void scanner_commit_locked(struct rcapfs_scanner *sc, struct sample *smp)
 {
 	int64_t now_unix = (int64_t)time(NULL);
 
-	pthread_mutex_lock(&sc->lock);
 	for (size_t i = 0; i < smp->n; i++) {
 		struct snap *s = &smp->snaps[i];
 		struct collection *c = s->c;
@@ -55,7 +54,6 @@ void scanner_commit(struct rcapfs_scanner *sc, struct sample *smp)
 		s->members = old;
 		commit_stats(c, s, now_unix);
 	}
-	pthread_mutex_unlock(&sc->lock);
 }
 
 void scanner_report(struct rcapfs_scanner *sc)

@@ -1035,6 +1035,36 @@ static void test_scanner__cap_lifted_mid_scan(void **state)
 	fake_backend_set_pageout_hook(f->be, NULL, NULL);
 }
 
+/* A sample hook that lifts the cap of collection "c" while the sample
+ * re-reads its members, as a writer of its cap file would meanwhile. */
+static void lift_cap(struct rcapfs_backend *be, pid_t pid, void *arg)
+{
+	struct rcapfs_scanner *sc = arg;
+
+	assert_int_equal(rcapfs_scanner_set_cap(sc, "c", 0), 0);
+}
+
+/* A cap lifted while a sample measures, after it read the cap: the
+ * sample does not enforce the cap it read. */
+static void test_scanner__cap_lifted_mid_sample(void **state)
+{
+	struct fixture *f = *state;
+	const pid_t pid = 10;
+
+	victims(f, &pid, 1, 8);
+	capped(f, "c", pid, 0);
+	set_scan_interval(f, 86400);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "c", 2 * MIB), 0);
+	fake_backend_set_sample_hook(f->be, lift_cap, f->sc);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	fake_backend_set_sample_hook(f->be, NULL, NULL);
+	assert_int_equal(stats_of(f, "c").excess_bytes, 0);
+	past_window();
+	assert_int_equal(stats_of(f, "c").scans, 0);
+	assert_int_equal(stats_of(f, "c").at_bytes, 0);
+}
+
 /*
  * A process that moves to another cgroup leaves a collection of the old
  * one at the next walk, and is not paged out when the collection is over
@@ -1257,6 +1287,7 @@ int main(void)
 		T(test_scanner__cold_mode),
 		T(test_scanner__cap_lifted),
 		T(test_scanner__cap_lifted_mid_scan),
+		T(test_scanner__cap_lifted_mid_sample),
 		T(test_scanner__cgroup_move),
 		T(test_scanner__enforce_independent),
 		T(test_scanner__remove_while_enforcing),
