@@ -75,6 +75,22 @@ struct rcapfs_forks {
 	int unused;
 };
 
+const struct rcapfs_features fake_backend_page_features = {
+	.page_size = 4096,
+	.clear_refs = true,
+	.idle_page_tracking = true,
+	.pfn_visible = true,
+	.process_madvise = true,
+};
+
+const struct rcapfs_features fake_backend_mapping_features = {
+	.page_size = 4096,
+	.clear_refs = true,
+	.process_madvise = true,
+};
+
+const struct rcapfs_features fake_backend_none_features = {.page_size = 4096};
+
 static void oom(void)
 {
 	fprintf(stderr, "fake_backend: out of memory\n");

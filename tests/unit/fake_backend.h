@@ -50,6 +50,14 @@ unsigned fake_backend_samples(const struct rcapfs_backend *be);
 void fake_backend_set_features(struct rcapfs_backend *be,
 			       const struct rcapfs_features *f);
 
+/* Features of a host where pageout works and the reference tracker
+ * (scanner/tracker.h) has fidelity page (idle page tracking, visible page
+ * frame numbers), mapping (clear_refs alone) or none (a page size alone,
+ * as a new fake has; no pageout either). */
+extern const struct rcapfs_features fake_backend_page_features;
+extern const struct rcapfs_features fake_backend_mapping_features;
+extern const struct rcapfs_features fake_backend_none_features;
+
 /* Empty swap space of bytes (0 = no swap: anonymous pages cannot be paged
  * out): swap_total and swap_free, less what pageout puts there. */
 void fake_backend_set_swap(struct rcapfs_backend *be, uint64_t bytes);

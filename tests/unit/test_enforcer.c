@@ -195,11 +195,6 @@ static void wait_scans(struct rcapfs_enforcer *e, uint64_t scans)
  */
 static void test_enforcer__thread_waits_out_backoff(void **state)
 {
-	static const struct rcapfs_features feat = {
-		.page_size = 4096,
-		.clear_refs = true,
-		.process_madvise = true,
-	};
 	const uint64_t base = 0x40000000ULL, bytes = 1 * MIB;
 	struct rcapfs_scan_victim victim = {100, 1000};
 	struct rcapfs_enforce_request req = request(bytes / 2, false);
@@ -212,7 +207,7 @@ static void test_enforcer__thread_waits_out_backoff(void **state)
 	uint64_t t0_ns;
 
 	(void)state;
-	fake_backend_set_features(be, &feat);
+	fake_backend_set_features(be, &fake_backend_mapping_features);
 	memset(&proc, 0, sizeof(proc));
 	proc.pid = victim.pid;
 	proc.start_ticks = victim.start_ticks;

@@ -22,19 +22,21 @@
 #define MIB  (1024ULL * 1024)
 #define BASE 0x40000000ULL
 
-static const struct rcapfs_features page_features = {
-	.page_size = 4096,
-	.clear_refs = true,
-	.idle_page_tracking = true,
-	.pfn_visible = true,
-	.process_madvise = true,
-};
+/* Advise [start, start + len) of t alone; returns what pageout() does. */
+static int pageout_range(struct scan_fixture *f, struct rcapfs_task *t,
+			 uint64_t start, uint64_t len,
+			 enum rcapfs_advice advice, uint64_t *done)
+{
+	const struct rcapfs_range r = {.start = start, .len = len};
+
+	return f->be->ops->pageout(f->be->ctx, t, &r, 1, advice, done);
+}
 
 /* The fake's pageout is the kernel's, as far as the scanner relies on,
  * and the figures of its other memory ops follow the pages. */
 static void test_fake_backend__pageout(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&page_features);
+	struct scan_fixture *f = scan_fixture_new(&fake_backend_page_features);
 	struct rcapfs_range r[2] = {{.start = BASE, .len = 2 * PS},
 				    {.start = BASE + 3 * PS, .len = PS}};
 	struct rcapfs_mapping_list ml;
@@ -74,22 +76,17 @@ static void test_fake_backend__pageout(void **state)
 	assert_int_equal(f->be->ops->task_rss(f->be->ctx, t, &rss), 0);
 	assert_int_equal(rss, 2 * 4 + 2 * 4 + 4);
 
-	/* Anonymous pages need swap. */
-	r[0] = (struct rcapfs_range){.start = BASE + MIB, .len = 2 * PS};
-	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
-					     RCAPFS_ADVICE_PAGEOUT, &done),
-			 0);
-	assert_int_equal(fake_backend_present_kb(f->be, 10, BASE + MIB,
-						 BASE + MIB + 2 * PS),
-			 8);
-	fake_backend_set_swap(f->be, PS);
-	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
-					     RCAPFS_ADVICE_PAGEOUT, &done),
-			 0);
-	/* Room for one page only. */
-	assert_int_equal(fake_backend_present_kb(f->be, 10, BASE + MIB,
-						 BASE + MIB + 2 * PS),
-			 4);
+	/* Anonymous pages need swap: none leaves without it, one with room
+	 * for one page. */
+	for (uint64_t swap = 0; swap <= PS; swap += PS) {
+		fake_backend_set_swap(f->be, swap);
+		assert_int_equal(pageout_range(f, t, BASE + MIB, 2 * PS,
+					       RCAPFS_ADVICE_PAGEOUT, &done),
+				 0);
+		assert_int_equal(fake_backend_present_kb(f->be, 10, BASE + MIB,
+							 BASE + MIB + 2 * PS),
+				 8 - swap / 1024);
+	}
 	assert_true(fake_backend_page_flags(f->be, 10, BASE + MIB) &
 		    RCAPFS_PAGE_SWAPPED);
 	fake_backend_touch(f->be, 10, BASE + MIB, BASE + MIB + PS, false);
@@ -98,22 +95,19 @@ static void test_fake_backend__pageout(void **state)
 			 8);
 
 	/* Locked: the whole call fails; a hole: ENOMEM. */
-	r[0] = (struct rcapfs_range){.start = BASE + 2 * MIB, .len = PS};
-	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
-					     RCAPFS_ADVICE_PAGEOUT, &done),
+	assert_int_equal(pageout_range(f, t, BASE + 2 * MIB, PS,
+				       RCAPFS_ADVICE_PAGEOUT, &done),
 			 -EINVAL);
 	assert_int_equal(done, 0);
-	r[0] = (struct rcapfs_range){.start = BASE + 4 * PS, .len = PS};
-	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
-					     RCAPFS_ADVICE_PAGEOUT, &done),
+	assert_int_equal(pageout_range(f, t, BASE + 4 * PS, PS,
+				       RCAPFS_ADVICE_PAGEOUT, &done),
 			 -ENOMEM);
 
 	/* Cold: only the referenced bit goes. */
 	fake_backend_touch(f->be, 10, BASE, BASE + 4 * PS, false);
-	r[0] = (struct rcapfs_range){.start = BASE, .len = 4 * PS};
-	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
-					     RCAPFS_ADVICE_COLD, &done),
-			 0);
+	assert_int_equal(
+		pageout_range(f, t, BASE, 4 * PS, RCAPFS_ADVICE_COLD, &done),
+		0);
 	assert_int_equal(
 		fake_backend_present_kb(f->be, 10, BASE, BASE + 4 * PS), 16);
 	assert_int_equal(fake_backend_page_flags(f->be, 10, BASE) &
@@ -143,9 +137,9 @@ static void test_fake_backend__pageout(void **state)
 	/* Gone: every op says so. */
 	fake_backend_exit(f->be, 10);
 	assert_int_equal(f->be->ops->task_rss(f->be->ctx, t, &rss), -ESRCH);
-	assert_int_equal(f->be->ops->pageout(f->be->ctx, t, r, 1,
-					     RCAPFS_ADVICE_PAGEOUT, &done),
-			 -ESRCH);
+	assert_int_equal(
+		pageout_range(f, t, BASE, 4 * PS, RCAPFS_ADVICE_PAGEOUT, &done),
+		-ESRCH);
 	f->be->ops->task_close(f->be->ctx, t);
 	scan_fixture_free(f);
 }

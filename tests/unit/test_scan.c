@@ -21,20 +21,6 @@
 #define CHUNK RCAPFS_SCAN_CHUNK_BYTES
 #define BASE  0x40000000ULL /* chunk aligned */
 
-static const struct rcapfs_features none_features = {.page_size = 4096};
-static const struct rcapfs_features mapping_features = {
-	.page_size = 4096,
-	.clear_refs = true,
-	.process_madvise = true,
-};
-static const struct rcapfs_features page_features = {
-	.page_size = 4096,
-	.clear_refs = true,
-	.idle_page_tracking = true,
-	.pfn_visible = true,
-	.process_madvise = true,
-};
-
 static struct rcapfs_scan_result scan(struct scan_fixture *f, uint64_t excess)
 {
 	struct rcapfs_scan_params p = {.name = "test",
@@ -58,7 +44,8 @@ static uint64_t present_kb(struct scan_fixture *f, pid_t pid, uint64_t start,
  * probe, and stops there. */
 static void test_scan__idle_victim(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&mapping_features);
+	struct scan_fixture *f =
+		scan_fixture_new(&fake_backend_mapping_features);
 	struct rcapfs_scan_result r;
 	pid_t hand;
 	uint64_t addr;
@@ -93,7 +80,8 @@ static void test_scan__idle_victim(void **state)
  * scanned like any other. */
 static void test_scan__mapping_without_pages(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&mapping_features);
+	struct scan_fixture *f =
+		scan_fixture_new(&fake_backend_mapping_features);
 	struct rcapfs_mapping m;
 	struct rcapfs_scan_result r;
 
@@ -127,7 +115,7 @@ static void test_scan__mapping_without_pages(void **state)
  * from there, then to the next victim, then completes. */
 static void test_scan__resume(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&page_features);
+	struct scan_fixture *f = scan_fixture_new(&fake_backend_page_features);
 	struct rcapfs_scan_result r;
 	pid_t hand;
 	uint64_t addr;
@@ -185,7 +173,7 @@ static void test_scan__resume(void **state)
  * touched between passes is never paged out. */
 static void test_scan__second_chance(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&page_features);
+	struct scan_fixture *f = scan_fixture_new(&fake_backend_page_features);
 	const uint64_t hot = BASE + 3 * MIB + 5 * PS, hot_len = MIB + 3 * PS;
 	struct rcapfs_scan_result r;
 
@@ -280,19 +268,19 @@ static void hot_middle(const struct rcapfs_features *feat, int want_passes)
 /* At fidelity mapping the first pass only starts tracking: one more. */
 static void test_scan__hot_middle_mapping(void **state)
 {
-	hot_middle(&mapping_features, 3);
+	hot_middle(&fake_backend_mapping_features, 3);
 }
 
 static void test_scan__hot_middle_none(void **state)
 {
-	hot_middle(&none_features, 2);
+	hot_middle(&fake_backend_none_features, 2);
 }
 
 /* A chunk paged out whole that comes back is referenced from then on:
  * skipped, probed, and paged out only once it stays cold. */
 static void test_scan__refault_learning(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&none_features);
+	struct scan_fixture *f = scan_fixture_new(&fake_backend_none_features);
 	struct rcapfs_scan_result r;
 	const uint64_t c1 = BASE + CHUNK;
 
@@ -324,7 +312,8 @@ static void test_scan__refault_learning(void **state)
  * scans. */
 static void test_scan__ignored_set(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&mapping_features);
+	struct scan_fixture *f =
+		scan_fixture_new(&fake_backend_mapping_features);
 	struct hot h = {10, BASE, 4 * MIB};
 	struct fake_backend_counts before, after;
 	struct rcapfs_scan_result r;
@@ -386,7 +375,7 @@ static void exit_on_pageout(struct rcapfs_backend *be, pid_t pid,
 
 static void test_scan__exit_mid_scan(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&page_features);
+	struct scan_fixture *f = scan_fixture_new(&fake_backend_page_features);
 	struct rcapfs_scan_result r;
 	pid_t dying = 10;
 
@@ -413,7 +402,7 @@ static void test_scan__exit_mid_scan(void **state)
  * the pid was reused before the first visit or after. */
 static void test_scan__pid_reuse(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&page_features);
+	struct scan_fixture *f = scan_fixture_new(&fake_backend_page_features);
 	struct fake_backend_counts counts;
 	struct rcapfs_scan_result r;
 
@@ -453,7 +442,7 @@ static void test_scan__pid_reuse(void **state)
  * locked, hugetlb and special mappings, pages shared with others. */
 static void test_scan__unpageable(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&page_features);
+	struct scan_fixture *f = scan_fixture_new(&fake_backend_page_features);
 	struct rcapfs_scan_result r;
 
 	scan_fixture_add_proc(f, 10);
@@ -489,7 +478,8 @@ static void test_scan__unpageable(void **state)
  * set for that. */
 static void test_scan__cold(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&mapping_features);
+	struct scan_fixture *f =
+		scan_fixture_new(&fake_backend_mapping_features);
 	struct rcapfs_scan_result r;
 
 	scan_fixture_add_proc(f, 10);
@@ -515,7 +505,7 @@ static void test_scan__cold(void **state)
 
 static void test_scan__cancel_and_nothing_to_do(void **state)
 {
-	struct scan_fixture *f = scan_fixture_new(&page_features);
+	struct scan_fixture *f = scan_fixture_new(&fake_backend_page_features);
 	atomic_bool cancel = true;
 	struct rcapfs_scan_params p = {.name = "test",
 				       .excess_bytes = MIB,

@@ -868,20 +868,6 @@ static void test_scanner__thread(void **state)
 
 #define BASE 0x40000000ULL
 
-static const struct rcapfs_features page_features = {
-	.page_size = 4096,
-	.clear_refs = true,
-	.idle_page_tracking = true,
-	.pfn_visible = true,
-	.process_madvise = true,
-};
-
-static const struct rcapfs_features mapping_features = {
-	.page_size = 4096,
-	.clear_refs = true,
-	.process_madvise = true,
-};
-
 /* Make the scanner again over a backend with these features: the
  * tracker's fidelity is decided when it is made. */
 static void use_features(struct fixture *f, const struct rcapfs_features *ft)
@@ -935,7 +921,7 @@ static void test_scanner__enforce(void **state)
 	const pid_t pid = 10;
 	struct rcapfs_stats st;
 
-	use_features(f, &page_features);
+	use_features(f, &fake_backend_page_features);
 	victims(f, &pid, 1, 16);
 	capped(f, "c", pid, 4 * MIB);
 	assert_int_equal(stats_of(f, "c").fidelity, RCAPFS_FIDELITY_PAGE);
@@ -963,7 +949,7 @@ static void test_scanner__enforce_off(void **state)
 	struct fake_backend_counts counts;
 	const pid_t pid = 10;
 
-	use_features(f, &mapping_features);
+	use_features(f, &fake_backend_mapping_features);
 	victims(f, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	set_enforce(f, false, 0);
@@ -984,7 +970,7 @@ static void test_scanner__cold_mode(void **state)
 	struct rcapfs_ctl ctl;
 	struct rcapfs_stats st;
 
-	use_features(f, &mapping_features);
+	use_features(f, &fake_backend_mapping_features);
 	victims(f, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	rcapfs_scanner_get_ctl(f->sc, &ctl);
@@ -1023,7 +1009,7 @@ static void test_scanner__cap_lifted(void **state)
 	struct fixture *f = *state;
 	const pid_t pid = 10;
 
-	use_features(f, &mapping_features);
+	use_features(f, &fake_backend_mapping_features);
 	victims(f, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
@@ -1105,7 +1091,7 @@ static void test_scanner__cgroup_move(void **state)
 	const pid_t pids[] = {10, 11};
 	struct rcapfs_proc procs[2];
 
-	use_features(f, &mapping_features);
+	use_features(f, &fake_backend_mapping_features);
 	victims(f, pids, 2, 8);
 	for (size_t i = 0; i < 2; i++) {
 		procs[i] = mkproc(pids[i], 1000, 0, 8 * 1024);
@@ -1144,7 +1130,7 @@ static void test_scanner__enforce_independent(void **state)
 	const pid_t pids[2] = {10, 20};
 	struct gate *g = gate_shut(10);
 
-	use_features(f, &mapping_features);
+	use_features(f, &fake_backend_mapping_features);
 	victims(f, pids, 2, 8);
 	capped(f, "slow", 10, 2 * MIB);
 	capped(f, "fast", 20, 2 * MIB);
@@ -1172,7 +1158,7 @@ static void test_scanner__remove_while_enforcing(void **state)
 	const pid_t pid = 10;
 	struct gate *g = gate_shut(10);
 
-	use_features(f, &mapping_features);
+	use_features(f, &fake_backend_mapping_features);
 	victims(f, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	fake_backend_set_pageout_hook(f->be, gate_hook, g);
@@ -1231,7 +1217,7 @@ static void test_scanner__accounting(void **state)
 	struct fake_backend_counts counts;
 	struct rcapfs_stats st;
 
-	use_features(f, &page_features);
+	use_features(f, &fake_backend_page_features);
 	shared_file(f);
 	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
 	scanner_fixture_set_members(f->sc, "c", "uid 1000");
@@ -1273,7 +1259,7 @@ static void test_scanner__accounting(void **state)
 static void test_scanner__accounting_fallback(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_features hidden = page_features;
+	struct rcapfs_features hidden = fake_backend_page_features;
 	struct rcapfs_stats st;
 
 	/* PFNs hidden: unique falls back to pss, and says so once. */
