@@ -1022,23 +1022,45 @@ void fake_backend_add_mapping(struct rcapfs_backend *be, pid_t pid,
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* The index of pid's mapping that starts at start; aborts when there is
+ * none. Under c->lock. */
+static size_t must_map(struct fake_as *as, pid_t pid, uint64_t start)
+{
+	size_t i = 0;
+
+	while (i < as->nmaps && as->maps[i].m.start != start)
+		i++;
+	if (i == as->nmaps)
+		die("no mapping there", pid);
+	return i;
+}
+
 void fake_backend_remove_mapping(struct rcapfs_backend *be, pid_t pid,
 				 uint64_t start)
 {
 	struct fake_ctx *c = ctx_of(be);
 	struct fake_as *as;
-	size_t i = 0;
+	size_t i;
 
 	pthread_mutex_lock(&c->lock);
 	as = get_as(c, pid);
-	while (i < as->nmaps && as->maps[i].m.start != start)
-		i++;
-	if (i == as->nmaps)
-		die("no mapping there", pid);
+	i = must_map(as, pid, start);
 	free_map(&as->maps[i]);
 	memmove(&as->maps[i], &as->maps[i + 1],
 		(as->nmaps - i - 1) * sizeof(*as->maps));
 	as->nmaps--;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_set_map_flags(struct rcapfs_backend *be, pid_t pid,
+				uint64_t start, uint32_t flags)
+{
+	struct fake_ctx *c = ctx_of(be);
+	struct fake_as *as;
+
+	pthread_mutex_lock(&c->lock);
+	as = get_as(c, pid);
+	as->maps[must_map(as, pid, start)].m.flags = flags;
 	pthread_mutex_unlock(&c->lock);
 }
 

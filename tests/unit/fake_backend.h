@@ -77,6 +77,12 @@ void fake_backend_add_mapping(struct rcapfs_backend *be, pid_t pid,
 void fake_backend_remove_mapping(struct rcapfs_backend *be, pid_t pid,
 				 uint64_t start);
 
+/* Replace the RCAPFS_MAP_* flags of the mapping starting at start, as
+ * mlock(2) and munlock(2) change them: pageout refuses a range that
+ * touches a locked mapping. */
+void fake_backend_set_map_flags(struct rcapfs_backend *be, pid_t pid,
+				uint64_t start, uint32_t flags);
+
 /*
  * The process accesses [start, end) (page aligned; holes are skipped):
  * each page becomes PRESENT and REFERENCED (a page faulted in fresh is
