@@ -1,5 +1,11 @@
+/*
+ * One pass of the scan (rcapfs_scan_run): from the hand, each victim read
+ * through the tracker, its pages judged chunk by chunk (second chance,
+ * probes), batched, paged out, and the RSS drop measured, until the excess
+ * is gone. What is remembered between passes is kept in victims.c.
+ */
 #include "config.h"
-#include "scanner/scan.h"
+#include "scanner/scan_i.h"
 
 #include "compat/clock.h"
 #include "compat/log.h"
@@ -8,47 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* What the scan remembers of a chunk. */
-#define CHUNK_WATCH 0x1 /* pages of it were paged out at its last pass */
-#define CHUNK_FULL  0x2 /* all its pages then, not only the probe */
-
-/* What the scan knows of one mapping of a victim. */
-struct vmap {
-	uint64_t start;
-	uint64_t end;
-	uint8_t *chunk;	 /* CHUNK_* per chunk */
-	uint16_t *probe; /* per chunk: the probe's page within the chunk */
-	size_t nchunks;
-	bool ignored; /* its pageout freed nothing */
-};
-
-struct victim {
-	pid_t pid;
-	uint64_t start_ticks;
-	struct rcapfs_tracker_reader *r; /* NULL until first visited */
-	struct vmap *maps;		 /* the layout of the last read */
-	size_t nmaps;
-	bool unscannable; /* the kernel refused to act on it */
-};
-
-struct rcapfs_scan {
-	struct rcapfs_tracker *tr; /* borrowed */
-	struct rcapfs_backend *be; /* borrowed */
-	uint32_t page_size;
-	struct victim *victims; /* sorted by pid, then start time */
-	size_t nvictims;
-	/* The hand: the victim to start with and where in it. */
-	pid_t hand_pid; /* 0: the head of the list */
-	uint64_t hand_start_ticks;
-	uint64_t hand_addr;
-	uint64_t complete; /* complete scans so far */
-	/* A pageout batch, and one chunk's ranges before they join it. */
-	struct rcapfs_range batch[RCAPFS_SCAN_BATCH_RANGES];
-	size_t nbatch;
-	uint64_t batch_bytes;
-	struct rcapfs_range *runs; /* a chunk's worth: pages / 2 + 1 */
-};
 
 /* One call of rcapfs_scan_run. */
 struct run {
@@ -100,158 +65,15 @@ int rcapfs_scan_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
 	return 0;
 }
 
-static void vmap_release(struct vmap *vm)
-{
-	free(vm->chunk);
-	free(vm->probe);
-}
-
-static void victim_release(struct victim *v)
-{
-	rcapfs_tracker_close(v->r);
-	for (size_t i = 0; i < v->nmaps; i++)
-		vmap_release(&v->maps[i]);
-	free(v->maps);
-	memset(v, 0, sizeof(*v));
-}
-
 void rcapfs_scan_free(struct rcapfs_scan *s)
 {
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nvictims; i++)
-		victim_release(&s->victims[i]);
+		scan_victim_release(&s->victims[i]);
 	free(s->victims);
 	free(s->runs);
 	free(s);
-}
-
-void rcapfs_scan_hand(const struct rcapfs_scan *s, pid_t *pid, uint64_t *addr)
-{
-	*pid = s->hand_pid;
-	*addr = s->hand_addr;
-}
-
-size_t rcapfs_scan_ignored(const struct rcapfs_scan *s)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->nvictims; i++)
-		for (size_t j = 0; j < s->victims[i].nmaps; j++)
-			n += s->victims[i].maps[j].ignored;
-	return n;
-}
-
-static int cmp_victim(pid_t pid, uint64_t start, const struct victim *v)
-{
-	if (pid != v->pid)
-		return pid < v->pid ? -1 : 1;
-	if (start != v->start_ticks)
-		return start < v->start_ticks ? -1 : 1;
-	return 0;
-}
-
-/* Make the victim states those of list (sorted by pid), keeping what was
- * learnt of processes still there. Returns 0 or -ENOMEM (nothing
- * changed). */
-static int sync_victims(struct rcapfs_scan *s,
-			const struct rcapfs_scan_victim *list, size_t n)
-{
-	struct victim *next = calloc(n ? n : 1, sizeof(*next));
-	size_t j = 0;
-
-	if (!next)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		int cmp = 1;
-
-		while (j < s->nvictims &&
-		       (cmp = cmp_victim(list[i].pid, list[i].start_ticks,
-					 &s->victims[j])) > 0)
-			victim_release(&s->victims[j++]);
-		if (j < s->nvictims && cmp == 0) {
-			next[i] = s->victims[j++];
-		} else {
-			next[i].pid = list[i].pid;
-			next[i].start_ticks = list[i].start_ticks;
-		}
-	}
-	while (j < s->nvictims)
-		victim_release(&s->victims[j++]);
-	free(s->victims);
-	s->victims = next;
-	s->nvictims = n;
-	return 0;
-}
-
-static size_t nchunks_of(uint64_t start, uint64_t end)
-{
-	uint64_t lo = start & ~(RCAPFS_SCAN_CHUNK_BYTES - 1);
-
-	return (size_t)((end - lo + RCAPFS_SCAN_CHUNK_BYTES - 1) /
-			RCAPFS_SCAN_CHUNK_BYTES);
-}
-
-/* Follow the victim's layout to a new read: a mapping still at the same
- * place keeps what was learnt of it; others start afresh. Returns 0 or
- * -ENOMEM (nothing changed). */
-static int sync_maps(struct victim *v, const struct rcapfs_snapshot *snap)
-{
-	const struct rcapfs_mapping_list *ml = &snap->maps;
-	struct vmap *next = calloc(ml->n ? ml->n : 1, sizeof(*next));
-	size_t *old = calloc(ml->n ? ml->n : 1, sizeof(*old));
-	size_t j = 0, i;
-	int rc = -ENOMEM;
-
-	if (!next || !old)
-		goto out;
-	/* First make what is new, so a failure leaves v as it was. */
-	for (i = 0; i < ml->n; i++) {
-		const struct rcapfs_mapping *m = &ml->maps[i];
-		bool holds = snap->first_page[i] != RCAPFS_SNAPSHOT_NO_PAGES;
-		struct vmap *vm = &next[i];
-
-		while (j < v->nmaps && v->maps[j].start < m->start)
-			j++;
-		old[i] = j < v->nmaps && v->maps[j].start == m->start &&
-					 v->maps[j].end == m->end
-				 ? j
-				 : SIZE_MAX;
-		/* A mapping that holds no page (a reservation) gets no
-		 * chunk state until it does. */
-		if (old[i] != SIZE_MAX && (v->maps[old[i]].nchunks || !holds))
-			continue;
-		old[i] = SIZE_MAX;
-		vm->start = m->start;
-		vm->end = m->end;
-		if (!holds)
-			continue;
-		vm->nchunks = nchunks_of(m->start, m->end);
-		vm->chunk = calloc(vm->nchunks, sizeof(*vm->chunk));
-		vm->probe = calloc(vm->nchunks, sizeof(*vm->probe));
-		if (!vm->chunk || !vm->probe)
-			goto out;
-	}
-	for (i = 0; i < ml->n; i++) {
-		if (old[i] == SIZE_MAX)
-			continue;
-		next[i] = v->maps[old[i]];
-		memset(&v->maps[old[i]], 0, sizeof(next[i]));
-	}
-	for (j = 0; j < v->nmaps; j++)
-		vmap_release(&v->maps[j]);
-	free(v->maps);
-	v->maps = next;
-	v->nmaps = ml->n;
-	next = NULL;
-	rc = 0;
-out:
-	for (i = 0; next && i < ml->n; i++)
-		if (old && old[i] == SIZE_MAX)
-			vmap_release(&next[i]);
-	free(next);
-	free(old);
-	return rc;
 }
 
 static bool cancelled(const struct run *run)
@@ -615,7 +437,7 @@ static int visit(struct run *run, struct victim *v, uint64_t from)
 	if (rc)
 		return settle(run, rc);
 	run->out->victims++;
-	rc = sync_maps(v, &snap);
+	rc = scan_sync_maps(v, &snap);
 	if (rc == 0)
 		rc = be->ops->task_rss(be->ctx, run->task, &run->rss_kb);
 	for (size_t i = 0; rc == 0 && !run->stopped && i < snap.maps.n; i++)
@@ -624,34 +446,6 @@ static int visit(struct run *run, struct victim *v, uint64_t from)
 	rcapfs_snapshot_release(&snap);
 	return settle(run, rc);
 }
-
-/* Where the hand puts the start of this scan: the index of the first
- * victim and the address in it; *resumed when that is not the head. */
-static size_t hand_position(const struct rcapfs_scan *s, uint64_t *from,
-			    bool *resumed)
-{
-	size_t i = 0;
-
-	*from = 0;
-	*resumed = s->hand_pid != 0;
-	if (!*resumed)
-		return 0;
-	while (i < s->nvictims &&
-	       cmp_victim(s->hand_pid, s->hand_start_ticks, &s->victims[i]) > 0)
-		i++;
-	if (i < s->nvictims && s->victims[i].pid == s->hand_pid &&
-	    s->victims[i].start_ticks == s->hand_start_ticks)
-		*from = s->hand_addr;
-	return i;
-}
-
-static void flush_ignored(struct rcapfs_scan *s)
-{
-	for (size_t i = 0; i < s->nvictims; i++)
-		for (size_t j = 0; j < s->victims[i].nmaps; j++)
-			s->victims[i].maps[j].ignored = false;
-}
-
 int rcapfs_scan_run(struct rcapfs_scan *s,
 		    const struct rcapfs_scan_victim *victims, size_t n,
 		    const struct rcapfs_scan_params *p,
@@ -669,10 +463,10 @@ int rcapfs_scan_run(struct rcapfs_scan *s,
 		return 0;
 	run.excess = p->excess_bytes > INT64_MAX ? INT64_MAX
 						 : (int64_t)p->excess_bytes;
-	rc = sync_victims(s, victims, n);
+	rc = scan_sync_victims(s, victims, n);
 	if (rc)
 		return rc;
-	for (i = hand_position(s, &from, &resumed); i < s->nvictims;
+	for (i = scan_hand_position(s, &from, &resumed); i < s->nvictims;
 	     i++, from = 0) {
 		struct victim *v = &s->victims[i];
 
@@ -685,7 +479,7 @@ int rcapfs_scan_run(struct rcapfs_scan *s,
 		s->batch_bytes = 0;
 		if (rc == -ESRCH) {
 			/* Exited or replaced: never touched again. */
-			victim_release(v);
+			scan_victim_release(v);
 			v->pid = victims[i].pid;
 			v->start_ticks = victims[i].start_ticks;
 			v->unscannable = true;
@@ -708,7 +502,7 @@ int rcapfs_scan_run(struct rcapfs_scan *s,
 		s->hand_start_ticks = 0;
 		s->hand_addr = 0;
 		if (++s->complete % RCAPFS_SCAN_FLUSH_IVAL == 0)
-			flush_ignored(s);
+			scan_flush_ignored(s);
 	}
 	out->excess_bytes = run.excess > 0 ? (uint64_t)run.excess : 0;
 	out->scan_ns = rcapfs_mono_ns() - t0;
