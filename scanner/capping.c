@@ -43,7 +43,7 @@ static struct rcapfs_scan_victim *victims_of(const struct snap *s)
 	return v;
 }
 
-void scanner_decide(struct rcapfs_scanner *sc, struct sample *smp)
+void scanner_decide(struct rcapfs_scanner *sc, struct sampling *smp)
 {
 	const struct rcapfs_ctl *ctl = &smp->ctl;
 
@@ -70,7 +70,8 @@ void scanner_decide(struct rcapfs_scanner *sc, struct sample *smp)
 	}
 }
 
-void scanner_enforce_locked(struct rcapfs_scanner *sc, const struct sample *smp)
+void scanner_enforce_locked(struct rcapfs_scanner *sc,
+			    const struct sampling *smp)
 {
 	for (size_t i = 0; i < smp->n; i++) {
 		const struct snap *s = &smp->snaps[i];

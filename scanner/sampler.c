@@ -184,7 +184,7 @@ int scanner_sample_meminfo(struct rcapfs_scanner *sc, struct rcapfs_meminfo *mi)
 /* One sample; the caller holds sc->sample_lock. */
 static int sample_locked(struct rcapfs_scanner *sc)
 {
-	struct sample smp = {.util_pct = 100, .swap = false};
+	struct sampling smp = {.util_pct = 100, .swap = false};
 	struct rcapfs_meminfo mi;
 	uint64_t now = rcapfs_mono_ns();
 	bool walk;

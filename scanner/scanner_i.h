@@ -106,7 +106,7 @@ struct snap {
 
 /* One sample: the controls it runs under, what it found of the host, and
  * every collection as it sees it. */
-struct sample {
+struct sampling {
 	struct rcapfs_ctl ctl;
 	unsigned util_pct; /* memory utilization */
 	bool swap;	   /* swap is active: anonymous pages can leave */
@@ -151,7 +151,7 @@ unsigned scanner_utilization_pct(const struct rcapfs_meminfo *mi);
  * snapshot's acct, unenforced, victims and excess_bytes. Runs without the
  * table lock, between measuring and committing.
  */
-void scanner_decide(struct rcapfs_scanner *sc, struct sample *smp);
+void scanner_decide(struct rcapfs_scanner *sc, struct sampling *smp);
 
 /* Hand each enforced collection of smp to its enforcer, in the mode
  * ctl/mode says now; the others' enforcers drop what they were still to
@@ -159,7 +159,7 @@ void scanner_decide(struct rcapfs_scanner *sc, struct sample *smp);
  * when ctl/enforce is 0 now. The snapshot's references keep the
  * collections alive. Under sc->lock. */
 void scanner_enforce_locked(struct rcapfs_scanner *sc,
-			    const struct sample *smp);
+			    const struct sampling *smp);
 
 /* ---- forks.c ---- */
 
@@ -178,7 +178,7 @@ void scanner_forks_stop(struct rcapfs_scanner *sc);
  * (the old one goes back to the snapshot, to be freed with it) and its
  * statistics. A collection removed meanwhile is left, and not enforced.
  * Under sc->lock. */
-void scanner_commit_locked(struct rcapfs_scanner *sc, struct sample *smp);
+void scanner_commit_locked(struct rcapfs_scanner *sc, struct sampling *smp);
 
 /* Log one line per collection, as rcapstat shows it: at and pg since the
  * last report. */

@@ -36,7 +36,7 @@ static void commit_stats(struct collection *c, const struct snap *s,
 	st->accounting = s->acct;
 }
 
-void scanner_commit_locked(struct rcapfs_scanner *sc, struct sample *smp)
+void scanner_commit_locked(struct rcapfs_scanner *sc, struct sampling *smp)
 {
 	int64_t now_unix = (int64_t)time(NULL);
 
