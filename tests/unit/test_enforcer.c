@@ -139,6 +139,10 @@ static void test_enforcer__swap_change_ends_backoff(void **state)
 		req = request(10 * MIB, !was);
 		rcapfs_enforcer_backoff_requested(&b, &req);
 		assert_int_equal(delay_ns(&b), WINDOW_NS);
+		/* The next request is compared with that one. */
+		rcapfs_enforcer_backoff_scanned(&b, 0, &r);
+		rcapfs_enforcer_backoff_requested(&b, &req);
+		assert_int_equal(delay_ns(&b), 2 * WINDOW_NS);
 	}
 }
 
