@@ -1,0 +1,106 @@
+/*
+ * What the files of the Linux backend share: its context, the task it
+ * holds a process by, the kernel interfaces the C library may lack, and
+ * the helpers and ops each file gives the others. Private to
+ * compat/linux/; the rest of rcapfs sees the backend through its ops table
+ * (compat/backend.h) alone.
+ */
+#ifndef RCAPFS_COMPAT_LINUX_LINUX_I_H
+#define RCAPFS_COMPAT_LINUX_LINUX_I_H
+
+#include "compat/backend.h"
+#include "compat/buf.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+/* struct pm_scan_arg and struct page_region of Linux 6.7 (linux/fs.h),
+ * under names of our own: the C library's headers may predate them. */
+struct scan_arg {
+	uint64_t size;
+	uint64_t flags;
+	uint64_t start;
+	uint64_t end;
+	uint64_t walk_end;
+	uint64_t vec;
+	uint64_t vec_len;
+	uint64_t max_pages;
+	uint64_t category_inverted;
+	uint64_t category_mask;
+	uint64_t category_anyof_mask;
+	uint64_t return_mask;
+};
+
+struct scan_region {
+	uint64_t start;
+	uint64_t end;
+	uint64_t categories;
+};
+
+#define SCAN_IOCTL	_IOWR('f', 16, struct scan_arg)
+#define SCAN_PRESENT	(1ULL << 3)
+#define SCAN_SWAPPED	(1ULL << 4)
+#define SCAN_PFNZERO	(1ULL << 5)
+#define SCAN_SOFT_DIRTY (1ULL << 7)
+
+/* The bits of a pagemap entry. */
+#define PM_PFN_MASK   ((1ULL << 55) - 1)
+#define PM_SOFT_DIRTY (1ULL << 55)
+#define PM_EXCLUSIVE  (1ULL << 56)
+#define PM_SWAPPED    (1ULL << 62)
+#define PM_PRESENT    (1ULL << 63)
+
+/* A stat line is about 350 bytes and cannot reach 2 KiB: one read. */
+#define STAT_SIZE 2048
+/* status, cgroup and meminfo take one read unless unusually long (status
+ * grows with the CPU count); the rest then goes to the heap. */
+#define RECORD_SIZE 4096
+/* "PID/status": 10 digits, '/', the longest file name, NUL. */
+#define PID_PATH_SIZE 32
+
+#define IDLE_BITMAP "kernel/mm/page_idle/bitmap"
+
+struct linux_ctx {
+	int proc_fd;
+	int sys_fd;
+	DIR *proc_dir;		  /* on a dup of proc_fd, rewound per walk */
+	pthread_mutex_t dir_lock; /* a DIR has one read position */
+	uint64_t page_size;
+	uint64_t page_kb;
+	/* The proc root is a procfs, not a fixture tree: processes have
+	 * pidfds and pagemap takes ioctls. */
+	bool is_procfs;
+	/* The zero page's PFN, and the first PFN and the size of the huge
+	 * zero page (THP); 0 when unknown. */
+	uint64_t zero_pfn;
+	uint64_t huge_zero_pfn;
+	uint64_t huge_zero_pages;
+	struct rcapfs_features features;
+};
+
+/* A process held for memory work. Never changed once open, so any number
+ * of threads may use it at once. */
+struct rcapfs_task {
+	pid_t pid;
+	int pidfd; /* -1 without one: on a fixture root, or no pidfd_open */
+	/* The PID directory: it stays bound to this very process, so
+	 * whatever is opened through it never belongs to a later holder of
+	 * the pid. */
+	int dir_fd;
+	int pagemap_fd;
+};
+
+#endif
