@@ -62,335 +62,6 @@
 
 #define THP_DIR "kernel/mm/transparent_hugepage/"
 
-/* Write "PID/file" into dst (PID_PATH_SIZE bytes), without stdio. */
-static void pid_path(char *dst, pid_t pid, const char *file)
-{
-	char digits[12];
-	unsigned v = (unsigned)pid;
-	size_t n = 0;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*dst++ = digits[--n];
-	*dst++ = '/';
-	memcpy(dst, file, strlen(file) + 1);
-}
-
-/* Read fd until end of file onto b. Returns 0 or -errno. */
-static int read_rest(int fd, struct rcapfs_buf *b, size_t chunk)
-{
-	ssize_t n;
-	int ret;
-
-	for (;;) {
-		ret = rcapfs_buf_reserve(b, chunk);
-		if (ret)
-			return ret;
-		n = read(fd, b->data + b->len, chunk);
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		b->len += (size_t)n;
-		b->data[b->len] = '\0';
-	}
-}
-
-/*
- * Read a /proc file made of one record (stat, status, cgroup, meminfo).
- * procfs hands such a record over whole, so a read that does not fill stack
- * is the end of the file and the common case costs one open, one read and
- * one close. A longer file continues into big. On 0, *data and *len describe
- * the contents (in stack or in big). Returns 0 or -errno.
- */
-static int read_record(int dirfd, const char *path, char *stack, size_t size,
-		       struct rcapfs_buf *big, const char **data, size_t *len)
-{
-	ssize_t n;
-	int fd, ret = 0;
-
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, stack, size);
-	if (n < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if ((size_t)n < size) {
-		*data = stack;
-		*len = (size_t)n;
-		goto out;
-	}
-	ret = rcapfs_buf_add(big, stack, (size_t)n);
-	if (!ret)
-		ret = read_rest(fd, big, size);
-	if (!ret) {
-		*data = big->data;
-		*len = big->len;
-	}
-out:
-	close(fd);
-	return ret;
-}
-
-/* Read PID/file as a record. A process that is gone reads as -ESRCH,
- * whether its directory is gone (ENOENT) or it exited between open and
- * read (ESRCH, or nothing to read). */
-static int read_pid_file(const struct linux_ctx *c, pid_t pid, const char *file,
-			 char *stack, size_t size, struct rcapfs_buf *big,
-			 const char **data, size_t *len)
-{
-	char path[PID_PATH_SIZE];
-	int ret;
-
-	pid_path(path, pid, file);
-	ret = read_record(c->proc_fd, path, stack, size, big, data, len);
-	if (ret == -ENOENT || (ret == 0 && *len == 0))
-		return -ESRCH;
-	return ret;
-}
-
-/* A /proc file the kernel would never write: say so, it is a surprise. */
-static int malformed(pid_t pid, const char *file)
-{
-	log_warn("proc root: cannot parse %d/%s", (int)pid, file);
-	return -EINVAL;
-}
-
-/*
- * Read one process: stat, status, and cgroup when flags ask for it. Kernel
- * threads and thread ids are -ESRCH: they have no memory of their own to
- * cap. Returns 0 (out->cgroup then owned by the caller) or -errno.
- */
-static int read_proc(const struct linux_ctx *c, pid_t pid, unsigned flags,
-		     struct rcapfs_proc *out)
-{
-	char buf[RECORD_SIZE];
-	struct rcapfs_buf big = RCAPFS_BUF_INIT;
-	struct rcapfs_procparse_stat st;
-	struct rcapfs_procparse_status ss;
-	const char *data, *path;
-	size_t len, path_len;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	ret = read_pid_file(c, pid, "stat", buf, sizeof(buf), &big, &data,
-			    &len);
-	if (ret)
-		goto out;
-	if (rcapfs_procparse_stat(data, len, &st) || st.pid != pid) {
-		ret = malformed(pid, "stat");
-		goto out;
-	}
-	if (st.flags & RCAPFS_PF_KTHREAD) {
-		ret = -ESRCH;
-		goto out;
-	}
-
-	rcapfs_buf_reset(&big);
-	ret = read_pid_file(c, pid, "status", buf, sizeof(buf), &big, &data,
-			    &len);
-	if (ret)
-		goto out;
-	if (rcapfs_procparse_status(data, len, &ss)) {
-		ret = malformed(pid, "status");
-		goto out;
-	}
-	if (ss.tgid != pid) {
-		ret = -ESRCH;
-		goto out;
-	}
-
-	out->pid = pid;
-	out->ppid = st.ppid;
-	out->ruid = ss.ruid;
-	out->rgid = ss.rgid;
-	out->start_ticks = st.start_ticks;
-	/* The same counters in both files, status in kB. Without an mm (a
-	 * zombie) status has no Vm lines and stat shows zeros. */
-	out->rss_kb = ss.has_vm ? ss.rss_kb : st.rss_pages * c->page_kb;
-	out->vm_kb = ss.has_vm ? ss.vm_kb : st.vsize_bytes / 1024;
-	memcpy(out->comm, st.comm, sizeof(out->comm));
-
-	if (!(flags & RCAPFS_PROCS_CGROUP))
-		goto out;
-	rcapfs_buf_reset(&big);
-	ret = read_pid_file(c, pid, "cgroup", buf, sizeof(buf), &big, &data,
-			    &len);
-	if (ret)
-		goto out;
-	if (rcapfs_procparse_cgroup(data, len, &path, &path_len)) {
-		ret = malformed(pid, "cgroup");
-		goto out;
-	}
-	if (path) {
-		out->cgroup = strndup(path, path_len);
-		if (!out->cgroup)
-			ret = -ENOMEM;
-	}
-out:
-	rcapfs_buf_release(&big);
-	return ret;
-}
-
-static int cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The numeric entries of the proc root, ascending. Returns 0 (*pids to be
- * freed by the caller) or -errno. */
-static int list_pids(struct linux_ctx *c, pid_t **pids, size_t *n)
-{
-	pid_t *v = NULL, *grown;
-	size_t len = 0, cap = 0;
-	struct dirent *de;
-	pid_t pid;
-	int ret = 0;
-
-	pthread_mutex_lock(&c->dir_lock);
-	rewinddir(c->proc_dir);
-	for (;;) {
-		errno = 0;
-		de = readdir(c->proc_dir);
-		if (!de) {
-			ret = -errno;
-			break;
-		}
-		if (rcapfs_procparse_pid(de->d_name, strlen(de->d_name), &pid))
-			continue;
-		if (len == cap) {
-			cap = cap ? cap * 2 : 256;
-			grown = reallocarray(v, cap, sizeof(*v));
-			if (!grown) {
-				ret = -ENOMEM;
-				break;
-			}
-			v = grown;
-		}
-		v[len++] = pid;
-	}
-	pthread_mutex_unlock(&c->dir_lock);
-	if (ret) {
-		free(v);
-		return ret;
-	}
-	/* procfs lists pids in order already; a fixture tree may not. */
-	qsort(v, len, sizeof(*v), cmp_pid);
-	*pids = v;
-	*n = len;
-	return 0;
-}
-
-static int linux_procs(void *ctx, unsigned flags, struct rcapfs_proc_list *out)
-{
-	struct linux_ctx *c = ctx;
-	struct rcapfs_proc_list list = {NULL, 0};
-	pid_t *pids = NULL;
-	size_t npids = 0;
-	int ret;
-
-	out->procs = NULL;
-	out->n = 0;
-	if (flags & ~RCAPFS_PROCS_CGROUP)
-		return -EINVAL;
-	ret = list_pids(c, &pids, &npids);
-	if (ret)
-		return ret;
-	list.procs = calloc(npids ? npids : 1, sizeof(*list.procs));
-	if (!list.procs) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < npids; i++) {
-		ret = read_proc(c, pids[i], flags, &list.procs[list.n]);
-		if (ret == 0) {
-			list.n++;
-			continue;
-		}
-		/* Gone, not a process, hidden from us (hidepid), or
-		 * malformed (logged): leave it out and go on. */
-		if (ret != -ESRCH && ret != -EACCES && ret != -EPERM &&
-		    ret != -EINVAL)
-			goto out;
-	}
-	ret = 0;
-	*out = list;
-	list.procs = NULL;
-	list.n = 0;
-out:
-	rcapfs_proc_list_free(&list);
-	free(pids);
-	return ret;
-}
-
-static int linux_proc(void *ctx, pid_t pid, unsigned flags,
-		      struct rcapfs_proc *out)
-{
-	if (pid <= 0 || (flags & ~RCAPFS_PROCS_CGROUP)) {
-		memset(out, 0, sizeof(*out));
-		return -EINVAL;
-	}
-	return read_proc(ctx, pid, flags, out);
-}
-
-static int linux_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
-			     uint64_t *rss_kb, uint64_t *vm_kb)
-{
-	struct linux_ctx *c = ctx;
-	char buf[STAT_SIZE];
-	struct rcapfs_buf big = RCAPFS_BUF_INIT;
-	struct rcapfs_procparse_stat st;
-	const char *data;
-	size_t len;
-	int ret;
-
-	if (pid <= 0)
-		return -EINVAL;
-	ret = read_pid_file(c, pid, "stat", buf, sizeof(buf), &big, &data,
-			    &len);
-	if (ret)
-		goto out;
-	if (rcapfs_procparse_stat(data, len, &st) || st.pid != pid) {
-		ret = malformed(pid, "stat");
-		goto out;
-	}
-	if (st.start_ticks != start_ticks) {
-		ret = -ESRCH;
-		goto out;
-	}
-	*rss_kb = st.rss_pages * c->page_kb;
-	*vm_kb = st.vsize_bytes / 1024;
-out:
-	rcapfs_buf_release(&big);
-	return ret;
-}
-
-static int linux_meminfo(void *ctx, struct rcapfs_meminfo *out)
-{
-	struct linux_ctx *c = ctx;
-	char buf[RECORD_SIZE];
-	struct rcapfs_buf big = RCAPFS_BUF_INIT;
-	const char *data;
-	size_t len;
-	int ret;
-
-	ret = read_record(c->proc_fd, "meminfo", buf, sizeof(buf), &big, &data,
-			  &len);
-	if (ret == 0 && rcapfs_procparse_meminfo(data, len, out)) {
-		log_warn("proc root: cannot parse meminfo");
-		ret = -EINVAL;
-	}
-	rcapfs_buf_release(&big);
-	return ret;
-}
-
 static int linux_features(void *ctx, struct rcapfs_features *out)
 {
 	const struct linux_ctx *c = ctx;
@@ -519,12 +190,12 @@ static int task_alive(const struct linux_ctx *c, struct rcapfs_task *t)
 			return -errno;
 		return n > 0 ? -ESRCH : 0;
 	}
-	ret = read_record(t->dir_fd, "stat", buf, sizeof(buf), &big, &data,
-			  &len);
+	ret = linux_read_record(t->dir_fd, "stat", buf, sizeof(buf), &big,
+				&data, &len);
 	if (ret == -ENOENT || ret == -ESRCH || (ret == 0 && len == 0))
 		ret = -ESRCH;
 	else if (ret == 0 && rcapfs_procparse_stat(data, len, &st))
-		ret = malformed(t->pid, "stat");
+		ret = linux_malformed(t->pid, "stat");
 	else if (ret == 0 && (st.state == 'Z' || st.state == 'X'))
 		ret = -ESRCH;
 	rcapfs_buf_release(&big);
@@ -540,7 +211,7 @@ static int read_task_record(const struct linux_ctx *c, struct rcapfs_task *t,
 {
 	int ret, alive;
 
-	ret = read_record(t->dir_fd, file, stack, size, big, data, len);
+	ret = linux_read_record(t->dir_fd, file, stack, size, big, data, len);
 	if (ret == -ENOENT || ret == -ESRCH || (ret == 0 && *len == 0)) {
 		alive = task_alive(c, t);
 		if (alive)
@@ -561,7 +232,7 @@ static int read_task_text(const struct linux_ctx *c, struct rcapfs_task *t,
 	if (fd < 0) {
 		ret = -errno;
 	} else {
-		ret = read_rest(fd, b, TEXT_CHUNK);
+		ret = linux_read_rest(fd, b, TEXT_CHUNK);
 		close(fd);
 	}
 	if (ret == -ENOENT || ret == -ESRCH || (ret == 0 && b->len == 0)) {
@@ -596,7 +267,7 @@ static int check_task(const struct linux_ctx *c, struct rcapfs_task *t,
 	if (ret)
 		goto out;
 	if (rcapfs_procparse_stat(data, len, &st) || st.pid != t->pid) {
-		ret = malformed(t->pid, "stat");
+		ret = linux_malformed(t->pid, "stat");
 		goto out;
 	}
 	if ((st.flags & RCAPFS_PF_KTHREAD) ||
@@ -616,7 +287,7 @@ static int check_task(const struct linux_ctx *c, struct rcapfs_task *t,
 	if (ret)
 		goto out;
 	if (rcapfs_procparse_status(data, len, &ss))
-		ret = malformed(t->pid, "status");
+		ret = linux_malformed(t->pid, "status");
 	else if (ss.tgid != t->pid)
 		ret = -ESRCH;
 out:
@@ -680,7 +351,7 @@ static int linux_task_open(void *ctx, pid_t pid, uint64_t start_ticks,
 			goto fail;
 		}
 	}
-	pid_path(path, pid, "");
+	linux_pid_path(path, pid, "");
 	t->dir_fd =
 		openat(c->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t->dir_fd < 0) {
@@ -733,7 +404,7 @@ static int linux_task_rss(void *ctx, struct rcapfs_task *t, uint64_t *rss_kb)
 	if (ret)
 		goto out;
 	if (rcapfs_procparse_statm(data, len, &size, &resident)) {
-		ret = malformed(t->pid, "statm");
+		ret = linux_malformed(t->pid, "statm");
 		goto out;
 	}
 	/* A process without an mm (a zombie) shows zeros. */
@@ -760,7 +431,7 @@ static int linux_task_pss(void *ctx, struct rcapfs_task *t, uint64_t *pss_kb)
 	ret = read_task_record(c, t, "smaps_rollup", buf, sizeof(buf), &big,
 			       &data, &len);
 	if (ret == 0 && rcapfs_procparse_rollup_pss(data, len, pss_kb))
-		ret = malformed(t->pid, "smaps_rollup");
+		ret = linux_malformed(t->pid, "smaps_rollup");
 	rcapfs_buf_release(&big);
 	return ret;
 }
@@ -784,13 +455,13 @@ static int parse_mappings(pid_t pid, const char *file, const char *buf,
 	while ((ret = rcapfs_procparse_smaps_next(buf, len, &pos, &v)) == 1) {
 		/* Ascending and apart, as the kernel walks them. */
 		if (v.map.start < prev_end)
-			return malformed(pid, file);
+			return linux_malformed(pid, file);
 		prev_end = v.map.end;
 		n++;
 		name_bytes += v.name_len + 1;
 	}
 	if (ret)
-		return malformed(pid, file);
+		return linux_malformed(pid, file);
 	if (n == 0)
 		return 0;
 	out->maps = reallocarray(NULL, n, sizeof(*out->maps));
@@ -1358,7 +1029,7 @@ static int walk_mappings(struct walk *w)
 		if (got == 0)
 			break;
 		if (got < 0)
-			ret = malformed(w->t->pid, "maps");
+			ret = linux_malformed(w->t->pid, "maps");
 		else if (!(v.map.flags & RCAPFS_MAP_SPECIAL))
 			ret = walk_range(w, v.map.start, v.map.end, NULL);
 	}
@@ -2101,7 +1772,7 @@ static bool probe_soft_dirty(const struct linux_ctx *c, const void *page)
 	fd = openat(c->proc_fd, "self/smaps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	ret = read_rest(fd, &b, 65536);
+	ret = linux_read_rest(fd, &b, 65536);
 	close(fd);
 	for (line = b.data; !ret && line && *line; line = nl ? nl + 1 : NULL) {
 		nl = strchr(line, '\n');
@@ -2141,8 +1812,8 @@ static void probe_huge_zero(struct linux_ctx *c, int pagemap_fd)
 	char *map, *p;
 
 	/* One short line: what does not fit in buf is no size. */
-	if (read_record(c->sys_fd, THP_DIR "hpage_pmd_size", buf,
-			sizeof(buf) - 1, &big, &data, &len) ||
+	if (linux_read_record(c->sys_fd, THP_DIR "hpage_pmd_size", buf,
+			      sizeof(buf) - 1, &big, &data, &len) ||
 	    data != buf)
 		goto out;
 	buf[len] = '\0';

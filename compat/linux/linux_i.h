@@ -103,4 +103,35 @@ struct rcapfs_task {
 	int pagemap_fd;
 };
 
+/* ---- procs.c: the process table and the records of /proc ---- */
+
+/* Write "PID/file" into dst (PID_PATH_SIZE bytes), without stdio. */
+void linux_pid_path(char *dst, pid_t pid, const char *file);
+
+/* Read fd until end of file onto b, chunk bytes a read. Returns 0 or
+ * -errno. */
+int linux_read_rest(int fd, struct rcapfs_buf *b, size_t chunk);
+
+/*
+ * Read a /proc file made of one record (stat, status, cgroup, meminfo).
+ * procfs hands such a record over whole, so a read that does not fill stack
+ * is the end of the file and the common case costs one open, one read and
+ * one close. A longer file continues into big, which the caller releases.
+ * On 0, *data and *len describe the contents (in stack or in big). Returns
+ * 0 or -errno.
+ */
+int linux_read_record(int dirfd, const char *path, char *stack, size_t size,
+		      struct rcapfs_buf *big, const char **data, size_t *len);
+
+/* A /proc file the kernel would never write: log it (it is a surprise) and
+ * return -EINVAL. */
+int linux_malformed(pid_t pid, const char *file);
+
+/* The ops of each file are as compat/backend.h says. */
+int linux_procs(void *ctx, unsigned flags, struct rcapfs_proc_list *out);
+int linux_proc(void *ctx, pid_t pid, unsigned flags, struct rcapfs_proc *out);
+int linux_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
+		      uint64_t *rss_kb, uint64_t *vm_kb);
+int linux_meminfo(void *ctx, struct rcapfs_meminfo *out);
+
 #endif
