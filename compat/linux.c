@@ -31,8 +31,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* getpwnam_r/getgrnam_r buffers stop growing here. */
-#define NAME_BUF_MAX (1024 * 1024)
 /* smaps and maps are read in steps of this much (smaps takes ~700 bytes
  * per mapping). */
 #define TEXT_CHUNK 65536
@@ -68,104 +66,6 @@ static int linux_features(void *ctx, struct rcapfs_features *out)
 
 	*out = c->features;
 	return 0;
-}
-
-/* One getpwnam_r or getgrnam_r: the id of name in *id, *found whether
- * there is one. Returns 0 or an errno value (ERANGE: buffer too small). */
-typedef int (*name_lookup_fn)(const char *name, char *buf, size_t size,
-			      unsigned *id, int *found);
-
-static int lookup_user(const char *name, char *buf, size_t size, unsigned *id,
-		       int *found)
-{
-	struct passwd pw, *res = NULL;
-	int rc = getpwnam_r(name, &pw, buf, size, &res);
-
-	*found = rc == 0 && res;
-	if (*found)
-		*id = (unsigned)pw.pw_uid;
-	return rc;
-}
-
-static int lookup_group(const char *name, char *buf, size_t size, unsigned *id,
-			int *found)
-{
-	struct group gr, *res = NULL;
-	int rc = getgrnam_r(name, &gr, buf, size, &res);
-
-	*found = rc == 0 && res;
-	if (*found)
-		*id = (unsigned)gr.gr_gid;
-	return rc;
-}
-
-/* Run fn with a buffer that grows until the entry fits. Returns 0,
- * -ENOENT for an unknown name, or -errno. */
-static int lookup_name(name_lookup_fn fn, const char *name, unsigned *id)
-{
-	size_t size = 1024;
-	char *buf = NULL, *grown;
-	int rc, found = 0;
-
-	for (;;) {
-		grown = realloc(buf, size);
-		if (!grown) {
-			rc = ENOMEM;
-			break;
-		}
-		buf = grown;
-		rc = fn(name, buf, size, id, &found);
-		if (rc != ERANGE || size >= NAME_BUF_MAX)
-			break;
-		size *= 2;
-	}
-	free(buf);
-	if (rc)
-		return -rc;
-	return found ? 0 : -ENOENT;
-}
-
-static int linux_user_uid(void *ctx, const char *name, uid_t *out)
-{
-	unsigned id;
-	int ret = lookup_name(lookup_user, name, &id);
-
-	if (ret == 0)
-		*out = (uid_t)id;
-	return ret;
-}
-
-static int linux_group_gid(void *ctx, const char *name, gid_t *out)
-{
-	unsigned id;
-	int ret = lookup_name(lookup_group, name, &id);
-
-	if (ret == 0)
-		*out = (gid_t)id;
-	return ret;
-}
-
-static int linux_detach_mount(void *ctx, const char *path)
-{
-	pid_t child;
-	int status;
-
-	if (umount2(path, MNT_DETACH) == 0)
-		return 0;
-	if (errno != EPERM)
-		return -errno;
-	/* Not root: the setuid helper may detach a FUSE mount of ours. */
-	child = fork();
-	if (child < 0)
-		return -errno;
-	if (child == 0) {
-		execlp("fusermount3", "fusermount3", "-u", "-z", "--", path,
-		       (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(child, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
 }
 
 /* ---- Tasks: a process held through its pidfd and PID directory ---- */

@@ -134,4 +134,8 @@ int linux_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
 		      uint64_t *rss_kb, uint64_t *vm_kb);
 int linux_meminfo(void *ctx, struct rcapfs_meminfo *out);
 
+int linux_user_uid(void *ctx, const char *name, uid_t *out);
+int linux_group_gid(void *ctx, const char *name, gid_t *out);
+int linux_detach_mount(void *ctx, const char *path);
+
 #endif
