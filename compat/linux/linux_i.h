@@ -138,4 +138,25 @@ int linux_user_uid(void *ctx, const char *name, uid_t *out);
 int linux_group_gid(void *ctx, const char *name, gid_t *out);
 int linux_detach_mount(void *ctx, const char *path);
 
+/* ---- task.c: a process held through its pidfd and PID directory ---- */
+
+/* Whether the process of t lives: 0, -ESRCH once it has exited (zombies
+ * included), or another -errno. */
+int linux_task_lives(struct rcapfs_task *t);
+
+/* Read file of t's PID directory whole into b (smaps, maps), growing it
+ * as needed. An empty file is the process gone if it no longer lives.
+ * Returns 0 or -errno. */
+int linux_read_task_text(struct rcapfs_task *t, const char *file,
+			 struct rcapfs_buf *b);
+
+int linux_task_open(void *ctx, pid_t pid, uint64_t start_ticks,
+		    struct rcapfs_task **out);
+void linux_task_close(void *ctx, struct rcapfs_task *t);
+int linux_task_alive(void *ctx, struct rcapfs_task *t);
+int linux_task_rss(void *ctx, struct rcapfs_task *t, uint64_t *rss_kb);
+int linux_task_pss(void *ctx, struct rcapfs_task *t, uint64_t *pss_kb);
+int linux_mappings(void *ctx, struct rcapfs_task *t,
+		   struct rcapfs_mapping_list *out);
+
 #endif
