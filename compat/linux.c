@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "compat/linux/linux_i.h"
+#include "compat/linux/walk.h"
 
 #include "compat/buf.h"
 #include "compat/clock.h"
@@ -31,25 +31,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Pages walked at a time: one pagemap read of 512 KiB at most, and at
- * most 1 GiB for one PAGEMAP_SCAN call, which holds the target's mmap
- * lock while it fills its buffer. */
-#define BATCH_PAGES    65536
-#define SCAN_MAX_BYTES (1ULL << 30)
-/* Where a chunk ends in an empty half, the walk skips to the next page in
- * use before it reads entries again, and reads a short chunk there, until
- * memory is no longer sparse. */
-#define SPARSE_CHUNK_PAGES 512
-/* Page regions per PAGEMAP_SCAN call. */
-#define SCAN_REGIONS 1024
-/* A run of idle bitmap words read or written at once goes on through at
- * most this many words nobody asked about rather than split in two: a
- * system call costs more. Reading a word makes the kernel look at 64
- * pages, writing zeros costs it next to nothing. */
-#define IDLE_READ_GAP_WORDS  2
-#define IDLE_WRITE_GAP_WORDS 64
-/* Idle bitmap words per read or write. */
-#define IDLE_IO_WORDS 4096
 /* process_madvise takes at most IOV_MAX iovecs and MAX_RW_COUNT (about
  * 2 GiB) a call; a smaller byte budget keeps each call short. */
 #define PAGEOUT_IOVS	  1024
@@ -63,543 +44,6 @@ static int linux_features(void *ctx, struct rcapfs_features *out)
 
 	*out = c->features;
 	return 0;
-}
-
-/* ---- Pages: PAGEMAP_SCAN, pagemap entries, the idle bitmap ---- */
-
-struct walk;
-
-/* Takes the chunk a walk has just filled. Returns 0 or -errno. */
-typedef int (*walk_fn)(struct walk *w);
-
-/*
- * A walk over pages of a task, one chunk of at most cap pages at a time:
- * the flags of each page of the chunk and, when entries is set, its
- * pagemap entry.
- */
-struct walk {
-	const struct linux_ctx *c;
-	struct rcapfs_task *t;
-	uint8_t mask; /* the RCAPFS_PAGE_* bits to fill */
-	bool entries;
-	bool scan; /* PAGEMAP_SCAN, until the kernel refuses it */
-	/* The last chunk read ended empty: look for the next page in use
-	 * with PAGEMAP_SCAN before reading entries again. */
-	bool sparse;
-	walk_fn consume;
-	void *arg;
-	/* The chunk. */
-	uint64_t start;
-	size_t n;
-	uint8_t *flags;
-	/* Buffers for cap pages. */
-	size_t cap;
-	uint8_t *scratch; /* the flags when the caller gives none */
-	uint64_t *ent;
-	struct scan_region *vec;
-	/* Idle bitmap work: a word (or PFN) per page, a value per word, and
-	 * the words of one read or write. */
-	uint64_t *words;
-	uint64_t *vals;
-	uint64_t *io;
-	int bitmap_fd;
-};
-
-static int walk_alloc_entries(struct walk *w)
-{
-	if (!w->ent)
-		w->ent = reallocarray(NULL, w->cap, sizeof(*w->ent));
-	return w->ent ? 0 : -ENOMEM;
-}
-
-/* Set up for idle bitmap work, the bitmap open with oflags. Returns 0 or
- * -errno. */
-static int walk_alloc_idle(struct walk *w, int oflags)
-{
-	w->words = reallocarray(NULL, w->cap, sizeof(*w->words));
-	w->vals = reallocarray(NULL, w->cap, sizeof(*w->vals));
-	w->io = calloc(IDLE_IO_WORDS, sizeof(*w->io));
-	if (!w->words || !w->vals || !w->io)
-		return -ENOMEM;
-	w->bitmap_fd = openat(w->c->sys_fd, IDLE_BITMAP, oflags | O_CLOEXEC);
-	return w->bitmap_fd < 0 ? -errno : 0;
-}
-
-/*
- * Prepare a walk of t for chunks of up to cap pages (fewer for pages of
- * more than 16 KiB). want (RCAPFS_PAGE_*)
- * asks for the bits beyond present, swapped and zero, which are filled as
- * far as the kernel can tell them; entries asks for the pagemap entries;
- * scratch for flags of the walk's own. Release the walk
- * with walk_release, also after a failure. Returns 0 or -errno.
- */
-static int walk_init(struct walk *w, const struct linux_ctx *c,
-		     struct rcapfs_task *t, unsigned want, bool entries,
-		     size_t cap, bool scratch)
-{
-	const struct rcapfs_features *f = &c->features;
-	int ret;
-
-	memset(w, 0, sizeof(*w));
-	w->c = c;
-	w->t = t;
-	w->cap = cap < SCAN_MAX_BYTES / c->page_size
-			 ? cap
-			 : (size_t)(SCAN_MAX_BYTES / c->page_size);
-	w->bitmap_fd = -1;
-	w->mask = RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_SWAPPED | RCAPFS_PAGE_ZERO |
-		  (want & RCAPFS_PAGE_EXCLUSIVE);
-	if ((want & RCAPFS_PAGE_DIRTY) && f->soft_dirty)
-		w->mask |= RCAPFS_PAGE_DIRTY;
-	if ((want & RCAPFS_PAGE_REFERENCED) && f->idle_page_tracking &&
-	    f->pfn_visible)
-		w->mask |= RCAPFS_PAGE_REFERENCED;
-	/* PAGEMAP_SCAN has no category for these: entries tell them. */
-	w->entries =
-		entries ||
-		(w->mask & (RCAPFS_PAGE_EXCLUSIVE | RCAPFS_PAGE_REFERENCED));
-	w->scan = f->pagemap_scan;
-	if (scratch && !(w->scratch = malloc(cap)))
-		return -ENOMEM;
-	if (w->scan && !(w->vec = calloc(SCAN_REGIONS, sizeof(*w->vec))))
-		return -ENOMEM;
-	if (w->entries || !w->scan) {
-		ret = walk_alloc_entries(w);
-		if (ret)
-			return ret;
-	}
-	if (w->mask & RCAPFS_PAGE_REFERENCED)
-		return walk_alloc_idle(w, O_RDONLY);
-	return 0;
-}
-
-static void walk_release(struct walk *w)
-{
-	free(w->scratch);
-	free(w->ent);
-	free(w->vec);
-	free(w->words);
-	free(w->vals);
-	free(w->io);
-	if (w->bitmap_fd >= 0)
-		close(w->bitmap_fd);
-}
-
-/*
- * Read the entries of pages [i, j) of the chunk. A short read is the
- * process gone (a zombie's pagemap reads empty), or else the end of the
- * address space or of a fixture's file: the rest reads as absent pages.
- */
-static int read_entries(struct walk *w, size_t i, size_t j)
-{
-	size_t bytes = (j - i) * sizeof(uint64_t);
-	off_t off =
-		(off_t)((w->start / w->c->page_size + i) * sizeof(uint64_t));
-	ssize_t got = pread(w->t->pagemap_fd, w->ent + i, bytes, off);
-	int ret;
-
-	if (got < 0)
-		return -errno;
-	if ((size_t)got < bytes) {
-		ret = linux_task_lives(w->t);
-		if (ret)
-			return ret;
-		memset((char *)(w->ent + i) + got, 0, bytes - (size_t)got);
-	}
-	return 0;
-}
-
-/* Whether pfn is the zero page's, or one of the huge zero page's. */
-static bool zero_pfn(const struct linux_ctx *c, uint64_t pfn)
-{
-	return pfn && (pfn == c->zero_pfn ||
-		       (pfn >= c->huge_zero_pfn &&
-			pfn - c->huge_zero_pfn < c->huge_zero_pages));
-}
-
-/* The flags of a page from its pagemap entry. */
-static uint8_t entry_flags(const struct walk *w, uint64_t e)
-{
-	uint8_t f = 0;
-
-	if (e & PM_PRESENT) {
-		/* Without PAGEMAP_SCAN the zero pages show by their PFNs
-		 * only, which unprivileged readers do not see. */
-		if (zero_pfn(w->c, e & PM_PFN_MASK))
-			return RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_ZERO;
-		f = RCAPFS_PAGE_PRESENT;
-		if (e & PM_EXCLUSIVE)
-			f |= RCAPFS_PAGE_EXCLUSIVE;
-	} else if (e & PM_SWAPPED) {
-		f = RCAPFS_PAGE_SWAPPED;
-	}
-	/* A hole of a new mapping shows soft-dirty too: only pages that
-	 * hold data count as written. */
-	if (f && (e & PM_SOFT_DIRTY))
-		f |= RCAPFS_PAGE_DIRTY;
-	return f & w->mask;
-}
-
-/* The flags of the pages of a PAGEMAP_SCAN region. */
-static uint8_t region_flags(const struct walk *w, uint64_t cat)
-{
-	uint8_t f = 0;
-
-	if (cat & SCAN_PRESENT)
-		f |= RCAPFS_PAGE_PRESENT;
-	if (cat & SCAN_SWAPPED)
-		f |= RCAPFS_PAGE_SWAPPED;
-	if (cat & SCAN_PFNZERO)
-		f |= RCAPFS_PAGE_ZERO;
-	else if (cat & SCAN_SOFT_DIRTY)
-		f |= RCAPFS_PAGE_DIRTY;
-	return f & w->mask;
-}
-
-/* A present page other than the zero page: one with data of its own. */
-static bool real_page(uint8_t f)
-{
-	return (f & (RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_ZERO)) ==
-	       RCAPFS_PAGE_PRESENT;
-}
-
-/*
- * Fill pages [i, j) of the chunk from PAGEMAP_SCAN: the present and
- * swapped regions, no call per page. With zero_only, they are filled from
- * entries already, where the zero page looks like a present page shared
- * with others: mark the zero pages only. Returns 0 or -errno (-ENOTTY,
- * -EINVAL, -EFAULT: not here).
- */
-static int scan_chunk(struct walk *w, size_t i, size_t j, bool zero_only)
-{
-	const uint64_t ps = w->c->page_size;
-	const uint64_t end = w->start + j * ps;
-	uint64_t cur = w->start + i * ps, next, rs, re;
-	struct scan_arg arg;
-	int n;
-
-	if (!zero_only)
-		memset(w->flags + i, 0, j - i);
-	while (cur < end) {
-		memset(&arg, 0, sizeof(arg));
-		arg.size = sizeof(arg);
-		arg.start = cur;
-		arg.end = end;
-		arg.vec = (uintptr_t)w->vec;
-		arg.vec_len = SCAN_REGIONS;
-		if (zero_only) {
-			arg.category_mask = SCAN_PFNZERO;
-			arg.return_mask = SCAN_PRESENT | SCAN_PFNZERO;
-		} else {
-			arg.category_anyof_mask = SCAN_PRESENT | SCAN_SWAPPED;
-			arg.return_mask =
-				SCAN_PRESENT | SCAN_SWAPPED | SCAN_PFNZERO;
-			if (w->mask & RCAPFS_PAGE_DIRTY)
-				arg.return_mask |= SCAN_SOFT_DIRTY;
-		}
-		n = ioctl(w->t->pagemap_fd, SCAN_IOCTL, &arg);
-		if (n < 0)
-			return -errno;
-		next = arg.walk_end;
-		for (int k = 0; k < n; k++) {
-			rs = w->vec[k].start < cur ? cur : w->vec[k].start;
-			re = w->vec[k].end < end ? w->vec[k].end : end;
-			if (rs >= re)
-				continue;
-			memset(w->flags + (rs - w->start) / ps,
-			       region_flags(w, w->vec[k].categories),
-			       (re - rs) / ps);
-			if (re > next)
-				next = re;
-		}
-		/* When the vector fills, walk_end may lie before the end of
-		 * the last region reported (seen on 6.18): go on after that
-		 * region, not over it again. */
-		if (next <= cur) {
-			log_warn("PAGEMAP_SCAN of %d made no progress",
-				 (int)w->t->pid);
-			return -EIO;
-		}
-		cur = next;
-	}
-	return 0;
-}
-
-/* Fill the chunk from pagemap entries, read whole. [*lo, *hi) gets the
- * pages that may be the zero page: present, but not this process's
- * alone. */
-static int read_chunk(struct walk *w, size_t *lo, size_t *hi)
-{
-	int ret = read_entries(w, 0, w->n);
-
-	if (ret)
-		return ret;
-	size_t used_end = 0;
-
-	*lo = w->n;
-	*hi = 0;
-	for (size_t i = 0; i < w->n; i++) {
-		/* the common case of sparse memory, made cheap */
-		if (!w->ent[i]) {
-			w->flags[i] = 0;
-			continue;
-		}
-		w->flags[i] = entry_flags(w, w->ent[i]);
-		if (w->flags[i])
-			used_end = i + 1;
-		if ((w->ent[i] & (PM_PRESENT | PM_EXCLUSIVE)) == PM_PRESENT) {
-			*lo = *lo < i ? *lo : i;
-			*hi = i + 1;
-		}
-	}
-	w->sparse = used_end <= w->n / 2;
-	return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* A page whose PFN the idle bitmap knows: present, not the zero page, and
- * its PFN visible. */
-static bool idle_page(const struct walk *w, size_t i)
-{
-	return real_page(w->flags[i]) && (w->ent[i] & PM_PFN_MASK);
-}
-
-/* Where word is in the sorted words[0, n): next to hint, as the PFNs of
- * neighbouring pages mostly are, or else found by halving. */
-static size_t find_word(const uint64_t *words, size_t n, uint64_t word,
-			size_t hint)
-{
-	size_t lo = 0, hi = n, mid;
-
-	if (hint < n && words[hint] == word)
-		return hint;
-	if (hint + 1 < n && words[hint + 1] == word)
-		return hint + 1;
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		if (words[mid] <= word)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Read words [first, first + n) of the idle bitmap into w->io. Past the
- * last PFN the kernel reads short: those words read as zeros. */
-static int read_idle_words(struct walk *w, uint64_t first, size_t n)
-{
-	size_t bytes = n * sizeof(uint64_t);
-	ssize_t got = pread(w->bitmap_fd, w->io, bytes,
-			    (off_t)(first * sizeof(uint64_t)));
-
-	if (got < 0)
-		return -errno;
-	memset((char *)w->io + got, 0, bytes - (size_t)got);
-	return 0;
-}
-
-/* Mark the chunk's pages referenced whose idle bit is clear: accessed
- * since they were marked idle. The bitmap words are read once each, in
- * runs. */
-static int mark_referenced(struct walk *w)
-{
-	size_t m = 0, u = 0, i, k, hint = 0;
-	uint64_t first, pfn;
-	int ret;
-
-	for (i = 0; i < w->n; i++)
-		if (idle_page(w, i))
-			w->words[m++] = (w->ent[i] & PM_PFN_MASK) / 64;
-	if (m == 0)
-		return 0;
-	qsort(w->words, m, sizeof(*w->words), cmp_u64);
-	for (i = 0; i < m; i++)
-		if (u == 0 || w->words[i] != w->words[u - 1])
-			w->words[u++] = w->words[i];
-	for (i = 0; i < u; i = k) {
-		first = w->words[i];
-		for (k = i + 1;
-		     k < u &&
-		     w->words[k] - w->words[k - 1] <= IDLE_READ_GAP_WORDS &&
-		     w->words[k] - first < IDLE_IO_WORDS;
-		     k++)
-			;
-		ret = read_idle_words(w, first,
-				      (size_t)(w->words[k - 1] - first + 1));
-		if (ret)
-			return ret;
-		for (size_t x = i; x < k; x++)
-			w->vals[x] = w->io[w->words[x] - first];
-	}
-	for (i = 0; i < w->n; i++) {
-		if (!idle_page(w, i))
-			continue;
-		pfn = w->ent[i] & PM_PFN_MASK;
-		hint = find_word(w->words, u, pfn / 64, hint);
-		if (!((w->vals[hint] >> (pfn % 64)) & 1))
-			w->flags[i] |= RCAPFS_PAGE_REFERENCED;
-	}
-	return 0;
-}
-
-/* PAGEMAP_SCAN refused: no ioctl on this file (a fixture's), a category
- * the kernel lacks (soft-dirty before 6.8), or a range past the caller's
- * address space (vsyscall). */
-static bool scan_refused(int ret)
-{
-	return ret == -ENOTTY || ret == -EINVAL || ret == -EFAULT;
-}
-
-/*
- * Fill the chunk. PAGEMAP_SCAN alone is the cheapest where it can tell
- * everything asked for. Where entries are needed, reading them all costs
- * less than finding the present pages first and reading theirs; then
- * PAGEMAP_SCAN tells the zero pages, among the shared ones only (the bulk
- * of a process's memory is its own).
- */
-static int fill_chunk(struct walk *w)
-{
-	size_t lo, hi;
-	int ret;
-
-	if (w->scan && !w->entries) {
-		ret = scan_chunk(w, 0, w->n, false);
-		if (!scan_refused(ret))
-			return ret;
-		w->scan = false;
-		ret = walk_alloc_entries(w);
-		if (ret)
-			return ret;
-	}
-	ret = read_chunk(w, &lo, &hi);
-	if (ret || !w->scan || lo >= hi)
-		return ret;
-	ret = scan_chunk(w, lo, hi, true);
-	if (scan_refused(ret)) {
-		w->scan = false;
-		ret = 0;
-	}
-	return ret;
-}
-
-/*
- * The first page at or after start, before end, that is present or
- * swapped, into *next (end when there is none): one PAGEMAP_SCAN call
- * that stops there, however much empty address space it crosses (which
- * costs the kernel next to nothing). Returns 0 or -errno.
- */
-static int next_used(struct walk *w, uint64_t start, uint64_t end,
-		     uint64_t *next)
-{
-	struct scan_arg arg;
-	uint64_t cur = start;
-	int n;
-
-	while (cur < end) {
-		memset(&arg, 0, sizeof(arg));
-		arg.size = sizeof(arg);
-		arg.start = cur;
-		arg.end = end;
-		arg.vec = (uintptr_t)w->vec;
-		arg.vec_len = 1;
-		arg.max_pages = 1;
-		arg.category_anyof_mask = SCAN_PRESENT | SCAN_SWAPPED;
-		arg.return_mask = SCAN_PRESENT | SCAN_SWAPPED;
-		n = ioctl(w->t->pagemap_fd, SCAN_IOCTL, &arg);
-		if (n < 0)
-			return -errno;
-		if (n > 0) {
-			*next = w->vec[0].start > cur ? w->vec[0].start : cur;
-			return 0;
-		}
-		if (arg.walk_end <= cur)
-			return -EIO;
-		cur = arg.walk_end;
-	}
-	*next = end;
-	return 0;
-}
-
-/*
- * Walk [start, end) (page aligned, start < end): flags into out, one byte
- * a page, or into the walk's scratch buffer; then REFERENCED from the idle
- * bitmap and the consumer, chunk by chunk. Where entries are read, the
- * walk skips the empty stretches of sparse memory (a reservation of
- * terabytes with a few pages in use) with PAGEMAP_SCAN. Returns 0 or
- * -errno.
- */
-static int walk_range(struct walk *w, uint64_t start, uint64_t end,
-		      uint8_t *out)
-{
-	const uint64_t ps = w->c->page_size;
-	uint64_t pages, next;
-	size_t chunk;
-	int ret;
-
-	w->sparse = true;
-	for (uint64_t a = start; a < end; a += w->n * ps) {
-		if (w->scan && w->entries && w->sparse) {
-			next = a;
-			ret = next_used(w, a, end, &next);
-			if (scan_refused(ret))
-				w->scan = false;
-			else if (ret)
-				return ret;
-			if (out)
-				memset(out + (a - start) / ps, 0,
-				       (next - a) / ps);
-			a = next;
-			if (a == end)
-				break;
-		}
-		pages = (end - a) / ps;
-		chunk = w->scan && w->entries && w->sparse &&
-					SPARSE_CHUNK_PAGES < w->cap
-				? SPARSE_CHUNK_PAGES
-				: w->cap;
-		w->start = a;
-		w->n = pages < chunk ? (size_t)pages : chunk;
-		w->flags = out ? out + (a - start) / ps : w->scratch;
-		ret = fill_chunk(w);
-		if (ret == 0 && (w->mask & RCAPFS_PAGE_REFERENCED))
-			ret = mark_referenced(w);
-		if (ret == 0 && w->consume)
-			ret = w->consume(w);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/* Walk every mapping of t with w, but the special ones (vdso, vvar,
- * vsyscall): they hold no memory of the process's own. maps lists them
- * without the cost of smaps. Returns 0 or -errno. */
-static int walk_mappings(struct walk *w)
-{
-	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	struct rcapfs_procparse_vma v;
-	size_t pos = 0;
-	int ret, got;
-
-	ret = linux_read_task_text(w->t, "maps", &b);
-	while (ret == 0) {
-		got = rcapfs_procparse_smaps_next(b.data, b.len, &pos, &v);
-		if (got == 0)
-			break;
-		if (got < 0)
-			ret = linux_malformed(w->t->pid, "maps");
-		else if (!(v.map.flags & RCAPFS_MAP_SPECIAL))
-			ret = walk_range(w, v.map.start, v.map.end, NULL);
-	}
-	rcapfs_buf_release(&b);
-	return ret;
 }
 
 static int linux_pages(void *ctx, struct rcapfs_task *t, uint64_t start,
@@ -619,15 +63,14 @@ static int linux_pages(void *ctx, struct rcapfs_task *t, uint64_t start,
 	if (start == end)
 		return 0;
 	pages = (end - start) / c->page_size;
-	ret = walk_init(&w, c, t, want, false,
-			pages < BATCH_PAGES ? (size_t)pages : BATCH_PAGES,
-			false);
+	ret = linux_walk_init(
+		&w, c, t, &(struct walk_opts){.want = want, .pages = pages});
 	if (ret == 0)
-		ret = walk_range(&w, start, end, flags);
+		ret = linux_walk_range(&w, start, end, flags);
 	/* An exited process reads as one without pages: say it is gone. */
 	if (ret == 0)
 		ret = linux_task_lives(t);
-	walk_release(&w);
+	linux_walk_release(&w);
 	return ret;
 }
 
@@ -644,7 +87,7 @@ static int collect_pfns(struct walk *w)
 	uint64_t *grown, pfn;
 
 	for (size_t i = 0; i < w->n; i++) {
-		if (!real_page(w->flags[i]))
+		if (!linux_real_page(w->flags[i]))
 			continue;
 		pfn = w->ent[i] & PM_PFN_MASK;
 		if (!pfn)
@@ -673,14 +116,15 @@ static int linux_task_pfns(void *ctx, struct rcapfs_task *t, uint64_t **pfns,
 	*n = 0;
 	if (!c->features.pfn_visible)
 		return -EPERM;
-	ret = walk_init(&w, c, t, 0, true, BATCH_PAGES, true);
-	w.consume = collect_pfns;
-	w.arg = &l;
+	ret = linux_walk_init(&w, c, t,
+			      &(struct walk_opts){.entries = true,
+						  .consume = collect_pfns,
+						  .arg = &l});
 	if (ret == 0)
-		ret = walk_mappings(&w);
+		ret = linux_walk_mappings(&w);
 	if (ret == 0)
 		ret = linux_task_lives(t);
-	walk_release(&w);
+	linux_walk_release(&w);
 	if (ret) {
 		free(l.v);
 		return ret;
@@ -690,74 +134,9 @@ static int linux_task_pfns(void *ctx, struct rcapfs_task *t, uint64_t **pfns,
 	return 0;
 }
 
-/* Write words [first, first + n) of w->io to the idle bitmap. */
-static int write_idle_words(struct walk *w, uint64_t first, size_t n)
-{
-	size_t bytes = n * sizeof(uint64_t);
-	ssize_t done = pwrite(w->bitmap_fd, w->io, bytes,
-			      (off_t)(first * sizeof(uint64_t)));
-
-	if (done < 0)
-		return -errno;
-	return (size_t)done == bytes ? 0 : -EIO;
-}
-
-/* Mark the chunk's present pages idle: their bits set in the bitmap, the
- * words written in runs that take in short stretches of zero words (a zero
- * bit changes nothing). */
-static int mark_idle(struct walk *w)
-{
-	size_t m = 0, i = 0, nwords;
-	uint64_t first, word;
-	int ret;
-
-	for (size_t k = 0; k < w->n; k++) {
-		if (!real_page(w->flags[k]))
-			continue;
-		if (!(w->ent[k] & PM_PFN_MASK))
-			return -EPERM;
-		w->words[m++] = w->ent[k] & PM_PFN_MASK;
-	}
-	qsort(w->words, m, sizeof(*w->words), cmp_u64);
-	while (i < m) {
-		first = w->words[i] / 64;
-		nwords = 0;
-		for (; i < m; i++) {
-			word = w->words[i] / 64;
-			if (word - first >= IDLE_IO_WORDS ||
-			    word - first > nwords + IDLE_WRITE_GAP_WORDS)
-				break;
-			w->io[word - first] |= 1ULL << (w->words[i] % 64);
-			nwords = (size_t)(word - first + 1);
-		}
-		ret = write_idle_words(w, first, nwords);
-		memset(w->io, 0, nwords * sizeof(*w->io));
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/* Mark every present page of t idle. Returns 0 or -errno. */
-static int clear_idle(const struct linux_ctx *c, struct rcapfs_task *t)
-{
-	struct walk w;
-	int ret;
-
-	ret = walk_init(&w, c, t, 0, true, BATCH_PAGES, true);
-	w.consume = mark_idle;
-	if (ret == 0)
-		ret = walk_alloc_idle(&w, O_WRONLY);
-	if (ret == 0)
-		ret = walk_mappings(&w);
-	walk_release(&w);
-	return ret;
-}
-
 /* Write value ("1": referenced bits, "4": soft-dirty bits) to t's
  * clear_refs. Returns 0 or -errno. */
-static int write_clear_refs(const struct linux_ctx *c, struct rcapfs_task *t,
-			    const char *value)
+static int write_clear_refs(struct rcapfs_task *t, const char *value)
 {
 	ssize_t n;
 	int fd, ret = 0;
@@ -801,12 +180,12 @@ static int linux_clear(void *ctx, struct rcapfs_task *t, unsigned what)
 		return -EOPNOTSUPP;
 	if (what & RCAPFS_CLEAR_REFERENCED) {
 		if (f->idle_page_tracking && f->pfn_visible)
-			ret = clear_idle(c, t);
+			ret = linux_idle_clear(c, t);
 		else
-			ret = write_clear_refs(c, t, "1");
+			ret = write_clear_refs(t, "1");
 	}
 	if (ret == 0 && (what & RCAPFS_CLEAR_DIRTY))
-		ret = write_clear_refs(c, t, "4");
+		ret = write_clear_refs(t, "4");
 	if (ret == 0)
 		ret = linux_task_lives(t);
 	return ret;
