@@ -159,4 +159,11 @@ int linux_task_pss(void *ctx, struct rcapfs_task *t, uint64_t *pss_kb);
 int linux_mappings(void *ctx, struct rcapfs_task *t,
 		   struct rcapfs_mapping_list *out);
 
+/* ---- pages.c: the pages of a task ---- */
+int linux_pages(void *ctx, struct rcapfs_task *t, uint64_t start, uint64_t end,
+		unsigned want, uint8_t *flags);
+int linux_task_pfns(void *ctx, struct rcapfs_task *t, uint64_t **pfns,
+		    size_t *n);
+int linux_clear(void *ctx, struct rcapfs_task *t, unsigned what);
+
 #endif
