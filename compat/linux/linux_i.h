@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #ifndef MADV_COLD
 #define MADV_COLD 20
@@ -165,5 +166,22 @@ int linux_pages(void *ctx, struct rcapfs_task *t, uint64_t start, uint64_t end,
 int linux_task_pfns(void *ctx, struct rcapfs_task *t, uint64_t **pfns,
 		    size_t *n);
 int linux_clear(void *ctx, struct rcapfs_task *t, unsigned what);
+
+/* ---- pageout.c: process_madvise ---- */
+
+/* process_madvise(2) without the C library's wrapper, which it may lack:
+ * -1 with errno ENOSYS where the system call is unknown. */
+long linux_process_madvise(int pidfd, const struct iovec *iov, size_t n,
+			   int advice);
+
+int linux_pageout(void *ctx, struct rcapfs_task *t,
+		  const struct rcapfs_range *ranges, size_t n,
+		  enum rcapfs_advice advice, uint64_t *done_bytes);
+
+/* ---- forks.c: fork events from the proc connector ---- */
+int linux_forks_open(void *ctx, struct rcapfs_forks **out);
+int linux_forks_wait(void *ctx, struct rcapfs_forks *f, struct rcapfs_fork *ev,
+		     size_t n, int timeout_ms);
+void linux_forks_close(void *ctx, struct rcapfs_forks *f);
 
 #endif
