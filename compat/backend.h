@@ -1,6 +1,6 @@
 /*
  * The OS backend: every OS-specific call rcapfs makes goes through this ops
- * table. compat/linux.c implements it for Linux, compat/stub.c answers
+ * table. compat/linux/ implements it for Linux, compat/stub.c answers
  * -ENOSYS everywhere so other hosts still build, and tests plug in fakes.
  * Every op returns 0 or -errno; -ENOSYS means "absent on this host".
  */

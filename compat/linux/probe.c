@@ -3,33 +3,20 @@
 #include "compat/linux/linux_i.h"
 
 #include "compat/buf.h"
-#include "compat/clock.h"
 #include "compat/log.h"
-#include "compat/procparse.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <limits.h>
-#include <linux/cn_proc.h>
-#include <linux/connector.h>
 #include <linux/magic.h>
-#include <linux/netlink.h>
-#include <poll.h>
-#include <pthread.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+/*
+ * The backend itself: what the kernel offers, probed once at creation, and
+ * the ops table that the other files of compat/linux/ fill.
+ */
 
 #define THP_DIR "kernel/mm/transparent_hugepage/"
 
