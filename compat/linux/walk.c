@@ -158,6 +158,20 @@ static uint8_t region_flags(const struct walk *w, uint64_t cat)
 	return f & w->mask;
 }
 
+/* A PAGEMAP_SCAN of [start, end) into w->vec, at most vec_len regions;
+ * the categories are the caller's to set. */
+static struct scan_arg scan_arg_of(const struct walk *w, uint64_t start,
+				   uint64_t end, uint64_t vec_len)
+{
+	return (struct scan_arg){
+		.size = sizeof(struct scan_arg),
+		.start = start,
+		.end = end,
+		.vec = (uintptr_t)w->vec,
+		.vec_len = vec_len,
+	};
+}
+
 /*
  * Fill pages [i, j) of the chunk from PAGEMAP_SCAN: the present and
  * swapped regions, no call per page. With zero_only, they are filled from
@@ -176,12 +190,7 @@ static int scan_chunk(struct walk *w, size_t i, size_t j, bool zero_only)
 	if (!zero_only)
 		memset(w->flags + i, 0, j - i);
 	while (cur < end) {
-		memset(&arg, 0, sizeof(arg));
-		arg.size = sizeof(arg);
-		arg.start = cur;
-		arg.end = end;
-		arg.vec = (uintptr_t)w->vec;
-		arg.vec_len = SCAN_REGIONS;
+		arg = scan_arg_of(w, cur, end, SCAN_REGIONS);
 		if (zero_only) {
 			arg.category_mask = SCAN_PFNZERO;
 			arg.return_mask = SCAN_PRESENT | SCAN_PFNZERO;
@@ -305,12 +314,7 @@ static int next_used(struct walk *w, uint64_t start, uint64_t end,
 	int n;
 
 	while (cur < end) {
-		memset(&arg, 0, sizeof(arg));
-		arg.size = sizeof(arg);
-		arg.start = cur;
-		arg.end = end;
-		arg.vec = (uintptr_t)w->vec;
-		arg.vec_len = 1;
+		arg = scan_arg_of(w, cur, end, 1);
 		arg.max_pages = 1;
 		arg.category_anyof_mask = SCAN_PRESENT | SCAN_SWAPPED;
 		arg.return_mask = SCAN_PRESENT | SCAN_SWAPPED;
