@@ -55,6 +55,24 @@ struct rcapfs_features {
 	bool clear_refs; /* per-mapping Referenced can be reset */
 };
 
+/*
+ * What a backend can do (can()): scanner/ and fs/ ask for these instead
+ * of assuming a kernel. Without a bit, the op it names answers -ENOSYS,
+ * or leaves those bits out of what it fills.
+ */
+/* pageout() advises memory out of a process */
+#define RCAPFS_CAN_PAGEOUT 0x01
+/* pages() tells each page present, swapped or the zero page */
+#define RCAPFS_CAN_PAGE_PRESENT 0x02
+/* pages() tells each page referenced since clear() */
+#define RCAPFS_CAN_PAGE_REFERENCED 0x04
+/* pages() tells each page written since clear() */
+#define RCAPFS_CAN_PAGE_DIRTY 0x08
+/* mappings() tells referenced_kb of each mapping since clear() */
+#define RCAPFS_CAN_MAPPING_REFERENCED 0x10
+/* forks_open() gives fork events (it may still be refused: privileges) */
+#define RCAPFS_CAN_FORK_EVENTS 0x20
+
 /* ---- The memory of one process: scanner, pagedata and xmap ---- */
 
 /* Mapping flags (struct rcapfs_mapping.flags). */
@@ -171,6 +189,9 @@ struct rcapfs_backend_ops {
 	/* Features found at creation. Returns 0 or -ENOSYS. */
 	int (*features)(void *ctx, struct rcapfs_features *out);
 
+	/* What the backend can do: RCAPFS_CAN_* bits, fixed at creation. */
+	unsigned (*can)(void *ctx);
+
 	/* Name <-> id lookups for membership rules: 0, -ENOENT or -errno. */
 	int (*user_uid)(void *ctx, const char *name, uid_t *out);
 	int (*group_gid)(void *ctx, const char *name, gid_t *out);
@@ -268,6 +289,14 @@ struct rcapfs_backend {
  */
 int rcapfs_backend_new(const char *proc_root, const char *sys_root,
 		       struct rcapfs_backend **out);
+
+/* The RCAPFS_CAN_* bits that features imply on their own: referenced
+ * pages (idle page tracking with visible PFNs), written pages
+ * (soft-dirty), referenced mappings (clear_refs). */
+unsigned rcapfs_features_can(const struct rcapfs_features *f);
+
+/* Whether be can do all of what (RCAPFS_CAN_* bits). */
+bool rcapfs_backend_can(const struct rcapfs_backend *be, unsigned what);
 
 /* Free a backend from rcapfs_backend_new() (or a test's); NULL is fine. */
 void rcapfs_backend_free(struct rcapfs_backend *be);

@@ -90,6 +90,7 @@ struct linux_ctx {
 	uint64_t huge_zero_pfn;
 	uint64_t huge_zero_pages;
 	struct rcapfs_features features;
+	unsigned can; /* RCAPFS_CAN_*, from the features */
 };
 
 /* A process held for memory work. Never changed once open, so any number

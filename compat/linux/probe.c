@@ -28,6 +28,13 @@ static int linux_features(void *ctx, struct rcapfs_features *out)
 	return 0;
 }
 
+static unsigned linux_can(void *ctx)
+{
+	const struct linux_ctx *c = ctx;
+
+	return c->can;
+}
+
 static void linux_free(void *ctx)
 {
 	struct linux_ctx *c = ctx;
@@ -51,6 +58,7 @@ static const struct rcapfs_backend_ops linux_ops = {
 	.proc_sample = linux_proc_sample,
 	.meminfo = linux_meminfo,
 	.features = linux_features,
+	.can = linux_can,
 	.user_uid = linux_user_uid,
 	.group_gid = linux_group_gid,
 	.task_open = linux_task_open,
@@ -261,6 +269,21 @@ static void probe_features(struct linux_ctx *c)
 	munmap(page, 2 * page_size);
 }
 
+/* What the backend can do with the features found. Pageout and fork
+ * events act on the system's processes by their pidfds and pids: a
+ * fixture root's processes have neither. */
+static unsigned can_of(const struct linux_ctx *c)
+{
+	unsigned can =
+		RCAPFS_CAN_PAGE_PRESENT | rcapfs_features_can(&c->features);
+
+	if (c->features.process_madvise && c->is_procfs)
+		can |= RCAPFS_CAN_PAGEOUT;
+	if (c->is_procfs)
+		can |= RCAPFS_CAN_FORK_EVENTS;
+	return can;
+}
+
 int rcapfs_backend_new(const char *proc_root, const char *sys_root,
 		       struct rcapfs_backend **out)
 {
@@ -321,6 +344,7 @@ int rcapfs_backend_new(const char *proc_root, const char *sys_root,
 	c->is_procfs = fstatfs(c->proc_fd, &sfs) == 0 &&
 		       sfs.f_type == PROC_SUPER_MAGIC;
 	probe_features(c);
+	c->can = can_of(c);
 	be->ops = &linux_ops;
 	be->ctx = c;
 	*out = be;
