@@ -338,7 +338,8 @@ static int walk_members(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 	if (!any_rules)
 		return 0;
 	rc = be->ops->procs(be->ctx, flags, &list);
-	if (rc)
+	/* A host without a process table: every collection is empty. */
+	if (rc && rc != -ENOSYS)
 		return rc;
 	rc = rcapfs_proc_order_new(&list, &order);
 	if (rc)
@@ -590,7 +591,8 @@ static void decide(struct rcapfs_scanner *sc, const struct rcapfs_ctl *ctl,
 			account(sc, ctl->accounting, s);
 		if (s->rss_kb * 1024 <= s->cap_bytes)
 			continue;
-		s->unenforced = !should_enforce(ctl, util_pct);
+		s->unenforced = !should_enforce(ctl, util_pct) ||
+				!rcapfs_backend_can(sc->be, RCAPFS_SCAN_NEEDS);
 		if (s->unenforced)
 			continue;
 		s->victims = victims_of(s);
@@ -912,7 +914,9 @@ static void *forks_main(void *arg)
 static void forks_start(struct rcapfs_scanner *sc)
 {
 	const struct rcapfs_backend *be = sc->be;
-	int rc = be->ops->forks_open(be->ctx, &sc->forks);
+	int rc = rcapfs_backend_can(be, RCAPFS_CAN_FORK_EVENTS)
+			 ? be->ops->forks_open(be->ctx, &sc->forks)
+			 : -ENOSYS;
 
 	if (rc == 0) {
 		rc = -pthread_create(&sc->forks_thread, NULL, forks_main, sc);
@@ -939,6 +943,11 @@ int rcapfs_scanner_start(struct rcapfs_scanner *sc)
 		sc->running = rc == 0;
 		if (sc->running)
 			forks_start(sc);
+		if (sc->running &&
+		    !rcapfs_backend_can(sc->be, RCAPFS_SCAN_NEEDS))
+			log_warn("the %s backend cannot page out: caps are not "
+				 "enforced",
+				 sc->be->ops->name);
 	}
 	pthread_mutex_unlock(&sc->lock);
 	return rc;
@@ -1305,6 +1314,7 @@ int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out)
 		return rc;
 	out->memory_utilization_pct = utilization_pct(&out->mem);
 	out->fidelity = rcapfs_tracker_fidelity(sc->tr);
+	out->enforcement = rcapfs_backend_can(be, RCAPFS_SCAN_NEEDS);
 	out->uptime_s = (now - sc->created_ns) / RCAPFS_NS_PER_S;
 	pthread_mutex_lock(&sc->lock);
 	out->collections = sc->ncolls;

@@ -746,6 +746,7 @@ static int fake_forks_open(void *ctx, struct rcapfs_forks **out)
 
 	pthread_mutex_lock(&c->lock);
 	on = c->forks_enabled;
+	c->counts.forks_opens++;
 	pthread_mutex_unlock(&c->lock);
 	*out = on ? xcalloc(1, sizeof(**out)) : NULL;
 	return on ? 0 : -ENOSYS;

@@ -125,6 +125,7 @@ struct fake_backend_counts {
 	uint64_t advised_bytes; /* sum of pageout()'s *done_bytes */
 	uint64_t pfns;		/* task_pfns() calls */
 	uint64_t pss;		/* task_pss() calls */
+	unsigned forks_opens;	/* forks_open() calls */
 };
 void fake_backend_counts(struct rcapfs_backend *be,
 			 struct fake_backend_counts *out);

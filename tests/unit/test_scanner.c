@@ -590,6 +590,7 @@ static void test_scanner__status(void **state)
 	assert_int_equal(st.memory_utilization_pct, 50);
 	assert_int_equal(st.collections, 2);
 	assert_int_equal(st.fidelity, RCAPFS_FIDELITY_NONE);
+	assert_true(st.enforcement);
 	assert_false(st.features.process_madvise);
 	assert_false(st.features.cgroup_v2);
 	assert_true(st.uptime_s < 60);
@@ -676,6 +677,22 @@ static void test_scanner__fork_events(void **state)
 	free(pids);
 	assert_int_equal(stats_of(f, "d").rss_bytes, 300 * KIB);
 	rcapfs_scanner_stop(f->sc);
+}
+
+/* A backend without fork events is not asked for them, even one whose
+ * forks_open would answer. */
+static void test_scanner__no_fork_events(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_backend_counts counts;
+
+	fake_backend_enable_forks(f->be);
+	fake_backend_set_can(f->be,
+			     RCAPFS_CAN_PAGEOUT | RCAPFS_CAN_PAGE_PRESENT);
+	assert_int_equal(rcapfs_scanner_start(f->sc), 0);
+	rcapfs_scanner_stop(f->sc);
+	fake_backend_counts(f->be, &counts);
+	assert_int_equal(counts.forks_opens, 0);
 }
 
 static void test_scanner__thread(void **state)
@@ -849,6 +866,31 @@ static void test_scanner__enforce_off(void **state)
 	assert_int_equal(counts.task_opens, 0);
 	assert_int_equal(stats_of(f, "c").unenforced, 2);
 	assert_int_equal(stats_of(f, "c").scans, 0);
+}
+
+/* A backend that cannot page out: a collection over its cap is not
+ * enforced, which its unenforced counts, and ctl/status says so. */
+static void test_scanner__enforce_unsupported(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_backend_counts counts;
+	struct rcapfs_status st;
+	const pid_t pid = 10;
+
+	use_features(f, &mapping_features);
+	fake_backend_set_can(f->be, RCAPFS_CAN_PAGE_PRESENT |
+					    RCAPFS_CAN_MAPPING_REFERENCED);
+	victims(f, &pid, 1, 8);
+	capped(f, "c", pid, 2 * MIB);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	fake_backend_counts(f->be, &counts);
+	assert_int_equal(counts.pageouts, 0);
+	assert_int_equal(stats_of(f, "c").unenforced, 2);
+	assert_int_equal(stats_of(f, "c").scans, 0);
+	assert_int_equal(rcapfs_scanner_status(f->sc, &st), 0);
+	assert_false(st.enforcement);
 }
 
 static void test_scanner__cold_mode(void **state)
@@ -1185,8 +1227,10 @@ int main(void)
 		T(test_scanner__status),
 		T(test_scanner__thread),
 		T(test_scanner__fork_events),
+		T(test_scanner__no_fork_events),
 		T(test_scanner__enforce),
 		T(test_scanner__enforce_off),
+		T(test_scanner__enforce_unsupported),
 		T(test_scanner__cold_mode),
 		T(test_scanner__cap_lifted),
 		T(test_scanner__cgroup_move),
