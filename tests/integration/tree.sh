@@ -13,7 +13,7 @@ for kv in enforce=1 pressure=0 sample_interval=5 scan_interval=15 \
 	expect_eq "default ctl/${kv%%=*}" "${kv#*=}" "$(cat "$M/ctl/${kv%%=*}")"
 done
 expect_eq "status keys in order" \
-	"memory_utilization_pct mem_total mem_available swap_total swap_free collections fidelity process_madvise pagemap_scan idle_page_tracking soft_dirty pfn_visible cgroup_v2 uptime_s version" \
+	"memory_utilization_pct mem_total mem_available swap_total swap_free collections fidelity enforcement process_madvise pagemap_scan idle_page_tracking soft_dirty pfn_visible cgroup_v2 uptime_s version" \
 	"$(cut -d' ' -f1 "$M/ctl/status" | tr '\n' ' ' | sed 's/ $//')"
 memtotal_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
 expect_eq "status mem_total is the machine's" "$((memtotal_kb * 1024))" \
