@@ -2,6 +2,7 @@
 # Real processes join collections through pid (with descendants) and comm
 # rules; rss and stats follow them.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "a process table"
 setup
 start_daemon
 echo 1 >"$M/ctl/sample_interval"
