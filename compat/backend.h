@@ -230,9 +230,9 @@ struct rcapfs_backend_ops {
 	 * mapping or several) into flags[(end - start) / page_size].
 	 * RCAPFS_PAGE_EXCLUSIVE is filled only when asked for in want (it
 	 * costs a pagemap read on top of PAGEMAP_SCAN); _REFERENCED and
-	 * _DIRTY only when asked for and the kernel can tell them (idle
-	 * page tracking, soft-dirty); the other bits always. Returns 0 or
-	 * -errno. */
+	 * _DIRTY only when asked for and the backend can tell them
+	 * (RCAPFS_CAN_PAGE_REFERENCED, _PAGE_DIRTY); the other bits always.
+	 * Returns 0 or -errno. */
 	int (*pages)(void *ctx, struct rcapfs_task *t, uint64_t start,
 		     uint64_t end, unsigned want, uint8_t *flags);
 
