@@ -105,6 +105,11 @@ struct rcapfs_task {
 	int pagemap_fd;
 };
 
+/*
+ * What each file gives the others. The ops (linux_procs ...) do what
+ * compat/backend.h says of them; probe.c puts them in the ops table.
+ */
+
 /* ---- procs.c: the process table and the records of /proc ---- */
 
 /* Write "PID/file" into dst (PID_PATH_SIZE bytes), without stdio. */
@@ -129,15 +134,17 @@ int linux_read_record(int dirfd, const char *path, char *stack, size_t size,
  * return -EINVAL. */
 int linux_malformed(pid_t pid, const char *file);
 
-/* The ops of each file are as compat/backend.h says. */
 int linux_procs(void *ctx, unsigned flags, struct rcapfs_proc_list *out);
 int linux_proc(void *ctx, pid_t pid, unsigned flags, struct rcapfs_proc *out);
 int linux_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
 		      uint64_t *rss_kb, uint64_t *vm_kb);
 int linux_meminfo(void *ctx, struct rcapfs_meminfo *out);
 
+/* ---- users.c: user and group names ---- */
 int linux_user_uid(void *ctx, const char *name, uid_t *out);
 int linux_group_gid(void *ctx, const char *name, gid_t *out);
+
+/* ---- mount.c: detaching a dead mount ---- */
 int linux_detach_mount(void *ctx, const char *path);
 
 /* ---- task.c: a process held through its pidfd and PID directory ---- */
