@@ -161,21 +161,10 @@ static int render(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 	case RCAPFS_NODE_COLL_STATS:
 		rc = rcapfs_scanner_stats(sc, n->name, &st);
 		return rc ? rc : rcapfs_render_stats(&st, out);
-	case RCAPFS_NODE_CTL_ENFORCE:
-		return rcapfs_render_u64(ctl.enforce, out);
-	case RCAPFS_NODE_CTL_PRESSURE:
-		return rcapfs_render_u64(ctl.pressure_pct, out);
-	case RCAPFS_NODE_CTL_SAMPLE_INTERVAL:
-		return rcapfs_render_u64(ctl.sample_interval_s, out);
-	case RCAPFS_NODE_CTL_SCAN_INTERVAL:
-		return rcapfs_render_u64(ctl.scan_interval_s, out);
-	case RCAPFS_NODE_CTL_REPORT_INTERVAL:
-		return rcapfs_render_u64(ctl.report_interval_s, out);
-	case RCAPFS_NODE_CTL_MODE:
-		return rcapfs_render_word(rcapfs_mode_name(ctl.mode), out);
-	case RCAPFS_NODE_CTL_ACCOUNTING:
-		return rcapfs_render_word(
-			rcapfs_accounting_name(ctl.accounting), out);
+	case RCAPFS_NODE_CTL_KNOB:
+		return rcapfs_render_knob(
+			&rcapfs_ctl_knobs[n->knob],
+			rcapfs_ctl_get(&ctl, &rcapfs_ctl_knobs[n->knob]), out);
 	case RCAPFS_NODE_CTL_STATUS:
 		rc = rcapfs_scanner_status(sc, &status);
 		return rc ? rc
@@ -343,32 +332,6 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	return (int)n;
 }
 
-static int set_ctl_field(struct rcapfs_ctl *ctl, enum rcapfs_node_kind kind,
-			 const char *buf, size_t size)
-{
-	switch (kind) {
-	case RCAPFS_NODE_CTL_ENFORCE:
-		return rcapfs_parse_bool(buf, size, &ctl->enforce);
-	case RCAPFS_NODE_CTL_PRESSURE:
-		return rcapfs_parse_uint(buf, size, 0, 100, &ctl->pressure_pct);
-	case RCAPFS_NODE_CTL_SAMPLE_INTERVAL:
-		return rcapfs_parse_uint(buf, size, 1, 86400,
-					 &ctl->sample_interval_s);
-	case RCAPFS_NODE_CTL_SCAN_INTERVAL:
-		return rcapfs_parse_uint(buf, size, 1, 86400,
-					 &ctl->scan_interval_s);
-	case RCAPFS_NODE_CTL_REPORT_INTERVAL:
-		return rcapfs_parse_uint(buf, size, 0, 86400,
-					 &ctl->report_interval_s);
-	case RCAPFS_NODE_CTL_MODE:
-		return rcapfs_parse_mode(buf, size, &ctl->mode);
-	case RCAPFS_NODE_CTL_ACCOUNTING:
-		return rcapfs_parse_accounting(buf, size, &ctl->accounting);
-	default:
-		return -EACCES;
-	}
-}
-
 /* Save the state after a change; on failure the caller undoes the change,
  * so what the file holds and what the write reports always agree. */
 static int save(struct rcapfs_fs *fs)
@@ -437,14 +400,17 @@ static int write_cap(struct rcapfs_fs *fs, struct rcapfs_fh *fh,
 static int write_ctl(struct rcapfs_fs *fs, struct rcapfs_fh *fh,
 		     const char *buf, size_t size)
 {
+	const struct rcapfs_ctl_knob *k = &rcapfs_ctl_knobs[fh->node.knob];
 	struct rcapfs_ctl ctl, old;
+	unsigned v;
 	int rc;
 
 	rcapfs_scanner_get_ctl(fs->sc, &old);
 	ctl = old;
-	rc = set_ctl_field(&ctl, fh->node.kind, buf, size);
+	rc = rcapfs_parse_knob(k, buf, size, &v);
 	if (rc)
 		return rc;
+	rcapfs_ctl_set(&ctl, k, v);
 	rc = rcapfs_scanner_set_ctl(fs->sc, &ctl);
 	if (rc)
 		return rc;

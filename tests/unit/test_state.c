@@ -496,6 +496,8 @@ static void test_state__bad_lines(void **state)
 		"sample_interval 0\nend\n",
 		"sample_interval 99999999999\nend\n",
 		"sample_interval 100000\nend\n",
+		"sample_interval 86401\nend\n",
+		"report_interval 86401\nend\n",
 		"scan_interval 0\nend\n",
 		"report_interval x\nend\n",
 		"mode fast\nend\n",
@@ -543,6 +545,52 @@ static void test_state__bad_lines(void **state)
 		}
 		assert_pristine(f->sc);
 	}
+}
+
+/* A file written by earlier versions (version 1, every key of its time)
+ * loads as it did; a key left out keeps the scanner's value. */
+static void test_state__version1_loads(void **state)
+{
+	static const char v1[] = "rcapfs-state 1\n"
+				 "enforce 0\n"
+				 "pressure 40\n"
+				 "sample_interval 86400\n"
+				 "scan_interval 1\n"
+				 "report_interval 0\n"
+				 "mode cold\n"
+				 "accounting unique\n"
+				 "collection a\n"
+				 "cap 268435456\n"
+				 "member uid 0\n"
+				 "end\n"
+				 "end\n";
+	static const char some[] = "rcapfs-state 1\npressure 7\nend\n";
+	struct fixture *f = *state;
+	struct rcapfs_scanner *sc2 = new_scanner(f);
+	struct rcapfs_ctl want = RCAPFS_CTL_DEFAULTS, ctl;
+	uint64_t cap;
+
+	spit(f->in, v1, sizeof(v1) - 1);
+	assert_int_equal(rcapfs_state_load(f->sc, f->in), 0);
+	want = (struct rcapfs_ctl){.enforce = 0,
+				   .pressure_pct = 40,
+				   .sample_interval_s = 86400,
+				   .scan_interval_s = 1,
+				   .report_interval_s = 0,
+				   .mode = RCAPFS_MODE_COLD,
+				   .accounting = RCAPFS_ACCT_UNIQUE};
+	rcapfs_scanner_get_ctl(f->sc, &ctl);
+	scanner_fixture_assert_ctl_equal(&ctl, &want);
+	assert_int_equal(rcapfs_scanner_get_cap(f->sc, "a", &cap), 0);
+	assert_int_equal(cap, 268435456);
+
+	spit(f->in, some, sizeof(some) - 1);
+	assert_int_equal(rcapfs_state_load(sc2, f->in), 0);
+	want = (struct rcapfs_ctl)RCAPFS_CTL_DEFAULTS;
+	want.pressure_pct = 7;
+	rcapfs_scanner_get_ctl(sc2, &ctl);
+	scanner_fixture_assert_ctl_equal(&ctl, &want);
+	rcapfs_scanner_free(sc2);
 }
 
 /* The first collections were applied when a later one fails: all undone,
@@ -649,6 +697,7 @@ int main(void)
 		T(test_state__empty_scanner),
 		T(test_state__replaced_atomically),
 		T(test_state__unwritable_dir_keeps_old),
+		T(test_state__version1_loads),
 		T(test_state__save_errors),
 		T(test_state__concurrent_saves),
 		T(test_state__missing_file),
