@@ -3,6 +3,7 @@
 #include "fs/state.h"
 
 #include "tests/unit/fake_backend.h"
+#include "tests/unit/fixture_file.h"
 #include "tests/unit/scanner_fixture.h"
 
 #include <stdarg.h>
@@ -14,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,15 +33,6 @@ struct fixture {
 	struct rcapfs_backend *be;
 	struct rcapfs_scanner *sc;
 };
-
-static int remove_entry(const char *path, const struct stat *st, int type,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -72,31 +63,10 @@ static int teardown(void **state)
 
 	scanner_fixture_free(f->be, f->sc);
 	chmod(f->sub, 0700);
-	nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_file_remove_tree(f->dir);
 	free(f->sub);
 	free(f);
 	return 0;
-}
-
-/* A whole file into a NUL-terminated string the caller frees. */
-static char *slurp(const char *path, size_t *len)
-{
-	char *s = NULL;
-	size_t n = 0;
-	FILE *fp = fopen(path, "r");
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = (size_t)ftell(fp);
-	rewind(fp);
-	s = malloc(n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, n, fp), n);
-	s[n] = '\0';
-	fclose(fp);
-	if (len)
-		*len = n;
-	return s;
 }
 
 static void spit(const char *path, const char *data, size_t len)
@@ -253,8 +223,8 @@ static void test_state__round_trip(void **state)
 	/* Saving what was loaded gives the same bytes. */
 	snprintf(path2, sizeof(path2), "%s/state2", f->dir);
 	assert_int_equal(rcapfs_state_save(sc2, path2), 0);
-	text = slurp(f->path, NULL);
-	text2 = slurp(path2, NULL);
+	text = fixture_file_get(f->path, NULL);
+	text2 = fixture_file_get(path2, NULL);
 	assert_string_equal(text, text2);
 	free(text);
 	free(text2);
@@ -270,7 +240,7 @@ static void test_state__format(void **state)
 
 	configure(f->sc);
 	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
-	text = slurp(f->path, NULL);
+	text = fixture_file_get(f->path, NULL);
 	assert_string_equal(text, "rcapfs-state 1\n"
 				  "enforce 0\n"
 				  "pressure 80\n"
@@ -322,10 +292,10 @@ static void test_state__replaced_atomically(void **state)
 
 	configure(f->sc);
 	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
-	before = slurp(f->path, NULL);
+	before = fixture_file_get(f->path, NULL);
 	assert_int_equal(rcapfs_scanner_remove(f->sc, "idle"), 0);
 	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
-	after = slurp(f->path, NULL);
+	after = fixture_file_get(f->path, NULL);
 	assert_null(strstr(after, "collection idle\n"));
 	assert_non_null(strstr(before, "collection idle\n"));
 	assert_int_equal(stray_entries(f->sub, "state"), 0);
@@ -352,7 +322,7 @@ static void test_state__unwritable_dir_keeps_old(void **state)
 
 	configure(f->sc);
 	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
-	before = slurp(f->path, NULL);
+	before = fixture_file_get(f->path, NULL);
 	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "web", MIB), 0);
 	/* Reachable, but not writable. */
 	assert_int_equal(chmod(f->dir, 0755), 0);
@@ -370,7 +340,7 @@ static void test_state__unwritable_dir_keeps_old(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(chmod(f->sub, 0700), 0);
-	after = slurp(f->path, NULL);
+	after = fixture_file_get(f->path, NULL);
 	assert_string_equal(before, after);
 	assert_int_equal(stray_entries(f->sub, "state"), 0);
 	free(before);
@@ -458,7 +428,7 @@ static void test_state__truncated(void **state)
 
 	configure(f->sc);
 	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
-	text = slurp(f->path, &len);
+	text = fixture_file_get(f->path, &len);
 	snprintf(cut, sizeof(cut), "%s/cut", f->dir);
 	for (n = 0; n < len; n++) {
 		spit(cut, text, n);
