@@ -94,8 +94,10 @@ static int format_collection(struct rcapfs_scanner *sc, const char *name,
 	return rc;
 }
 
-/* The whole file text of sc's configuration. Returns 0 or -ENOMEM. */
-static int format_state(struct rcapfs_scanner *sc, struct rcapfs_buf *out)
+/* The whole file text of sc's configuration, collection without (if not
+ * NULL) left out. Returns 0 or -ENOMEM. */
+static int format_state(struct rcapfs_scanner *sc, const char *without,
+			struct rcapfs_buf *out)
 {
 	struct rcapfs_buf rules = RCAPFS_BUF_INIT;
 	struct rcapfs_ctl ctl;
@@ -110,6 +112,8 @@ static int format_state(struct rcapfs_scanner *sc, struct rcapfs_buf *out)
 	if (rc == 0)
 		rc = rcapfs_scanner_names(sc, &names, &n);
 	for (i = 0; rc == 0 && i < n; i++) {
+		if (without && strcmp(names[i], without) == 0)
+			continue;
 		rc = format_collection(sc, names[i], &rules, out);
 		/* Removed since the names were taken: its remover saves. */
 		if (rc == -ENOENT)
@@ -190,6 +194,12 @@ static int open_tmp(const char *tmp)
 
 int rcapfs_state_save(struct rcapfs_scanner *sc, const char *path)
 {
+	return rcapfs_state_save_without(sc, path, NULL);
+}
+
+int rcapfs_state_save_without(struct rcapfs_scanner *sc, const char *path,
+			      const char *without)
+{
 	struct rcapfs_buf text = RCAPFS_BUF_INIT;
 	char *dir = NULL, *tmp = NULL;
 	const char *slash;
@@ -199,7 +209,7 @@ int rcapfs_state_save(struct rcapfs_scanner *sc, const char *path)
 	if (!path || !*path)
 		return -EINVAL;
 	pthread_mutex_lock(&save_lock);
-	rc = format_state(sc, &text);
+	rc = format_state(sc, without, &text);
 	if (rc)
 		goto out;
 	slash = strrchr(path, '/');
