@@ -234,8 +234,7 @@ check "the owner reads its xmap" $NOBODY "$CHECK" xmap "$M/proc/$N/xmap"
 
 # An exited process: ENOENT, also through a descriptor opened before.
 exec 3<"$M/proc/$N/pagedata"
-kill -9 "$N"
-wait "$N" 2>/dev/null
+kill_quietly "$N"
 expect_eq "exited: a held pagedata descriptor reads ENOENT" "error ENOENT" \
 	"$("$CHECK" pagedata fd:3)"
 exec 3<&-
