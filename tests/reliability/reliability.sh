@@ -367,11 +367,7 @@ while [ $k -lt "$KILLS" ]; do
 done
 ls "$(dirname "$STATE")" | grep -qv '^state$' && fail "temporary state files left behind"
 # SIGTERM unmounts cleanly.
-kill -TERM "$DPID"
-status=0
-wait "$DPID" || status=$?
-DPID=
-expect_eq "SIGTERM: the daemon exits 0" 0 "$status"
+term_daemon "SIGTERM"
 check "SIGTERM: the mount is gone" sh -c "! mountpoint -q '$M'"
 
 printf '\nreliability report%s\n' "$([ "$SHORT" = 1 ] && echo ' (short)')"
