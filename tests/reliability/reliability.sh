@@ -341,28 +341,12 @@ LOST=0
 k=0
 mkdir "$M/caps/h"
 while [ $k -lt "$KILLS" ]; do
-	(
-		n=1
-		while :; do
-			{ echo "$((k * 100000 + n))K" >"$M/caps/h/cap"; } 2>/dev/null || exit 0
-			echo "$((k * 100000 + n))" >"$T/acked"
-			n=$((n + 1))
-		done
-	) &
-	writer=$!
-	sleep "0.$(( (k * 37) % 9 + 1))"
-	kill9_daemon
-	wait "$writer"
-	acked=$(cat "$T/acked" 2>/dev/null || echo 0)
-	start_daemon
-	got=$(($(cat "$M/caps/h/cap") / 1024))
-	# The last acknowledged value, or the one in flight when the daemon
-	# died (saved, not yet answered).
-	if [ "$got" != "$acked" ] && [ "$got" != $((acked + 1)) ]; then
+	kill9_amid_writes "$M/caps/h/cap" K $((k * 100000 + 1)) \
+		"0.$(((k * 37) % 9 + 1))"
+	if [ "$GOT" != "$ACKED" ] && [ "$GOT" != $((ACKED + 1)) ]; then
 		LOST=$((LOST + 1))
-		fail "kill $k: acknowledged $acked, found $got"
+		fail "kill $k: acknowledged $ACKED, found $GOT"
 	fi
-	rm -f "$T/acked"
 	k=$((k + 1))
 done
 ls "$(dirname "$STATE")" | grep -qv '^state$' && fail "temporary state files left behind"
