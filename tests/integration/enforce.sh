@@ -55,9 +55,11 @@ echo 100 >"$M/ctl/pressure"
 echo $((cap / 2)) >"$M/caps/one/cap"
 unenforced=$(stat_of one unenforced)
 wait_for "pressure 100: samples over the cap count unenforced" 20 \
-	grew one unenforced $((unenforced + 1))
+	grew one unenforced "$unenforced"
 at=$(stat_of one at)
-sleep 2.5
+unenforced=$(stat_of one unenforced)
+wait_for "pressure 100: two samples more, over the cap" 20 \
+	grew one unenforced $((unenforced + 1))
 expect_eq "pressure 100: no pageout" "$at" "$(stat_of one at)"
 check "pressure 100: still over the cap" test "$(cat "$M/caps/one/rss")" -gt $((cap / 2))
 

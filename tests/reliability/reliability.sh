@@ -47,6 +47,8 @@ snapshot() {
 	ls "$M/caps"
 }
 fds_of() { ls "/proc/$1/fd" | wc -l; }
+samples_of() { awk '$1 == "samples" {print $2}' "$M/caps/$1/stats"; }
+samples_past() { [ "$(samples_of "$1")" -gt "$2" ]; }
 rss_kb_of() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 # ---- 3. Bad input at the mount ---------------------------------------------
@@ -189,7 +191,9 @@ done
 # (A bare "wait" would wait for the victims too.)
 # shellcheck disable=SC2086
 [ -z "$pids" ] || wait $pids
-sleep 2
+# Two samples (each with a walk) over what the churn left.
+samples=$(samples_of churn)
+wait_for "two samples after the churn" 30 samples_past churn $((samples + 1))
 RACE_FAULTS=0
 kill -0 "$DPID" 2>/dev/null || {
 	RACE_FAULTS=$((RACE_FAULTS + 1))
@@ -243,7 +247,10 @@ if [ -w /proc/sys/kernel/ns_last_pid ]; then
 	done
 	if [ -n "$NEW" ]; then
 		VICTIMS="$VICTIMS $NEW"
-		sleep 3
+		# Two samples, each with a walk, since the newcomer started.
+		samples=$(samples_of reuse)
+		wait_for "two samples with the newcomer" 30 \
+			samples_past reuse $((samples + 1))
 		if in_reuse "$NEW"; then
 			RACE_FAULTS=$((RACE_FAULTS + 1))
 			fail "a reused pid was taken for the member it replaced"
