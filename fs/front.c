@@ -63,6 +63,12 @@ int rcapfs_front_lookup(struct rcapfs_front *f, const char *path,
 	return rcapfs_tree_lookup(f->sc, path, out);
 }
 
+int rcapfs_front_child(struct rcapfs_front *f, const struct rcapfs_node *parent,
+		       const char *name, struct rcapfs_node *out)
+{
+	return rcapfs_tree_child(f->sc, parent, name, strlen(name), out);
+}
+
 int rcapfs_front_parent(struct rcapfs_front *f, const char *path,
 			struct rcapfs_node *parent, const char **leaf)
 {

@@ -53,9 +53,12 @@ void rcapfs_front_free(struct rcapfs_front *f);
  * says, before the first open. */
 void rcapfs_front_set_read_chunk(struct rcapfs_front *f, size_t bytes);
 
-/* Path to node, as rcapfs_tree_lookup and rcapfs_tree_parent. */
+/* Path to node, as rcapfs_tree_lookup and rcapfs_tree_parent; the child
+ * name of directory parent, as rcapfs_tree_child (a lookup by node). */
 int rcapfs_front_lookup(struct rcapfs_front *f, const char *path,
 			struct rcapfs_node *out);
+int rcapfs_front_child(struct rcapfs_front *f, const struct rcapfs_node *parent,
+		       const char *name, struct rcapfs_node *out);
 int rcapfs_front_parent(struct rcapfs_front *f, const char *path,
 			struct rcapfs_node *parent, const char **leaf);
 

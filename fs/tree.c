@@ -125,15 +125,28 @@ int rcapfs_tree_lookup(struct rcapfs_scanner *sc, const char *path,
 		end = strchr(p, '/');
 		if (!end)
 			end = p + strlen(p);
-		if ((size_t)(end - p) > 255)
-			return -ENAMETOOLONG;
-		rc = step(sc, &node, p, (size_t)(end - p));
+		rc = rcapfs_tree_child(sc, &node, p, (size_t)(end - p), &node);
 		if (rc)
 			return rc;
 		p = end;
 	}
 	*out = node;
 	return 0;
+}
+
+int rcapfs_tree_child(struct rcapfs_scanner *sc,
+		      const struct rcapfs_node *parent, const char *name,
+		      size_t len, struct rcapfs_node *out)
+{
+	struct rcapfs_node node = *parent;
+	int rc;
+
+	if (len > 255)
+		return -ENAMETOOLONG;
+	rc = step(sc, &node, name, len);
+	if (rc == 0)
+		*out = node;
+	return rc;
 }
 
 int rcapfs_tree_parent(struct rcapfs_scanner *sc, const char *path,

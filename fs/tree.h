@@ -48,6 +48,13 @@ struct rcapfs_node {
 int rcapfs_tree_lookup(struct rcapfs_scanner *sc, const char *path,
 		       struct rcapfs_node *out);
 
+/* The child called name[0..len) of directory parent into *out (which may
+ * be parent), as a lookup of one more path component: 0, -ENOENT or
+ * -ENAMETOOLONG; *out is unchanged on error. */
+int rcapfs_tree_child(struct rcapfs_scanner *sc,
+		      const struct rcapfs_node *parent, const char *name,
+		      size_t len, struct rcapfs_node *out);
+
 /* Split "/caps/NAME" style paths for mkdir/rmdir/create: on success *parent
  * is the resolved parent directory and leaf points into path. Returns 0,
  * -ENOENT (no parent) or -EINVAL (path ends in '/'). */

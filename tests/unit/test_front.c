@@ -176,7 +176,7 @@ static const char *cat(struct fixture *f, const char *path)
 static void test_front__render(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_node n = node(f, "/caps");
+	struct rcapfs_node n = node(f, "/caps"), c;
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
 
 	assert_int_equal(echo(f, "/ctl/mode", "cold\n"), 0);
@@ -184,6 +184,12 @@ static void test_front__render(void **state)
 	assert_string_equal(cat(f, "/ctl/sample_interval"), "5\n");
 	assert_string_equal(cat(f, "/ctl/enforce"), "1\n");
 	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "web", &root), 0);
+	assert_int_equal(rcapfs_front_child(f->front, &n, "web", &c), 0);
+	assert_int_equal(rcapfs_front_child(f->front, &c, "cap", &c), 0);
+	assert_int_equal(rcapfs_front_render(f->front, &c, &root, &b), 0);
+	assert_string_equal(b.data, "0\n");
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_front_child(f->front, &n, "db", &c), -ENOENT);
 	assert_string_equal(cat(f, "/caps/web/cap"), "0\n");
 	assert_string_equal(cat(f, "/caps/web/members"), "");
 	assert_string_equal(cat(f, "/caps/web/procs"), "");

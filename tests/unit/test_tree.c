@@ -115,6 +115,31 @@ static void test_tree__missing(void **state)
 			 -ENOENT);
 }
 
+/* One step from a node is the lookup of one more component. */
+static void test_tree__child(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_node n, c;
+
+	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps", &n), 0);
+	assert_int_equal(rcapfs_tree_child(f->sc, &n, "web", 3, &c), 0);
+	assert_int_equal(c.kind, RCAPFS_NODE_COLL);
+	assert_string_equal(c.name, "web");
+	assert_int_equal(rcapfs_tree_child(f->sc, &c, "members", 7, &c), 0);
+	assert_int_equal(c.kind, RCAPFS_NODE_COLL_MEMBERS);
+	assert_string_equal(c.name, "web");
+	/* Unchanged on error. */
+	assert_int_equal(rcapfs_tree_child(f->sc, &n, "db", 2, &c), -ENOENT);
+	assert_int_equal(c.kind, RCAPFS_NODE_COLL_MEMBERS);
+	assert_int_equal(rcapfs_tree_child(f->sc, &c, "x", 1, &c), -ENOENT);
+	assert_int_equal(rcapfs_tree_lookup(f->sc, "/proc", &n), 0);
+	assert_int_equal(rcapfs_tree_child(f->sc, &n, "42", 2, &c), 0);
+	assert_int_equal(c.kind, RCAPFS_NODE_PROC_PID);
+	assert_int_equal(c.pid, 42);
+	assert_int_equal(rcapfs_tree_child(f->sc, &n, "42", 300, &c),
+			 -ENAMETOOLONG);
+}
+
 static void test_tree__parent(void **state)
 {
 	struct fixture *f = *state;
@@ -162,6 +187,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tree__ctl_knobs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tree__missing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tree__child, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tree__parent, setup,
 						teardown),
