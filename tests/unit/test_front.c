@@ -259,7 +259,7 @@ static void test_front__readdir(void **state)
 {
 	struct fixture *f = *state;
 	struct rcapfs_node n = node(f, "/caps");
-	char names[64] = "";
+	char names[256] = "";
 
 	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "web", &root), 0);
 	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "db", &root), 0);
@@ -267,13 +267,15 @@ static void test_front__readdir(void **state)
 	assert_string_equal(ls(f, "/caps"), ". .. db web");
 	assert_string_equal(ls(f, "/caps/web"),
 			    ". .. cap members procs rss stats");
-	assert_string_equal(ls(f, "/ctl"),
-			    ". .. enforce pressure sample_interval "
-			    "scan_interval report_interval mode accounting "
-			    "status");
+	strcpy(names, ". ..");
+	for (size_t i = 0; i < RCAPFS_CTL_NKNOBS; i++)
+		collect(names, rcapfs_ctl_knobs[i].file);
+	collect(names, "status");
+	assert_string_equal(ls(f, "/ctl"), names);
 	assert_string_equal(ls(f, "/proc"), ". .. 1 4242");
 	assert_string_equal(ls(f, "/proc/4242"), ". .. pagedata xmap");
 	n = node(f, "/ctl/mode");
+	names[0] = '\0';
 	assert_int_equal(
 		rcapfs_front_readdir(f->front, &n, &root, collect, names),
 		-ENOTDIR);
