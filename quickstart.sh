@@ -35,6 +35,93 @@ install_deps() {
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 }
 
+# The ports checked by `test` beyond the native build: the whole tree
+# cross-built for arm64. Its packages come from Debian's multiarch archive;
+# a machine that cannot have them skips the stage and says why
+# (PORT_WHY_ARM64).
+PORT_WHY_ARM64=
+
+# port_install ARCH PACKAGE...: install what is missing, adding the foreign
+# architecture ARCH first if dpkg does not have it (and taking it away again
+# if the install fails). Never removes a package.
+port_install() {
+	arch=$1
+	shift
+	missing=
+	for p in "$@"; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	[ -n "$missing" ] || return 0
+	echo "quickstart: installing$missing"
+	added=
+	if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+		$SUDO dpkg --add-architecture "$arch" || return 1
+		added=$arch
+	fi
+	# shellcheck disable=SC2086
+	if $SUDO apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+			--no-remove $missing; then
+		return 0
+	fi
+	[ -z "$added" ] || $SUDO dpkg --remove-architecture "$added" || true
+	return 1
+}
+
+install_port_deps() {
+	if [ "$(dpkg --print-architecture 2>/dev/null)" != amd64 ]; then
+		PORT_WHY_ARM64="this is not an amd64 Debian machine"
+		return 0
+	fi
+	proc_dev=libproc2-dev
+	apt-cache show libproc2-dev:arm64 >/dev/null 2>&1 ||
+		proc_dev=libprocps-dev
+	port_install arm64 gcc-aarch64-linux-gnu libfuse3-dev:arm64 \
+		libcmocka-dev:arm64 "$proc_dev:arm64" ||
+		PORT_WHY_ARM64="apt-get could not install gcc-aarch64-linux-gnu and the arm64 libfuse3-dev, libcmocka-dev and $proc_dev"
+}
+
+# port_stage NAME WHY COMMAND...: the stage NAME (see stage) and how long it
+# took, or when WHY is set, a SKIP line that says why.
+port_stage() {
+	name=$1
+	why=$2
+	shift 2
+	if [ -n "$why" ]; then
+		echo "SKIP: $name because $why" | tee -a build/stages
+		return 0
+	fi
+	t0=$(date +%s)
+	stage "$name" "$@"
+	echo "$name: $(($(date +%s) - t0)) s"
+}
+
+# machines DIR PROGRAM...: "PROGRAM: MACHINE" from each one's ELF header.
+machines() {
+	dir=$1
+	shift
+	for p in "$@"; do
+		echo "$p: $(readelf -h "$dir/$p" | sed -n 's/^ *Machine: *//p')"
+	done
+}
+
+# cross_arm64: every program of the tree (daemon, examples, tools,
+# benchmarks, tests) compiled and linked for aarch64, warnings as errors;
+# nothing runs. Each must be an AArch64 ELF.
+cross_arm64() {
+	build build-arm64 --host=aarch64-linux-gnu --enable-werror \
+		PKG_CONFIG=pkg-config \
+		PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig ||
+		return 1
+	make -C build-arm64 -j"$JOBS" check TESTS= >/dev/null || return 1
+	# shellcheck disable=SC2016
+	progs=$(printf 'p:\n\t@echo $(bin_PROGRAMS) $(noinst_PROGRAMS) $(check_PROGRAMS)\n' |
+		make -s -C build-arm64 -f Makefile -f - p) || return 1
+	# shellcheck disable=SC2086
+	machines build-arm64 $progs | tee build-arm64/machines
+	[ -n "$progs" ] && ! grep -v ': AArch64$' build-arm64/machines
+}
+
 # build DIR [CONFIGURE ARGS...]: an out-of-tree build in DIR.
 build() {
 	dir=$1
@@ -69,6 +156,7 @@ mount)
 	;;
 test)
 	install_deps
+	install_port_deps
 	build build --enable-werror
 	build build-san CC=clang --enable-werror --enable-sanitizers
 	status=0
@@ -94,6 +182,8 @@ test)
 	: >build/stages
 	# Every .c and .h as the repository's .clang-format lays it out.
 	stage format-check make -C build format-check
+	# The ports: an arm64 cross-build.
+	port_stage cross-arm64 "$PORT_WHY_ARM64" cross_arm64
 	# gcc: unit and integration tests, then all of them under memcheck.
 	stage check make -C build -j"$JOBS" check
 	cp build/test-suite.log build/check.log
@@ -117,15 +207,16 @@ test)
 	logs="build/check.log build/check-valgrind.log build/check-sanitizers.log"
 	# shellcheck disable=SC2086
 	pass=$(($(count PASS $logs) + $(lines '^PASS: valgrind' build/check-valgrind.out) +
-		$(lines '^PASS: \(fuzz\|check-rel\|format\)' build/stages)))
+		$(lines '^PASS: \(fuzz\|check-rel\|format\|cross\)' build/stages)))
 	# shellcheck disable=SC2086
 	fail=$(($(count FAIL $logs) + $(count ERROR $logs) +
 		$(lines '^FAIL: valgrind' build/check-valgrind.out) +
-		$(lines '^FAIL: \(fuzz\|check-rel\|format\)' build/stages)))
+		$(lines '^FAIL: \(fuzz\|check-rel\|format\|cross\)' build/stages)))
 	# shellcheck disable=SC2086
 	[ "$fail" = 0 ] && [ "$status" != 0 ] && fail=1
 	# shellcheck disable=SC2086
-	echo "$pass passed, $fail failed, $(count SKIP $logs) skipped"
+	skip=$(($(count SKIP $logs) + $(lines '^SKIP' build/stages)))
+	echo "$pass passed, $fail failed, $skip skipped"
 	exit $status
 	;;
 *)
