@@ -4,6 +4,7 @@
 # what the 64-bit builds print over the same process, field by field, and
 # the addresses of the 64-bit victim, above 4 GiB, come through whole.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "the mappings and pages of processes"
 B=$top_builddir/tests/integration
 VICTIM=$B/procfs-victim
 DUMP=$B/procfs-dump
