@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* caps/NAME/stats: "key value" lines in the DESIGN order. */
+/* caps/NAME/stats: "key value" lines in the order rcapfs(8) lists them. */
 int rcapfs_render_stats(const struct rcapfs_stats *st, struct rcapfs_buf *out);
 
 /* ctl/status: "key value" lines; version is the package version. */

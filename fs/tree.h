@@ -69,7 +69,7 @@ bool rcapfs_node_writable(enum rcapfs_node_kind kind);
 /* Files only their process's owner (and root) may open: pagedata, xmap. */
 bool rcapfs_node_owner_only(enum rcapfs_node_kind kind);
 
-/* Mode bits as DESIGN section 3 lists them (without the file type). */
+/* Mode bits as doc/design.md §3 lists them (without the file type). */
 mode_t rcapfs_node_mode(enum rcapfs_node_kind kind);
 
 struct rcapfs_child {

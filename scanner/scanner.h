@@ -6,7 +6,7 @@
  * Each sample measures every collection (sum of VmRSS; where that is over
  * the cap and ctl/accounting asks for it, sum of Pss or each physical page
  * once) and hands each collection over its cap whose enforcement is
- * allowed (DESIGN section 4) to that collection's enforcer
+ * allowed (doc/design.md §4) to that collection's enforcer
  * (scanner/enforcer.h): a thread of its own running the rcapd-style scan
  * (scanner/scan.h), so no collection waits for another's scan and no scan
  * holds the table lock. Its counters (at, pg, scans ...) show in the

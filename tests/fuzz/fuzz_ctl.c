@@ -6,7 +6,7 @@
  *	KNOB\n<value>             rcapfs_parse_knob of the ctl/KNOB file
  *	                          (enforce, mode, sample_interval ...)
  *
- * Each verdict is checked against a plain reading of DESIGN section 3 and
+ * Each verdict is checked against a plain reading of doc/design.md §3 and
  * the knob table: the exact errno, the value, the out parameter untouched
  * on error, the same verdict with or without a trailing newline, and
  * values that read back as written.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The tree of DESIGN section 3: files, modes, defaults, formats, mkdir/rmdir.
+# The tree of doc/design.md §3: files, modes, defaults, formats, mkdir/rmdir.
 . "$top_builddir/tests/integration/lib.sh"
 setup
 start_daemon
