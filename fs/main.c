@@ -131,7 +131,7 @@ static struct rcapfs_fs *g_fs;
 
 /*
  * SIGTERM, SIGINT, SIGHUP end the loop as libfuse's own handlers would, but
- * as a clean stop: fuse_main then unmounts and returns 0, so a service
+ * as a clean stop: serve() then unmounts and returns 0, so a service
  * manager sees a normal exit. (libfuse leaves a handler it finds in place.)
  */
 static void on_terminate(int sig)
@@ -155,6 +155,61 @@ static int catch_termination(void)
 		if (sigaction(sigs[i], &sa, NULL) < 0)
 			return -errno;
 	return 0;
+}
+
+/*
+ * fuse_main's steps, and its exit codes (0, or 1 to 8 as it numbers its
+ * failures), with one difference: a loop that ended because the kernel
+ * aborted the connection ends cleanly. Linux answers a reader of a
+ * connection it tore down with ECONNABORTED rather than ENODEV at times
+ * (seen after a lazy unmount when the last open file closes); libfuse
+ * takes ENODEV for the normal end and ECONNABORTED for a failure.
+ */
+static int serve(struct fuse_args *args, struct rcapfs_fs *fs)
+{
+	struct fuse_cmdline_opts co;
+	struct fuse_loop_config cfg;
+	struct fuse_session *se;
+	struct fuse *fuse;
+	int ret = 0, rc;
+
+	if (fuse_parse_cmdline(args, &co))
+		return 1;
+	fuse = fuse_new(args, rcapfs_fs_ops(), sizeof(struct fuse_operations),
+			fs);
+	if (!fuse) {
+		ret = 3;
+		goto out;
+	}
+	if (fuse_mount(fuse, co.mountpoint)) {
+		ret = 4;
+		goto destroy;
+	}
+	se = fuse_get_session(fuse);
+	if (fuse_daemonize(co.foreground)) {
+		ret = 5;
+		goto unmount;
+	}
+	if (fuse_set_signal_handlers(se)) {
+		ret = 6;
+		goto unmount;
+	}
+	cfg = (struct fuse_loop_config){.clone_fd = co.clone_fd,
+					.max_idle_threads =
+						co.max_idle_threads};
+	rc = fuse_loop_mt(fuse, &cfg);
+	if (rc == -ECONNABORTED)
+		log_info("the kernel ended the connection (%s)", strerror(-rc));
+	else if (rc)
+		ret = 8;
+	fuse_remove_signal_handlers(se);
+unmount:
+	fuse_unmount(fuse);
+destroy:
+	fuse_destroy(fuse);
+out:
+	free(co.mountpoint);
+	return ret;
 }
 
 /* Returns the state path (malloc'd, caller frees) or NULL. */
@@ -292,7 +347,7 @@ int main(int argc, char *argv[])
 		goto out;
 	log_info("rcapfs %s mounting %s (state %s)", PACKAGE_VERSION,
 		 o.mountpoint, o.state);
-	ret = fuse_main(args.argc, args.argv, rcapfs_fs_ops(), &fs);
+	ret = serve(&args, &fs);
 	/* The session is gone: a late signal just ends the process. */
 	g_fs = NULL;
 out:
