@@ -8,6 +8,7 @@
 #include "fs/ops.h"
 
 #include "compat/log.h"
+#include "fs/pagedata.h"
 #include "fs/parse.h"
 #include "fs/procfs.h"
 #include "fs/render.h"
@@ -84,7 +85,7 @@ static int proc_getattr(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 	if (rc)
 		return rc;
 	st->st_size =
-		(off_t)(n->kind == RCAPFS_NODE_PROC_PAGEDATA ? pagedata : xmap);
+		(off_t)(n->kind == RCAPFS_NODE_PROC_XMAP ? xmap : pagedata);
 	return 0;
 }
 
@@ -292,9 +293,14 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	/* ">>" appends rules; ">" (O_TRUNC) and a plain open replace them
 	 * with the first write, and later writes of the same open append. */
 	fh->append = (fi->flags & O_APPEND) != 0;
-	if (n.kind == RCAPFS_NODE_PROC_PAGEDATA) {
+	if (n.kind == RCAPFS_NODE_PROC_PAGEDATA ||
+	    n.kind == RCAPFS_NODE_PROC_PAGEDATA_HW) {
 		rc = rcapfs_pagedata_open(fs->tr, n.pid, n.start_ticks,
-					  fs->read_chunk, &fh->pd);
+					  fs->read_chunk,
+					  n.kind == RCAPFS_NODE_PROC_PAGEDATA_HW
+						  ? RCAPFS_PAGEDATA_HWMAPPED
+						  : 0,
+					  &fh->pd);
 		if (rc) {
 			free(fh);
 			return rc;

@@ -32,6 +32,7 @@ enum rcapfs_node_kind {
 	RCAPFS_NODE_PROC,
 	RCAPFS_NODE_PROC_PID,
 	RCAPFS_NODE_PROC_PAGEDATA,
+	RCAPFS_NODE_PROC_PAGEDATA_HW, /* pagedata with PG_HWMAPPED */
 	RCAPFS_NODE_PROC_XMAP,
 };
 
@@ -63,7 +64,8 @@ bool rcapfs_node_is_dir(enum rcapfs_node_kind kind);
 /* Whether root may write the node (control files). */
 bool rcapfs_node_writable(enum rcapfs_node_kind kind);
 
-/* Files only their process's owner (and root) may open: pagedata, xmap. */
+/* Files only their process's owner (and root) may open: pagedata,
+ * pagedata_hw, xmap. */
 bool rcapfs_node_owner_only(enum rcapfs_node_kind kind);
 
 /* Mode bits as DESIGN section 3 lists them (without the file type). */

@@ -53,13 +53,16 @@ if [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ]; then
 	check "M/proc leaves kernel threads out" \
 		sh -c "! ls '$M/proc' | grep -qx 2"
 fi
-expect_eq "M/proc/PID lists pagedata and xmap" "pagedata xmap" \
+expect_eq "M/proc/PID lists pagedata, pagedata_hw and xmap" \
+	"pagedata pagedata_hw xmap" \
 	"$(ls "$M/proc/$V" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "M/proc is 0555" 555 "$(stat -c %a "$M/proc")"
 expect_eq "M/proc/PID is 0555, the process's" "555 0" \
 	"$(stat -c '%a %u' "$M/proc/$V")"
 expect_eq "pagedata is 0400, the process's" "400 0" \
 	"$(stat -c '%a %u' "$M/proc/$V/pagedata")"
+expect_eq "pagedata_hw is 0400, the process's" "400 0" \
+	"$(stat -c '%a %u' "$M/proc/$V/pagedata_hw")"
 expect_eq "xmap is 0400, the process's" "400 0" \
 	"$(stat -c '%a %u' "$M/proc/$V/xmap")"
 check "no M/proc/self" test ! -e "$M/proc/self"
@@ -80,13 +83,25 @@ expect_eq "pagedata: the anonymous region is one mapping" 1 \
 	"$(val anon_maps "$T/pd")"
 expect_eq "pagedata: the anonymous region has its pages" \
 	$((16777216 / PAGE)) "$(val anon_pages "$T/pd")"
-expect_eq "pagedata: the anonymous region is all PG_HWMAPPED" \
-	"$(val anon_pages "$T/pd")" "$(val anon_hwmapped "$T/pd")"
-expect_eq "pagedata: the file mapping is all PG_HWMAPPED" \
-	$((8388608 / PAGE)) "$(val file_hwmapped "$T/pd")"
-expect_eq "pagedata: the zero page is not PG_HWMAPPED" \
+# As on Solaris, pagedata never sets PG_HWMAPPED; pagedata_hw does, on
+# the present pages, and is the same file otherwise.
+expect_eq "pagedata: no PG_HWMAPPED anywhere, as on Solaris" 0 \
+	"$(val hwmapped "$T/pd")"
+if "$CHECK" pagedata "$M/proc/$V/pagedata_hw" "$ANON" "$FILE" "$HOT" \
+	"$COLD" "$ZERO" >"$T/hw" 2>&1; then
+	ok "pagedata_hw parses"
+else
+	fail "pagedata_hw does not parse: $(cat "$T/hw")"
+fi
+expect_eq "pagedata_hw: the size of pagedata" "$(val st_size "$T/pd")" \
+	"$(val bytes "$T/hw")"
+expect_eq "pagedata_hw: the anonymous region is all PG_HWMAPPED" \
+	"$(val anon_pages "$T/hw")" "$(val anon_hwmapped "$T/hw")"
+expect_eq "pagedata_hw: the file mapping is all PG_HWMAPPED" \
+	$((8388608 / PAGE)) "$(val file_hwmapped "$T/hw")"
+expect_eq "pagedata_hw: the zero page is not PG_HWMAPPED" \
 	"$((1048576 / PAGE)) 0" \
-	"$(val zero_pages "$T/pd") $(val zero_hwmapped "$T/pd")"
+	"$(val zero_pages "$T/hw") $(val zero_hwmapped "$T/hw")"
 expect_eq "pagedata: a buffer one byte short fails with E2BIG" \
 	"error E2BIG" "$("$CHECK" pagedata -s "$M/proc/$V/pagedata")"
 
@@ -146,6 +161,9 @@ else
 	check "wss counts the hot set ($ref bytes)" test "${ref:-0}" -ge 4194304
 	check "wss leaves the untouched regions out ($ref bytes)" \
 		test "${ref:-0}" -lt $((4194304 + 8388608))
+	rss=$(awk 'NR == 2 { print $3 }' "$T/wss")
+	check "wss counts the resident pages ($rss)" \
+		test "${rss:-0}" -ge $(((16384 + 8192 + 4096 + 8192) * 1024 / PAGE))
 	expect_eq "wss prints the fidelity" "$FIDELITY" \
 		"$(awk 'NR == 2 { print $6 }' "$T/wss")"
 fi
