@@ -89,6 +89,18 @@ static int proc_getattr(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 	return 0;
 }
 
+/* pagedata's st_size is what the next read needs now, as on Solaris: a
+ * reader allocates that much and reads, again if it no longer fits. Keep
+ * the kernel from caching it: invalidated while it is being answered, the
+ * answer is not cached (a lookup's is, for the attribute timeout, until
+ * the first read). xmap's readers read to the end. */
+static void fresh_size(const char *path, const struct rcapfs_node *n)
+{
+	if (n->kind == RCAPFS_NODE_PROC_PAGEDATA ||
+	    n->kind == RCAPFS_NODE_PROC_PAGEDATA_HW)
+		fuse_invalidate_path(fuse_get_context()->fuse, path);
+}
+
 /* M/proc: the processes the backend sees. */
 static int readdir_procs(struct rcapfs_fs *fs, void *buf,
 			 fuse_fill_dir_t filler)
@@ -212,8 +224,12 @@ static int op_getattr(const char *path, struct stat *st,
 	}
 	st->st_mode |= S_IFREG;
 	st->st_nlink = 1;
-	if (rcapfs_node_owner_only(n.kind))
-		return proc_getattr(fs, &n, st);
+	if (rcapfs_node_owner_only(n.kind)) {
+		rc = proc_getattr(fs, &n, st);
+		if (rc == 0)
+			fresh_size(path, &n);
+		return rc;
+	}
 	/* The size of a fresh rendering: reads use direct I/O and are never
 	 * cut to it, but tools that trust st_size see the real length. */
 	rc = render(fs, &n, &b);
@@ -327,6 +343,7 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 
 	/* Every read of pagedata is a whole snapshot of its own. */
 	if (fh->pd) {
+		fresh_size(path, &fh->node);
 		rc = rcapfs_pagedata_read(fh->pd, off, buf, size, &n);
 		return rc ? rc : (int)n;
 	}

@@ -10,9 +10,12 @@
  *	-z KB	anonymous memory read once, never written: the zero page
  *	-l	mlock the regions but the zero page's, so that memory pressure
  *		from elsewhere cannot change what the test counts
+ *	-m KB	on each SIGUSR2, one more mapping of KB anonymous memory,
+ *		written once
  *
  * Prints "NAME 0xSTART 0xEND" for each region, then "ready"; after each
- * SIGUSR1, "touched N". Runs until killed.
+ * SIGUSR1, "touched N"; after each SIGUSR2, "mapped N". Runs until
+ * killed.
  */
 #include "config.h"
 
@@ -27,13 +30,18 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t touch_cold;
+static volatile sig_atomic_t touch_cold, map_more;
 /* Where reads of the regions go, so they are not optimised away. */
 static volatile char sink;
 
 static void on_usr1(int sig)
 {
 	touch_cold = 1;
+}
+
+static void on_usr2(int sig)
+{
+	map_more = 1;
 }
 
 static void die(const char *what)
@@ -84,16 +92,16 @@ static void report(const char *name, const char *p, size_t len)
 int main(int argc, char **argv)
 {
 	size_t anon_len = 0, file_len = 0, hot_len = 0, cold_len = 0, i;
-	size_t zero_len = 0;
+	size_t zero_len = 0, more_len = 0;
 	const char *file = NULL;
 	char *anon = NULL, *hot = NULL, *cold = NULL, *zero = NULL;
 	const char *mapped = NULL;
 	struct timespec tick = {0, 10 * 1000 * 1000};
 	long page = sysconf(_SC_PAGESIZE);
-	unsigned long touched = 0;
+	unsigned long touched = 0, more = 0;
 	int c, fd;
 
-	while ((c = getopt(argc, argv, "a:f:F:h:c:z:l")) != -1) {
+	while ((c = getopt(argc, argv, "a:f:F:h:c:z:lm:")) != -1) {
 		switch (c) {
 		case 'a':
 			anon_len = kb_arg(optarg);
@@ -116,14 +124,18 @@ int main(int argc, char **argv)
 		case 'l':
 			lock = 1;
 			break;
+		case 'm':
+			more_len = kb_arg(optarg);
+			break;
 		default:
-			fprintf(stderr,
-				"usage: procfs-victim [-a KB] [-f FILE "
-				"-F KB] [-h KB] [-c KB] [-z KB] [-l]\n");
+			fprintf(stderr, "usage: procfs-victim [-a KB] [-f FILE "
+					"-F KB] [-h KB] [-c KB] [-z KB] [-l] "
+					"[-m KB]\n");
 			return 2;
 		}
 	}
-	if (signal(SIGUSR1, on_usr1) == SIG_ERR)
+	if (signal(SIGUSR1, on_usr1) == SIG_ERR ||
+	    signal(SIGUSR2, on_usr2) == SIG_ERR)
 		die("signal");
 	if (anon_len) {
 		anon = region(anon_len);
@@ -169,6 +181,12 @@ int main(int argc, char **argv)
 			for (i = 0; i < cold_len; i += (size_t)page)
 				cold[i]++;
 			printf("touched %lu\n", ++touched);
+			fflush(stdout);
+		}
+		if (map_more && more_len) {
+			map_more = 0;
+			memset(region(more_len), 4, more_len);
+			printf("mapped %lu\n", ++more);
 			fflush(stdout);
 		}
 		nanosleep(&tick, NULL);

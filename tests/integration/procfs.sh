@@ -29,7 +29,7 @@ val() {
 # the figures hold while other work presses on memory.
 head -c 8388608 /dev/urandom >"$T/file"
 spawn_victim "$VICTIM" -a 16384 -f "$T/file" -F 8192 -h 4096 -c 8192 \
-	-z 1024 -l >"$T/victim.out"
+	-z 1024 -l -m 1024 >"$T/victim.out"
 V=$VPID
 wait_for "victim ready" 20 grep -qx ready "$T/victim.out"
 # NAME:START:END of a region, as procfs-check takes it.
@@ -104,6 +104,21 @@ expect_eq "pagedata_hw: the zero page is not PG_HWMAPPED" \
 	"$(val zero_pages "$T/hw") $(val zero_hwmapped "$T/hw")"
 expect_eq "pagedata: a buffer one byte short fails with E2BIG" \
 	"error E2BIG" "$("$CHECK" pagedata -s "$M/proc/$V/pagedata")"
+
+# st_size is what the next read needs now, as on Solaris: once the process
+# has mapped more, fstat on a descriptor that read before says so at once,
+# and a read of that many bytes returns them all.
+exec 3<"$M/proc/$V/pagedata"
+"$CHECK" pagedata fd:3 >"$T/before" 2>&1
+"$CHECK" pagedata fd:3 >"$T/before" 2>&1
+kill -USR2 "$V"
+wait_for "the victim maps more" 10 grep -qx "mapped 1" "$T/victim.out"
+"$CHECK" pagedata fd:3 >"$T/after" 2>&1
+exec 3<&-
+expect_eq "st_size follows a new mapping at once" \
+	"$(val st_size "$T/after")" "$(val bytes "$T/after")"
+check "the new mapping is in the read" \
+	test "$(val bytes "$T/after")" -gt "$(val bytes "$T/before")"
 
 # Referenced bits: per descriptor, since open, cleared by each read for
 # that descriptor only, kept by an E2BIG.
