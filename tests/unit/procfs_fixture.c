@@ -77,6 +77,74 @@ void procfs_fixture_add_anon(struct rcapfs_backend *be, uint64_t start,
 	fake_backend_add_mapping(be, VPID, &m);
 }
 
+/* A basename longer than PRMAPSZ - 1. */
+#define LONG_NAME                                                              \
+	"/opt/app/lib/"                                                        \
+	"a-library-with-a-name-that-is-much-longer-than-sixty-three-bytes.so"
+
+const struct rcapfs_mapping procfs_sample_maps[PROCFS_NSAMPLE] = {
+	{0x400000, 0x402000, 0, 8, 1, 1234, RCAPFS_MAP_READ | RCAPFS_MAP_EXEC,
+	 -1, 8, 8, 0, 0, 0, 8, 0, 4, 4, "/usr/bin/victim"},
+	{0x600000, 0x603000, 0, 0, 0, 0,
+	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON | RCAPFS_MAP_HEAP,
+	 -1, 8, 8, 8, 0, 8, 4, 0, 4, 4, "[heap]"},
+	{0x7f0000000000, 0x7f0000009000, 0, 0, 0, 0,
+	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
+		 RCAPFS_MAP_NORESERVE | RCAPFS_MAP_LOCKED,
+	 -1, 36, 36, 36, 0, 36, 0, 0, 4, 4, ""},
+	{0x7f0000010000, 0x7f0000011000, 0, 0, 1, 98304,
+	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED |
+		 RCAPFS_MAP_SYSV,
+	 42, 4, 2, 0, 4, 0, 4, 0, 4, 4, "/SYSV0000abcd (deleted)"},
+	{0x7f0000020000, 0x7f0000023000, 0x3000, 253, 7, 77, RCAPFS_MAP_READ,
+	 -1, 0, 0, 0, 0, 0, 0, 0, 4, 4, LONG_NAME},
+	{0x7f0000030000, 0x7f0000031000, 0, 8, 1, 555,
+	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED, -1, 4, 4, 0, 4,
+	 4, 4, 0, 4, 4, "/tmp/data file (deleted)"},
+	{0x7f0000040000, 0x7f0000042000, 0, 0, 1, 2056,
+	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED, -1, 8, 4, 0, 8,
+	 8, 8, 0, 4, 4, "/dev/zero (deleted)"},
+	{0x7ffc00000000, 0x7ffc00021000, 0, 0, 0, 0,
+	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
+		 RCAPFS_MAP_STACK,
+	 -1, 12, 12, 12, 0, 12, 12, 0, 4, 4, "[stack]"},
+	{0x7ffc00100000, 0x7ffc00102000, 0, 0, 0, 0,
+	 RCAPFS_MAP_READ | RCAPFS_MAP_EXEC | RCAPFS_MAP_SPECIAL, -1, 8, 0, 0, 8,
+	 0, 8, 0, 4, 4, "[vdso]"},
+};
+void procfs_fixture_sample(struct procfs_sample *x)
+{
+	static const uint8_t pattern[] = {
+		RCAPFS_PAGE_PRESENT,
+		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_REFERENCED,
+		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_REFERENCED |
+			RCAPFS_PAGE_DIRTY,
+		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_ZERO,
+		RCAPFS_PAGE_SWAPPED,
+		0,
+		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE,
+	};
+	size_t i, np = 0;
+
+	memset(x, 0, sizeof(*x));
+	memcpy(x->maps, procfs_sample_maps, sizeof(procfs_sample_maps));
+	for (i = 0; i < PROCFS_NSAMPLE; i++) {
+		x->first[i] = np;
+		np += (x->maps[i].end - x->maps[i].start) / PAGE;
+	}
+	assert_true(np <= sizeof(x->pages));
+	for (i = 0; i < np; i++)
+		x->pages[i] = pattern[i % sizeof(pattern)];
+	x->s.maps.maps = x->maps;
+	x->s.maps.n = PROCFS_NSAMPLE;
+	x->s.pages = x->pages;
+	x->s.first_page = x->first;
+	x->s.npages = np;
+	x->s.page_size = PAGE;
+	x->s.fidelity = RCAPFS_FIDELITY_PAGE;
+	x->s.tstamp_ns = 123456789012345678;
+}
+
 const prasmap_t *procfs_fixture_asmap_at(const char *data, size_t *off)
 {
 	const prasmap_t *a = (const prasmap_t *)(data + *off);

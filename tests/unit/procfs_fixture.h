@@ -7,6 +7,7 @@
 
 #include "compat/backend.h"
 #include "rcapfs/procfs.h"
+#include "scanner/tracker.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +30,25 @@ struct rcapfs_backend *procfs_fixture_victim(bool page, bool dirty,
  * write, with more RCAPFS_MAP_* flags; nothing of it present. */
 void procfs_fixture_add_anon(struct rcapfs_backend *be, uint64_t start,
 			     uint64_t pages, uint32_t flags);
+
+/* Mappings of every kind a process has, figures in KiB as smaps gives
+ * them: a program, the heap, a locked MAP_NORESERVE region, a SysV
+ * segment, a library with a name longer than PRMAPSZ, a deleted file,
+ * shared anonymous memory, the stack, the vDSO. */
+#define PROCFS_NSAMPLE 9
+extern const struct rcapfs_mapping procfs_sample_maps[PROCFS_NSAMPLE];
+
+/* A snapshot over procfs_sample_maps with a pattern of page flags. */
+struct procfs_sample {
+	struct rcapfs_mapping maps[PROCFS_NSAMPLE];
+	size_t first[PROCFS_NSAMPLE];
+	uint8_t pages[64];
+	struct rcapfs_snapshot s;
+};
+
+/* Fill x: the mappings, and flags in a pattern of present, referenced,
+ * dirty, zero-page, swapped, absent and exclusive pages. */
+void procfs_fixture_sample(struct procfs_sample *x);
 
 /* The prasmap_t at *off of pagedata data; *off moves to the next one. */
 const prasmap_t *procfs_fixture_asmap_at(const char *data, size_t *off);

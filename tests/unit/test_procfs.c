@@ -1,8 +1,8 @@
 /*
  * fs/procfs.c and include/rcapfs/procfs.h: the Solaris layouts, pagedata
- * and xmap rendered from hand-made snapshots against golden binary files,
- * xmap and sizes over the fake backend, and the M/proc paths of the tree.
- * The descriptors of pagedata are test_pagedata's.
+ * rendered from hand-made snapshots against golden binary files, and the
+ * M/proc paths of the tree. xmap is test_xmap's, the descriptors of
+ * pagedata are test_pagedata's.
  */
 #include "config.h"
 
@@ -90,96 +90,18 @@ static void test_procfs__layout(void **state)
 	assert_int_equal(PRPAGEDATA_PAD(9), 16);
 }
 
-/* A basename longer than PRMAPSZ - 1. */
-#define LONG_NAME                                                              \
-	"/opt/app/lib/"                                                        \
-	"a-library-with-a-name-that-is-much-longer-than-sixty-three-bytes.so"
-
-/* Mappings of every kind a process has; figures in KiB as smaps. */
-static const struct rcapfs_mapping sample_maps[] = {
-	{0x400000, 0x402000, 0, 8, 1, 1234, RCAPFS_MAP_READ | RCAPFS_MAP_EXEC,
-	 -1, 8, 8, 0, 0, 0, 8, 0, 4, 4, "/usr/bin/victim"},
-	{0x600000, 0x603000, 0, 0, 0, 0,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON | RCAPFS_MAP_HEAP,
-	 -1, 8, 8, 8, 0, 8, 4, 0, 4, 4, "[heap]"},
-	{0x7f0000000000, 0x7f0000009000, 0, 0, 0, 0,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
-		 RCAPFS_MAP_NORESERVE | RCAPFS_MAP_LOCKED,
-	 -1, 36, 36, 36, 0, 36, 0, 0, 4, 4, ""},
-	{0x7f0000010000, 0x7f0000011000, 0, 0, 1, 98304,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED |
-		 RCAPFS_MAP_SYSV,
-	 42, 4, 2, 0, 4, 0, 4, 0, 4, 4, "/SYSV0000abcd (deleted)"},
-	{0x7f0000020000, 0x7f0000023000, 0x3000, 253, 7, 77, RCAPFS_MAP_READ,
-	 -1, 0, 0, 0, 0, 0, 0, 0, 4, 4, LONG_NAME},
-	{0x7f0000030000, 0x7f0000031000, 0, 8, 1, 555,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED, -1, 4, 4, 0, 4,
-	 4, 4, 0, 4, 4, "/tmp/data file (deleted)"},
-	{0x7f0000040000, 0x7f0000042000, 0, 0, 1, 2056,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED, -1, 8, 4, 0, 8,
-	 8, 8, 0, 4, 4, "/dev/zero (deleted)"},
-	{0x7ffc00000000, 0x7ffc00021000, 0, 0, 0, 0,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
-		 RCAPFS_MAP_STACK,
-	 -1, 12, 12, 12, 0, 12, 12, 0, 4, 4, "[stack]"},
-	{0x7ffc00100000, 0x7ffc00102000, 0, 0, 0, 0,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_EXEC | RCAPFS_MAP_SPECIAL, -1, 8, 0, 0, 8,
-	 0, 8, 0, 4, 4, "[vdso]"},
-};
-#define NSAMPLE (sizeof(sample_maps) / sizeof(sample_maps[0]))
-
-/* A snapshot over sample_maps with a pattern of page flags. */
-struct sample {
-	struct rcapfs_mapping maps[NSAMPLE];
-	size_t first[NSAMPLE];
-	uint8_t pages[64];
-	struct rcapfs_snapshot s;
-};
-
-static void sample_init(struct sample *x)
-{
-	static const uint8_t pattern[] = {
-		RCAPFS_PAGE_PRESENT,
-		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_REFERENCED,
-		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_REFERENCED |
-			RCAPFS_PAGE_DIRTY,
-		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_ZERO,
-		RCAPFS_PAGE_SWAPPED,
-		0,
-		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE,
-	};
-	size_t i, np = 0;
-
-	memset(x, 0, sizeof(*x));
-	memcpy(x->maps, sample_maps, sizeof(sample_maps));
-	for (i = 0; i < NSAMPLE; i++) {
-		x->first[i] = np;
-		np += (x->maps[i].end - x->maps[i].start) / PAGE;
-	}
-	assert_true(np <= sizeof(x->pages));
-	for (i = 0; i < np; i++)
-		x->pages[i] = pattern[i % sizeof(pattern)];
-	x->s.maps.maps = x->maps;
-	x->s.maps.n = NSAMPLE;
-	x->s.pages = x->pages;
-	x->s.first_page = x->first;
-	x->s.npages = np;
-	x->s.page_size = PAGE;
-	x->s.fidelity = RCAPFS_FIDELITY_PAGE;
-	x->s.tstamp_ns = 123456789012345678;
-}
 /* By default pagedata carries what Solaris gives, PG_REFERENCED and
  * PG_MODIFIED, and names what Solaris names. */
 static void test_procfs__pagedata(void **state)
 {
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
 	const prpageheader_t *h;
-	const prasmap_t *a[NSAMPLE];
-	struct sample x;
+	const prasmap_t *a[PROCFS_NSAMPLE];
+	struct procfs_sample x;
 	size_t off, i;
 	const char *flags;
 
-	sample_init(&x);
+	procfs_fixture_sample(&x);
 	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), 0);
 	assert_int_equal(b.len, rcapfs_procfs_pagedata_size(&x.s));
 	/* 32 + 9 * 104 + pages padded: 2->8 3->8 9->16 1->8 3->8 1->8 2->8
@@ -189,15 +111,15 @@ static void test_procfs__pagedata(void **state)
 	h = (const prpageheader_t *)b.data;
 	assert_int_equal(h->pr_tstamp.tv_sec, 123456789);
 	assert_int_equal(h->pr_tstamp.tv_nsec, 12345678);
-	assert_int_equal(h->pr_nmap, NSAMPLE);
+	assert_int_equal(h->pr_nmap, PROCFS_NSAMPLE);
 	assert_int_equal(h->pr_npage, x.s.npages);
 	off = sizeof(*h);
-	for (i = 0; i < NSAMPLE; i++) {
+	for (i = 0; i < PROCFS_NSAMPLE; i++) {
 		a[i] = procfs_fixture_asmap_at(b.data, &off);
-		assert_int_equal(a[i]->pr_vaddr, sample_maps[i].start);
-		assert_int_equal(a[i]->pr_npage,
-				 (sample_maps[i].end - sample_maps[i].start) /
-					 PAGE);
+		assert_int_equal(a[i]->pr_vaddr, procfs_sample_maps[i].start);
+		assert_int_equal(a[i]->pr_npage, (procfs_sample_maps[i].end -
+						  procfs_sample_maps[i].start) /
+							 PAGE);
 		assert_int_equal(a[i]->pr_pagesize, PAGE);
 		assert_int_equal(a[i]->pr_filler[0], 0);
 	}
@@ -241,7 +163,7 @@ static void test_procfs__pagedata(void **state)
 	assert_int_equal(flags[2], 0); /* swapped */
 	/* Nothing but the bits Solaris sets, anywhere. */
 	off = sizeof(*h);
-	for (i = 0; i < NSAMPLE; i++) {
+	for (i = 0; i < PROCFS_NSAMPLE; i++) {
 		const prasmap_t *e = procfs_fixture_asmap_at(b.data, &off);
 		const unsigned char *f = (const unsigned char *)(e + 1);
 
@@ -258,11 +180,11 @@ static void test_procfs__pagedata(void **state)
 static void test_procfs__pagedata_hw(void **state)
 {
 	struct rcapfs_buf b = RCAPFS_BUF_INIT, hw = RCAPFS_BUF_INIT;
-	struct sample x;
+	struct procfs_sample x;
 	size_t off, i;
 	const char *flags;
 
-	sample_init(&x);
+	procfs_fixture_sample(&x);
 	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), 0);
 	assert_int_equal(rcapfs_procfs_render_pagedata(
 				 &x.s, RCAPFS_PAGEDATA_HWMAPPED, &hw),
@@ -296,9 +218,9 @@ static void test_procfs__pagedata_hw(void **state)
 static void test_procfs__pagedata_appends(void **state)
 {
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	struct sample x;
+	struct procfs_sample x;
 
-	sample_init(&x);
+	procfs_fixture_sample(&x);
 	assert_int_equal(rcapfs_buf_add(&b, "head", 4), 0);
 	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), 0);
 	assert_int_equal(b.len, 4 + rcapfs_procfs_pagedata_size(&x.s));
@@ -465,212 +387,60 @@ static void test_procfs__pagedata_noreserve_runs(void **state)
 	rcapfs_buf_release(&b);
 }
 
+/* pr_mflags of pagedata and xmap agree, mapping for mapping, but for
+ * MA_BREAK and MA_STACK, which only xmap carries, as on Solaris. */
+static void test_procfs__mflags(void **state)
+{
+	struct rcapfs_buf pd = RCAPFS_BUF_INIT, xm = RCAPFS_BUF_INIT;
+	const prxmap_t *x;
+	struct procfs_sample s;
+	size_t off = sizeof(prpageheader_t);
+	int32_t seen = 0;
+
+	procfs_fixture_sample(&s);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&s.s, 0, &pd), 0);
+	assert_int_equal(rcapfs_procfs_render_xmap(&s.s.maps, PAGE, &xm), 0);
+	x = (const prxmap_t *)xm.data;
+	for (size_t i = 0; i < PROCFS_NSAMPLE; i++) {
+		const prasmap_t *a = procfs_fixture_asmap_at(pd.data, &off);
+
+		assert_int_equal(a->pr_vaddr, x[i].pr_vaddr);
+		assert_int_equal(a->pr_mflags,
+				 x[i].pr_mflags & ~(MA_BREAK | MA_STACK));
+		assert_int_equal(a->pr_shmid, x[i].pr_shmid);
+		assert_string_equal(a->pr_mapname, x[i].pr_mapname);
+		seen |= x[i].pr_mflags;
+	}
+	/* The sample has both, so the check above could tell. */
+	assert_int_equal(seen & (MA_BREAK | MA_STACK), MA_BREAK | MA_STACK);
+	rcapfs_buf_release(&xm);
+	rcapfs_buf_release(&pd);
+}
+
 /* A snapshot whose pages do not cover its mappings is refused whole. */
 static void test_procfs__pagedata_inconsistent(void **state)
 {
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	struct sample x;
+	struct procfs_sample x;
 
-	sample_init(&x);
+	procfs_fixture_sample(&x);
 	x.s.npages--;
 	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), -EINVAL);
 	assert_int_equal(b.len, 0);
-	sample_init(&x);
-	x.first[NSAMPLE - 1] = x.s.npages + 1;
+	procfs_fixture_sample(&x);
+	x.first[PROCFS_NSAMPLE - 1] = x.s.npages + 1;
 	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), -EINVAL);
-	sample_init(&x);
+	procfs_fixture_sample(&x);
 	x.maps[1].start += 1;
 	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), -EINVAL);
-	sample_init(&x);
+	procfs_fixture_sample(&x);
 	x.s.page_size = 3000;
 	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), -EINVAL);
-	sample_init(&x);
+	procfs_fixture_sample(&x);
 	x.s.page_size = 0;
 	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), -EINVAL);
 	assert_int_equal(b.len, 0);
 	rcapfs_buf_release(&b);
-}
-
-static void test_procfs__xmap(void **state)
-{
-	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	struct rcapfs_mapping_list ml;
-	struct rcapfs_mapping maps[NSAMPLE];
-	const prxmap_t *x;
-	size_t i;
-
-	memcpy(maps, sample_maps, sizeof(maps));
-	ml.maps = maps;
-	ml.n = NSAMPLE;
-	ml.names = NULL;
-	assert_int_equal(rcapfs_procfs_render_xmap(&ml, PAGE, &b), 0);
-	assert_int_equal(b.len, NSAMPLE * sizeof(prxmap_t));
-	assert_int_equal(rcapfs_procfs_xmap_size(&ml), b.len);
-	x = (const prxmap_t *)b.data;
-	for (i = 0; i < NSAMPLE; i++) {
-		static const uint64_t zero[7];
-
-		assert_int_equal(x[i].pr_vaddr, sample_maps[i].start);
-		assert_int_equal(x[i].pr_size,
-				 sample_maps[i].end - sample_maps[i].start);
-		assert_int_equal(x[i].pr_pagesize, PAGE);
-		assert_int_equal(x[i].pr_rss, sample_maps[i].rss_kb / 4);
-		assert_int_equal(x[i].pr_anon, sample_maps[i].anon_kb / 4);
-		assert_int_equal(x[i].pr_align, 0);
-		assert_int_equal(x[i].pr_pad, 0);
-		assert_memory_equal(x[i].pr_filler, zero, sizeof(zero));
-	}
-	assert_string_equal(x[0].pr_mapname, "victim");
-	assert_int_equal(x[0].pr_mflags, MA_READ | MA_EXEC);
-	assert_true(x[0].pr_dev == RCAPFS_PRDEV(8, 1));
-	assert_int_equal(x[0].pr_ino, 1234);
-	assert_int_equal(x[0].pr_shmid, -1);
-	assert_int_equal(x[0].pr_locked, 0);
-	assert_int_equal(x[0].pr_hatpagesize, 4096);
-	/* The heap and the main stack are marked in xmap, by flags: as on
-	 * Solaris, no name. */
-	assert_string_equal(x[1].pr_mapname, "");
-	assert_string_equal(x[7].pr_mapname, "");
-	assert_int_equal(x[1].pr_mflags,
-			 MA_READ | MA_WRITE | MA_ANON | MA_BREAK);
-	assert_true(x[1].pr_dev == PRNODEV);
-	assert_int_equal(x[1].pr_ino, 0);
-	assert_int_equal(x[7].pr_mflags,
-			 MA_READ | MA_WRITE | MA_ANON | MA_STACK);
-	assert_string_equal(x[6].pr_mapname, "");
-	assert_int_equal(x[6].pr_mflags,
-			 MA_READ | MA_WRITE | MA_SHARED | MA_ANON);
-	assert_true(x[6].pr_dev == PRNODEV);
-	assert_int_equal(x[6].pr_ino, 0);
-	/* Locked: all resident pages of an mlocked mapping. */
-	assert_int_equal(x[2].pr_locked, 9);
-	assert_int_equal(x[2].pr_mflags,
-			 MA_READ | MA_WRITE | MA_ANON | MA_NORESERVE);
-	/* SysV: anonymous to Solaris, no device, its id. */
-	assert_string_equal(x[3].pr_mapname, "");
-	assert_int_equal(x[3].pr_mflags,
-			 MA_READ | MA_WRITE | MA_SHARED | MA_ANON | MA_SHM);
-	assert_int_equal(x[3].pr_shmid, 42);
-	assert_true(x[3].pr_dev == PRNODEV);
-	assert_int_equal(x[3].pr_ino, 0);
-	/* Nothing resident: no MMU page size. */
-	assert_int_equal(x[4].pr_hatpagesize, 0);
-	assert_true(x[4].pr_dev == 0x000000fd00000007ull);
-	assert_int_equal(x[4].pr_ino, 77);
-	assert_int_equal(x[4].pr_offset, 0x3000);
-	assert_int_equal(x[5].pr_mflags, MA_READ | MA_WRITE | MA_SHARED);
-	assert_string_equal(x[8].pr_mapname, "");
-	golden_check("xmap.bin", &b);
-
-	assert_int_equal(rcapfs_procfs_render_xmap(&ml, 0, &b), -EINVAL);
-	assert_int_equal(b.len, NSAMPLE * sizeof(prxmap_t));
-	rcapfs_buf_release(&b);
-}
-static void test_procfs__xmap_backend(void **state)
-{
-	struct rcapfs_backend *be = procfs_fixture_victim(false, false, false);
-	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	uint64_t pd_bytes, xmap_bytes;
-	const prxmap_t *x;
-
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 0, &b), 0);
-	assert_int_equal(b.len, 3 * sizeof(prxmap_t));
-	x = (const prxmap_t *)b.data;
-	assert_int_equal(x[0].pr_vaddr, ANON_START);
-	assert_int_equal(x[0].pr_size, 16 * PAGE);
-	assert_int_equal(x[0].pr_rss, 10);
-	assert_int_equal(x[0].pr_anon, 10);
-	assert_int_equal(x[0].pr_locked, 0);
-	assert_int_equal(x[0].pr_mflags, MA_READ | MA_WRITE | MA_ANON);
-	assert_true(x[0].pr_dev == PRNODEV);
-	assert_int_equal(x[0].pr_hatpagesize, 4096);
-	assert_string_equal(x[1].pr_mapname, "file.bin");
-	assert_int_equal(x[1].pr_rss, 3);
-	assert_int_equal(x[1].pr_anon, 0);
-	assert_true(x[1].pr_dev == RCAPFS_PRDEV(8, 2));
-	assert_int_equal(x[1].pr_ino, 999);
-	assert_int_equal(x[2].pr_rss, 512);
-	assert_int_equal(x[2].pr_locked, 512);
-	assert_int_equal(x[2].pr_hatpagesize, 2048 * 1024);
-
-	assert_int_equal(
-		rcapfs_procfs_sizes(be, NULL, VPID, 0, &pd_bytes, &xmap_bytes),
-		0);
-	assert_int_equal(xmap_bytes, b.len);
-	assert_int_equal(pd_bytes, 32 + 3 * 104 + 16 + 8 + 1024);
-
-	/* With the start time of another process: that one is gone. */
-	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 78, &b), -ENOENT);
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 77, &b), 0);
-	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, 999, 0, &b), -ENOENT);
-	fake_backend_exit(be, VPID);
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 0, &b), -ENOENT);
-	assert_int_equal(
-		rcapfs_procfs_sizes(be, NULL, VPID, 0, &pd_bytes, &xmap_bytes),
-		-ENOENT);
-	assert_int_equal(b.len, 0);
-	rcapfs_buf_release(&b);
-	rcapfs_backend_free(be);
-}
-
-/* A size query's mappings serve the xmap rendering that follows it, once,
- * for the same process, within the cache's time to live. */
-static void test_procfs__cache(void **state)
-{
-	struct rcapfs_backend *be = procfs_fixture_victim(false, false, false);
-	struct rcapfs_buf fresh = RCAPFS_BUF_INIT, b = RCAPFS_BUF_INIT;
-	struct rcapfs_procfs_cache *c, *stale;
-	struct fake_backend_counts n0, n1;
-	uint64_t pd_bytes, xmap_bytes;
-
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 77, &fresh), 0);
-	assert_int_equal(rcapfs_procfs_cache_new(INT64_MAX, &c), 0);
-	fake_backend_counts(be, &n0);
-	assert_int_equal(
-		rcapfs_procfs_sizes(be, c, VPID, 77, &pd_bytes, &xmap_bytes),
-		0);
-	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 77, &b), 0);
-	fake_backend_counts(be, &n1);
-	assert_int_equal(n1.mappings - n0.mappings, 1);
-	assert_int_equal(b.len, fresh.len);
-	assert_memory_equal(b.data, fresh.data, fresh.len);
-	/* Taken: the next rendering reads the process again. */
-	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 77, &b), 0);
-	fake_backend_counts(be, &n0);
-	assert_int_equal(n0.mappings - n1.mappings, 1);
-	/* Another process with the pid, or whoever has it: not served. */
-	assert_int_equal(
-		rcapfs_procfs_sizes(be, c, VPID, 77, &pd_bytes, &xmap_bytes),
-		0);
-	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 78, &b), -ENOENT);
-	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 0, &b), 0);
-	fake_backend_counts(be, &n1);
-	/* The size query and "whoever"; the other process is not there to
-	 * be read. */
-	assert_int_equal(n1.mappings - n0.mappings, 2);
-	/* Too old: read again. */
-	assert_int_equal(rcapfs_procfs_cache_new(0, &stale), 0);
-	assert_int_equal(rcapfs_procfs_sizes(be, stale, VPID, 77, &pd_bytes,
-					     &xmap_bytes),
-			 0);
-	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, stale, VPID, 77, &b), 0);
-	fake_backend_counts(be, &n0);
-	assert_int_equal(n0.mappings - n1.mappings, 2);
-	/* What a cache still holds is freed with it. */
-	assert_int_equal(rcapfs_procfs_sizes(be, stale, VPID, 77, &pd_bytes,
-					     &xmap_bytes),
-			 0);
-	rcapfs_procfs_cache_free(stale);
-	rcapfs_procfs_cache_free(c);
-	rcapfs_procfs_cache_free(NULL);
-	rcapfs_buf_release(&fresh);
-	rcapfs_buf_release(&b);
-	rcapfs_backend_free(be);
 }
 
 /* M/proc paths: pids as /proc names them, nothing else. */
@@ -739,10 +509,8 @@ int main(void)
 		cmocka_unit_test(test_procfs__pagedata_empty),
 		cmocka_unit_test(test_procfs__pagedata_reservation),
 		cmocka_unit_test(test_procfs__pagedata_noreserve_runs),
+		cmocka_unit_test(test_procfs__mflags),
 		cmocka_unit_test(test_procfs__pagedata_inconsistent),
-		cmocka_unit_test(test_procfs__xmap),
-		cmocka_unit_test(test_procfs__xmap_backend),
-		cmocka_unit_test(test_procfs__cache),
 		cmocka_unit_test(test_procfs__tree),
 	};
 
