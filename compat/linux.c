@@ -1640,13 +1640,23 @@ static int linux_clear(void *ctx, struct rcapfs_task *t, unsigned what)
 	const struct rcapfs_features *f = &c->features;
 	int ret = 0;
 
-	if (what & ~(RCAPFS_CLEAR_REFERENCED | RCAPFS_CLEAR_DIRTY))
+	const unsigned only =
+		what & (RCAPFS_CLEAR_ONLY_ANON | RCAPFS_CLEAR_ONLY_FILES);
+
+	if (what & ~(RCAPFS_CLEAR_REFERENCED | RCAPFS_CLEAR_DIRTY |
+		     RCAPFS_CLEAR_ONLY_ANON | RCAPFS_CLEAR_ONLY_FILES))
 		return -EINVAL;
 	if ((what & RCAPFS_CLEAR_DIRTY) && !f->soft_dirty)
 		return -EOPNOTSUPP;
 	if (what & RCAPFS_CLEAR_REFERENCED) {
+		/* clear_refs 2 and 3: the mappings without a file (no
+		 * vm_file) and the others. */
 		if (f->idle_page_tracking && f->pfn_visible)
 			ret = clear_idle(c, t);
+		else if (only == RCAPFS_CLEAR_ONLY_ANON)
+			ret = write_clear_refs(c, t, "2");
+		else if (only == RCAPFS_CLEAR_ONLY_FILES)
+			ret = write_clear_refs(c, t, "3");
 		else
 			ret = write_clear_refs(c, t, "1");
 	}

@@ -126,18 +126,32 @@ static void sample_release(struct sample *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* At mapping fidelity, mappings that smaps says hold no referenced page
- * have nothing to reset: with none, the reset (a walk of every page table
- * of the process, as costly as reading smaps) is skipped. */
-static bool nothing_to_clear(const struct rcapfs_tracker *tr,
-			     const struct rcapfs_mapping_list *ml)
+/* What a reset after a sample must cover. At mapping fidelity, only the
+ * mappings that smaps says hold referenced pages need one, and the reset
+ * is a walk of the page tables of every mapping it covers, as costly as
+ * reading smaps: none when nothing was referenced, those without a file
+ * or those with one when only they were. */
+static unsigned clear_scope(const struct rcapfs_tracker *tr,
+			    const struct rcapfs_mapping_list *ml)
 {
+	bool anon = false, files = false;
+
 	if (tr->fidelity != RCAPFS_FIDELITY_MAPPING)
-		return false;
-	for (size_t i = 0; i < ml->n; i++)
-		if (ml->maps[i].referenced_kb)
-			return false;
-	return true;
+		return tr->clear_what;
+	for (size_t i = 0; i < ml->n; i++) {
+		if (!ml->maps[i].referenced_kb)
+			continue;
+		if (ml->maps[i].flags & RCAPFS_MAP_ANON)
+			anon = true;
+		else
+			files = true;
+	}
+	if (!anon && !files)
+		return 0;
+	if (anon && files)
+		return tr->clear_what;
+	return tr->clear_what |
+	       (anon ? RCAPFS_CLEAR_ONLY_ANON : RCAPFS_CLEAR_ONLY_FILES);
 }
 
 /* Read the kernel's view of p once (with more bits of want; without
@@ -148,6 +162,7 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 {
 	const struct rcapfs_backend *be = p->tr->be;
 	uint64_t ps = p->tr->page_size;
+	unsigned scope;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -215,8 +230,9 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 			if (pages[j] & RCAPFS_PAGE_PRESENT)
 				pages[j] |= RCAPFS_PAGE_EXCLUSIVE;
 	}
-	if (p->tr->clear_what && !nothing_to_clear(p->tr, &s->maps)) {
-		rc = be->ops->clear(be->ctx, p->task, p->tr->clear_what);
+	scope = clear_scope(p->tr, &s->maps);
+	if (scope) {
+		rc = be->ops->clear(be->ctx, p->task, scope);
 		if (rc)
 			goto fail;
 	}

@@ -406,16 +406,37 @@ static void test_pagedata__no_walk(void **state)
 	assert_int_equal(n1.clears - n0.clears, 0);
 	assert_only_bits(f->buf, len, 0);
 
-	/* The wholly resident mapping is referenced: marked, no walk. */
+	/* The wholly resident mapping is referenced: marked, no walk; the
+	 * reset covers the mappings without a file alone. */
 	fake_backend_touch(f->be, VPID, FULL_START, FULL_START + PAGE, false);
 	len = pd_read(f, a);
 	fake_backend_counts(f->be, &n0);
 	assert_int_equal(n0.pages - n1.pages, 0);
 	assert_int_equal(n0.clears - n1.clears, 1);
+	assert_int_equal(n0.last_clear,
+			 RCAPFS_CLEAR_REFERENCED | RCAPFS_CLEAR_ONLY_ANON);
 	assert_int_equal(
 		procfs_fixture_pg_at(f->buf, len, FULL_START + 3 * PAGE),
 		PG_REFERENCED);
 	assert_int_equal(procfs_fixture_pg_at(f->buf, len, ANON_START), 0);
+
+	/* The file alone: a reset of the mappings with a file, which leaves
+	 * what the heap references meanwhile for the next read. */
+	fake_backend_touch(f->be, VPID, FILE_START, FILE_START + PAGE, false);
+	len = pd_read(f, a);
+	fake_backend_counts(f->be, &n1);
+	assert_int_equal(n1.last_clear,
+			 RCAPFS_CLEAR_REFERENCED | RCAPFS_CLEAR_ONLY_FILES);
+	assert_int_equal(procfs_fixture_pg_at(f->buf, len, FILE_START),
+			 PG_REFERENCED);
+	assert_int_equal(procfs_fixture_pg_at(f->buf, len, FULL_START), 0);
+	fake_backend_touch(f->be, VPID, FULL_START, FULL_START + PAGE, false);
+	fake_backend_touch(f->be, VPID, FILE_START, FILE_START + PAGE, false);
+	len = pd_read(f, a);
+	fake_backend_counts(f->be, &n0);
+	assert_int_equal(n0.last_clear, RCAPFS_CLEAR_REFERENCED);
+	assert_int_equal(procfs_fixture_pg_at(f->buf, len, FULL_START),
+			 PG_REFERENCED);
 
 	/* The partly resident one: one walk, of it alone, and only its
 	 * present pages are marked. */
