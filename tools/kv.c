@@ -134,26 +134,25 @@ static int parse_all(const char *text, size_t len,
 	return rc;
 }
 
-#define STATS_KEY(name, kind)                                                  \
-	{                                                                      \
-#name, kind, offsetof(struct tool_stats, name)                 \
-	}
+#define STATS_FIELD(f) offsetof(struct tool_stats, f)
 
 /* In the order of the TOOL_STATS_* bits. */
 static const struct tool_kv_key stats_keys[] = {
-	STATS_KEY(nproc, TOOL_KV_U64),
-	STATS_KEY(rss, TOOL_KV_U64),
-	STATS_KEY(vm, TOOL_KV_U64),
-	STATS_KEY(cap, TOOL_KV_U64),
-	STATS_KEY(at, TOOL_KV_U64),
-	STATS_KEY(pg, TOOL_KV_U64),
-	STATS_KEY(scans_complete, TOOL_KV_U64),
-	STATS_KEY(unenforced, TOOL_KV_U64),
-	STATS_KEY(majflt, TOOL_KV_U64),
-	STATS_KEY(unpageable_anon, TOOL_KV_U64),
-	STATS_KEY(unpageable_locked, TOOL_KV_U64),
-	STATS_KEY(unpageable_shared, TOOL_KV_U64),
-	STATS_KEY(fidelity, TOOL_KV_WORD),
+	{"nproc", TOOL_KV_U64, STATS_FIELD(nproc)},
+	{"rss", TOOL_KV_U64, STATS_FIELD(rss_bytes)},
+	{"vm", TOOL_KV_U64, STATS_FIELD(vm_bytes)},
+	{"cap", TOOL_KV_U64, STATS_FIELD(cap_bytes)},
+	{"at", TOOL_KV_U64, STATS_FIELD(at_bytes)},
+	{"pg", TOOL_KV_U64, STATS_FIELD(pg_bytes)},
+	{"scans_complete", TOOL_KV_U64, STATS_FIELD(scans_complete)},
+	{"unenforced", TOOL_KV_U64, STATS_FIELD(unenforced)},
+	{"majflt", TOOL_KV_U64, STATS_FIELD(majflt)},
+	{"unpageable_anon", TOOL_KV_U64, STATS_FIELD(unpageable_anon_bytes)},
+	{"unpageable_locked", TOOL_KV_U64,
+	 STATS_FIELD(unpageable_locked_bytes)},
+	{"unpageable_shared", TOOL_KV_U64,
+	 STATS_FIELD(unpageable_shared_bytes)},
+	{"fidelity", TOOL_KV_WORD, STATS_FIELD(fidelity)},
 };
 
 int tool_stats_parse(const char *text, size_t len, struct tool_stats *out)

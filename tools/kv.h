@@ -39,20 +39,21 @@ struct tool_kv_key {
 int tool_kv_parse(const char *text, size_t len, const struct tool_kv_key *table,
 		  size_t nkeys, void *out, uint64_t *have);
 
-/* The figures of caps/NAME/stats the tools use (DESIGN section 3). */
+/* The figures of caps/NAME/stats the tools use (DESIGN section 3), sizes
+ * in bytes. */
 struct tool_stats {
 	uint64_t nproc;
-	uint64_t rss;
-	uint64_t vm;
-	uint64_t cap;
-	uint64_t at;
-	uint64_t pg;
+	uint64_t rss_bytes;
+	uint64_t vm_bytes;
+	uint64_t cap_bytes;
+	uint64_t at_bytes;
+	uint64_t pg_bytes;
 	uint64_t scans_complete;
 	uint64_t unenforced;
 	uint64_t majflt;
-	uint64_t unpageable_anon;
-	uint64_t unpageable_locked;
-	uint64_t unpageable_shared;
+	uint64_t unpageable_anon_bytes;
+	uint64_t unpageable_locked_bytes;
+	uint64_t unpageable_shared_bytes;
 	char fidelity[TOOL_KV_WORD_MAX];
 	uint64_t have; /* TOOL_STATS_* */
 };

@@ -392,7 +392,7 @@ static int parse_line(char *s, unsigned line, struct seen *seen,
 	p->line = line;
 	snprintf(p->name, sizeof(p->name), "%s", f[0]);
 	p->projid = (int64_t)projid;
-	p->cap = cap;
+	p->cap_bytes = cap;
 	p->members = members;
 	return 0;
 }

@@ -30,7 +30,7 @@ struct tool_project {
 	unsigned line; /* of the file, from 1 */
 	char name[TOOL_NAME_MAX];
 	int64_t projid;
-	uint64_t cap;  /* rcap.max-rss, bytes; 0 = uncapped */
+	uint64_t cap_bytes; /* rcap.max-rss; 0 = uncapped */
 	char *members; /* the members file it gets, marker first; malloc'd */
 };
 

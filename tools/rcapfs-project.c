@@ -72,7 +72,7 @@ struct current {
 	bool ours;
 	bool same_members;
 	char members[1024]; /* as members_line says them */
-	uint64_t cap;
+	uint64_t cap_bytes;
 };
 
 /* Read caps/NAME as it is. Returns 0 or -errno. */
@@ -101,7 +101,7 @@ static int look(const char *mount, const struct tool_project *p,
 	if (rc)
 		return rc;
 	errno = 0;
-	c->cap = strtoull(text, &end, 10);
+	c->cap_bytes = strtoull(text, &end, 10);
 	if (errno || end == text)
 		rc = -EINVAL;
 	free(text);
@@ -138,12 +138,12 @@ static int create(const char *mount, const struct tool_project *p,
 static bool apply(const char *mount, const char *file,
 		  const struct tool_project *p, bool dry)
 {
-	uint64_t want = (p->cap + 1023) / 1024 * 1024;
+	uint64_t want = (p->cap_bytes + 1023) / 1024 * 1024;
 	char cap[32], who[1024], rel[64];
 	struct current c;
 	int rc;
 
-	snprintf(cap, sizeof(cap), "%" PRIu64, p->cap);
+	snprintf(cap, sizeof(cap), "%" PRIu64, p->cap_bytes);
 	members_line(p->members, who, sizeof(who));
 	rc = look(mount, p, &c);
 	if (rc == 0 && c.exists && !c.ours) {
@@ -161,7 +161,7 @@ static bool apply(const char *mount, const char *file,
 			       ", members %s\n",
 			       dry ? "would create" : "created", p->name,
 			       p->projid, want, who);
-	} else if (rc == 0 && c.same_members && c.cap == want) {
+	} else if (rc == 0 && c.same_members && c.cap_bytes == want) {
 		printf("unchanged %s (project %" PRId64 ")\n", p->name,
 		       p->projid);
 	} else if (rc == 0) {
@@ -169,7 +169,7 @@ static bool apply(const char *mount, const char *file,
 			snprintf(rel, sizeof(rel), "caps/%s/members", p->name);
 			rc = tool_mount_write(mount, rel, p->members);
 		}
-		if (!dry && rc == 0 && c.cap != want) {
+		if (!dry && rc == 0 && c.cap_bytes != want) {
 			snprintf(rel, sizeof(rel), "caps/%s/cap", p->name);
 			rc = tool_mount_write(mount, rel, cap);
 		}
@@ -177,7 +177,7 @@ static bool apply(const char *mount, const char *file,
 			printf("%s %s (project %" PRId64 "): cap %" PRIu64
 			       " (was %" PRIu64 "), members %s (were %s)\n",
 			       dry ? "would update" : "updated", p->name,
-			       p->projid, want, c.cap, who, c.members);
+			       p->projid, want, c.cap_bytes, who, c.members);
 	}
 	if (rc)
 		fprintf(stderr,

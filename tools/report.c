@@ -80,7 +80,8 @@ int tool_report_update(struct tool_report *r, const struct tool_sample *s,
 	for (size_t i = 0; i < n; i++) {
 		const struct col *old = find(r, s[i].name);
 		struct col *c = &cols[i];
-		uint64_t at_kb = s[i].st.at / 1024, pg_kb = s[i].st.pg / 1024;
+		uint64_t at_kb = s[i].st.at_bytes / 1024,
+			 pg_kb = s[i].st.pg_bytes / 1024;
 
 		memcpy(c->name, s[i].name, sizeof(c->name));
 		c->id = s[i].id;
@@ -150,9 +151,9 @@ static void print_col(const struct tool_report *r, const struct col *c,
 		snprintf(nproc, sizeof(nproc), "-");
 	else
 		snprintf(nproc, sizeof(nproc), "%" PRIu64, c->st.nproc);
-	tool_report_size(c->st.vm / 1024, vm);
-	tool_report_size(c->st.rss / 1024, rss);
-	tool_report_size(c->st.cap / 1024, cap);
+	tool_report_size(c->st.vm_bytes / 1024, vm);
+	tool_report_size(c->st.rss_bytes / 1024, rss);
+	tool_report_size(c->st.cap_bytes / 1024, cap);
 	tool_report_size(c->at_kb, at);
 	tool_report_size(c->at_avg_kb, avgat);
 	tool_report_size(c->pg_kb, pg);
@@ -166,9 +167,9 @@ static void print_col(const struct tool_report *r, const struct col *c,
 			snprintf(majflt, sizeof(majflt), "%" PRIu64, c->majflt);
 		else
 			snprintf(majflt, sizeof(majflt), "-");
-		tool_report_size(c->st.unpageable_anon / 1024, anon);
-		tool_report_size(c->st.unpageable_shared / 1024, shared);
-		tool_report_size(c->st.unpageable_locked / 1024, locked);
+		tool_report_size(c->st.unpageable_anon_bytes / 1024, anon);
+		tool_report_size(c->st.unpageable_shared_bytes / 1024, shared);
+		tool_report_size(c->st.unpageable_locked_bytes / 1024, locked);
 		fprintf(out, " %6s %6s %6s %6s %s", majflt, anon, shared,
 			locked,
 			(c->st.have & TOOL_STATS_FIDELITY) ? c->st.fidelity
@@ -195,7 +196,7 @@ void tool_report_print(struct tool_report *r, const struct tool_global *g,
 		fprintf(out,
 			"physical memory utilization: %3" PRIu64
 			"%%   cap enforcement threshold: %3" PRIu64 "%%\n",
-			g->memory_utilization_pct, g->pressure);
+			g->memory_utilization_pct, g->pressure_pct);
 }
 
 /* s as a JSON string. */
@@ -221,7 +222,7 @@ void tool_report_json(const struct tool_report *r, const struct tool_global *g,
 	fprintf(out,
 		"{\"time\":%lld,\"memory_utilization_pct\":%" PRIu64
 		",\"pressure\":%" PRIu64 ",\"collections\":[",
-		(long long)t, g->memory_utilization_pct, g->pressure);
+		(long long)t, g->memory_utilization_pct, g->pressure_pct);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct col *c = &r->cols[i];
 
@@ -233,9 +234,9 @@ void tool_report_json(const struct tool_report *r, const struct tool_global *g,
 			",\"rss\":%" PRIu64 ",\"cap\":%" PRIu64
 			",\"at\":%" PRIu64 ",\"avgat\":%" PRIu64
 			",\"pg\":%" PRIu64 ",\"avgpg\":%" PRIu64,
-			c->st.nproc, c->st.vm, c->st.rss, c->st.cap,
-			c->at_kb * 1024, c->at_avg_kb * 1024, c->pg_kb * 1024,
-			c->pg_avg_kb * 1024);
+			c->st.nproc, c->st.vm_bytes, c->st.rss_bytes,
+			c->st.cap_bytes, c->at_kb * 1024, c->at_avg_kb * 1024,
+			c->pg_kb * 1024, c->pg_avg_kb * 1024);
 		if (c->st.have & TOOL_STATS_MAJFLT)
 			fprintf(out, ",\"majflt\":%" PRIu64, c->majflt);
 		else
@@ -244,8 +245,9 @@ void tool_report_json(const struct tool_report *r, const struct tool_global *g,
 			",\"unpageable_anon\":%" PRIu64
 			",\"unpageable_shared\":%" PRIu64
 			",\"unpageable_locked\":%" PRIu64 ",\"fidelity\":",
-			c->st.unpageable_anon, c->st.unpageable_shared,
-			c->st.unpageable_locked);
+			c->st.unpageable_anon_bytes,
+			c->st.unpageable_shared_bytes,
+			c->st.unpageable_locked_bytes);
 		if (c->st.have & TOOL_STATS_FIDELITY)
 			json_string(c->st.fidelity, out);
 		else

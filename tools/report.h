@@ -26,7 +26,7 @@ struct tool_sample {
 /* What the -g line and JSON say of the whole machine. */
 struct tool_global {
 	uint64_t memory_utilization_pct;
-	uint64_t pressure; /* ctl/pressure */
+	uint64_t pressure_pct; /* ctl/pressure */
 };
 
 /* Options of the report. */

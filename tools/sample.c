@@ -71,7 +71,7 @@ static int read_global(const char *mount, struct tool_global *g)
 	if (rc)
 		return rc;
 	errno = 0;
-	g->pressure = strtoull(text, &end, 10);
+	g->pressure_pct = strtoull(text, &end, 10);
 	if (errno || end == text || (*end && *end != '\n'))
 		rc = -EINVAL;
 	free(text);

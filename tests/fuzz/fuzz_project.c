@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   "name \"%s\" rcapfs refuses", p->name);
 		FUZZ_CHECK(p->projid >= 0 && p->projid <= TOOL_PROJECT_ID_MAX,
 			   "project id %lld", (long long)p->projid);
-		FUZZ_CHECK(p->cap <= INT64_MAX, "cap out of range");
+		FUZZ_CHECK(p->cap_bytes <= INT64_MAX, "cap out of range");
 		for (size_t j = 0; j < i; j++)
 			FUZZ_CHECK(strcmp(l.projects[j].name, p->name) != 0,
 				   "%s twice", p->name);

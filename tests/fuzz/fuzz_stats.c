@@ -69,13 +69,15 @@ static void check_back(const struct tool_stats *st)
 		 "nproc %" PRIu64 "\nrss %" PRIu64 "\nvm %" PRIu64
 		 "\ncap %" PRIu64 "\nat %" PRIu64 "\npg %" PRIu64
 		 "\nscans_complete %" PRIu64 "\n",
-		 st->nproc, st->rss, st->vm, st->cap, st->at, st->pg,
-		 st->scans_complete);
+		 st->nproc, st->rss_bytes, st->vm_bytes, st->cap_bytes,
+		 st->at_bytes, st->pg_bytes, st->scans_complete);
 	FUZZ_CHECK(tool_stats_parse(text, strlen(text), &back) == 0,
 		   "the figures do not parse back");
-	FUZZ_CHECK(back.nproc == st->nproc && back.rss == st->rss &&
-			   back.vm == st->vm && back.cap == st->cap &&
-			   back.at == st->at && back.pg == st->pg &&
+	FUZZ_CHECK(back.nproc == st->nproc && back.rss_bytes == st->rss_bytes &&
+			   back.vm_bytes == st->vm_bytes &&
+			   back.cap_bytes == st->cap_bytes &&
+			   back.at_bytes == st->at_bytes &&
+			   back.pg_bytes == st->pg_bytes &&
 			   back.scans_complete == st->scans_complete,
 		   "the figures read back otherwise");
 }

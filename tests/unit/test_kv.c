@@ -37,16 +37,16 @@ static void test_kv__stats(void **state)
 
 	assert_int_equal(stats(STATS, &st), 0);
 	assert_int_equal(st.nproc, 3);
-	assert_int_equal(st.rss, 104857600);
-	assert_int_equal(st.vm, UINT64_C(2147483648));
-	assert_int_equal(st.cap, 67108864);
-	assert_int_equal(st.at, 52428800);
-	assert_int_equal(st.pg, 41943040);
+	assert_int_equal(st.rss_bytes, 104857600);
+	assert_int_equal(st.vm_bytes, UINT64_C(2147483648));
+	assert_int_equal(st.cap_bytes, 67108864);
+	assert_int_equal(st.at_bytes, 52428800);
+	assert_int_equal(st.pg_bytes, 41943040);
 	assert_int_equal(st.scans_complete, 2);
 	assert_int_equal(st.unenforced, 4);
-	assert_int_equal(st.unpageable_anon, 8388608);
-	assert_int_equal(st.unpageable_locked, 65536);
-	assert_int_equal(st.unpageable_shared, 1048576);
+	assert_int_equal(st.unpageable_anon_bytes, 8388608);
+	assert_int_equal(st.unpageable_locked_bytes, 65536);
+	assert_int_equal(st.unpageable_shared_bytes, 1048576);
 	assert_string_equal(st.fidelity, "mapping");
 	/* No majflt in these stats: said so, not made up. */
 	assert_false(st.have & TOOL_STATS_MAJFLT);

@@ -68,7 +68,7 @@ static void test_project__solaris_rcap(void **state)
 	assert_string_equal(l.projects[0].name, "foo");
 	assert_int_equal(l.projects[0].line, 6);
 	assert_int_equal(l.projects[0].projid, 100);
-	assert_int_equal(l.projects[0].cap, UINT64_C(10737418240));
+	assert_int_equal(l.projects[0].cap_bytes, UINT64_C(10737418240));
 	assert_string_equal(l.projects[0].members,
 			    "comm rcapfs-project:100\nuser foo\nuser root\n");
 	/* user.NAME and group.NAME take their user or group unlisted. */
@@ -76,12 +76,12 @@ static void test_project__solaris_rcap(void **state)
 	assert_string_equal(l.projects[1].members,
 			    "comm rcapfs-project:1001\nuser joe\n");
 	assert_string_equal(l.projects[2].name, "group.staff2");
-	assert_int_equal(l.projects[2].cap, 536870912);
+	assert_int_equal(l.projects[2].cap_bytes, 536870912);
 	assert_string_equal(l.projects[2].members,
 			    "comm rcapfs-project:1002\ngroup staff2\n");
 	/* '!*': no one; a cap of 0: uncapped. */
 	assert_string_equal(l.projects[3].name, "web");
-	assert_int_equal(l.projects[3].cap, 0);
+	assert_int_equal(l.projects[3].cap_bytes, 0);
 	assert_string_equal(l.projects[3].members,
 			    "comm rcapfs-project:1004\n");
 	tool_project_list_free(&l);
@@ -125,7 +125,7 @@ static void test_project__hostile(void **state)
 	}
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.projects[0].name, "ok");
-	assert_int_equal(l.projects[0].cap, 1048576);
+	assert_int_equal(l.projects[0].cap_bytes, 1048576);
 	assert_string_equal(l.projects[1].name, "last");
 	assert_int_equal(l.projects[1].line, 20);
 	assert_string_equal(l.projects[1].members,
@@ -179,7 +179,7 @@ static void test_project__attributes(void **state)
 		   &l);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.projects[0].name, "c");
-	assert_int_equal(l.projects[0].cap, 7);
+	assert_int_equal(l.projects[0].cap_bytes, 7);
 	assert_int_equal(l.nerrors, 1);
 	assert_int_equal(l.errors[0].line, 6);
 	tool_project_list_free(&l);
