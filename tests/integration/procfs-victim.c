@@ -12,6 +12,8 @@
  *		from elsewhere cannot change what the test counts
  *	-m KB	on each SIGUSR2, one more mapping of KB anonymous memory,
  *		written once
+ *	-r KB	a MAP_NORESERVE mapping of KB (at least 404), of which only
+ *		pages 10 to 19 and 100 are written: in part materialised
  *
  * Prints "NAME 0xSTART 0xEND" for each region, then "ready"; after each
  * SIGUSR1, "touched N"; after each SIGUSR2, "mapped N". Runs until
@@ -50,19 +52,25 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* A region of len bytes that is a mapping of its own. */
-static char *region(size_t len)
+/* A region of len bytes that is a mapping of its own, with more mmap
+ * flags. */
+static char *region_flags(size_t len, int flags)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	char *p;
 
 	p = mmap(NULL, len + 2 * (size_t)page, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		 MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
 	if (p == MAP_FAILED)
 		die("mmap");
 	if (mprotect(p + page, len, PROT_READ | PROT_WRITE))
 		die("mprotect");
 	return p + page;
+}
+
+static char *region(size_t len)
+{
+	return region_flags(len, 0);
 }
 
 static size_t kb_arg(const char *s)
@@ -92,7 +100,7 @@ static void report(const char *name, const char *p, size_t len)
 int main(int argc, char **argv)
 {
 	size_t anon_len = 0, file_len = 0, hot_len = 0, cold_len = 0, i;
-	size_t zero_len = 0, more_len = 0;
+	size_t zero_len = 0, more_len = 0, nores_len = 0;
 	const char *file = NULL;
 	char *anon = NULL, *hot = NULL, *cold = NULL, *zero = NULL;
 	const char *mapped = NULL;
@@ -101,7 +109,7 @@ int main(int argc, char **argv)
 	unsigned long touched = 0, more = 0;
 	int c, fd;
 
-	while ((c = getopt(argc, argv, "a:f:F:h:c:z:lm:")) != -1) {
+	while ((c = getopt(argc, argv, "a:f:F:h:c:z:lm:r:")) != -1) {
 		switch (c) {
 		case 'a':
 			anon_len = kb_arg(optarg);
@@ -127,10 +135,13 @@ int main(int argc, char **argv)
 		case 'm':
 			more_len = kb_arg(optarg);
 			break;
+		case 'r':
+			nores_len = kb_arg(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: procfs-victim [-a KB] [-f FILE "
 					"-F KB] [-h KB] [-c KB] [-z KB] [-l] "
-					"[-m KB]\n");
+					"[-m KB] [-r KB]\n");
 			return 2;
 		}
 	}
@@ -170,6 +181,14 @@ int main(int argc, char **argv)
 			sink += zero[i];
 		lock = 0;
 		report("zero", zero, zero_len);
+	}
+	if (nores_len >= 101 * (size_t)page) {
+		char *r = region_flags(nores_len, MAP_NORESERVE);
+
+		memset(r + 10 * page, 5, 10 * (size_t)page);
+		r[100 * page] = 5;
+		lock = 0; /* mlock would fault it all in */
+		report("noreserve", r, nores_len);
 	}
 	printf("ready\n");
 	fflush(stdout);

@@ -24,12 +24,13 @@ val() {
 
 # A victim: 16 MiB anonymous, 8 MiB of a file, a 4 MiB hot set it keeps
 # reading, 8 MiB it writes again on SIGUSR1, 1 MiB only read (the shared
-# zero page). Each is a mapping of its own, so at mapping fidelity the hot
-# set is told apart from the rest; all but the zero page are mlocked, so
-# the figures hold while other work presses on memory.
+# zero page), 1 MiB of MAP_NORESERVE of which 11 pages are written. Each
+# is a mapping of its own, so at mapping fidelity the hot set is told
+# apart from the rest; all but the zero page and the reservation are
+# mlocked, so the figures hold while other work presses on memory.
 head -c 8388608 /dev/urandom >"$T/file"
 spawn_victim "$VICTIM" -a 16384 -f "$T/file" -F 8192 -h 4096 -c 8192 \
-	-z 1024 -l -m 1024 >"$T/victim.out"
+	-z 1024 -l -m 1024 -r 1024 >"$T/victim.out"
 V=$VPID
 wait_for "victim ready" 20 grep -qx ready "$T/victim.out"
 # NAME:START:END of a region, as procfs-check takes it.
@@ -42,6 +43,7 @@ FILE=$(region file)
 HOT=$(region hot)
 COLD=$(region cold)
 ZERO=$(region zero)
+NORES=$(region noreserve)
 PAGE=$(getconf PAGESIZE)
 FIDELITY=$(val fidelity "$M/ctl/status")
 echo "fidelity: $FIDELITY"
@@ -70,17 +72,30 @@ check "no M/proc/0$V" test ! -e "$M/proc/0$V"
 
 # pagedata, parsed with the public header alone.
 if "$CHECK" pagedata "$M/proc/$V/pagedata" "$ANON" "$FILE" "$HOT" "$COLD" \
-	"$ZERO" >"$T/pd" 2>&1; then
+	"$ZERO" "$NORES" >"$T/pd" 2>&1; then
 	ok "pagedata parses"
 else
 	fail "pagedata does not parse: $(cat "$T/pd")"
 fi
 expect_eq "pagedata: one read(2) of st_size bytes returns them all" \
 	"$(val st_size "$T/pd")" "$(val bytes "$T/pd")"
-expect_eq "pagedata: one entry per line of /proc/PID/maps" \
-	"$(wc -l <"/proc/$V/maps")" "$(val nmap "$T/pd")"
+# One entry per line of /proc/PID/maps, but for MAP_NORESERVE mappings
+# with nothing resident or swapped (the reservation's guard pages), which
+# have none, and the reservation, which has two.
+empty_nr=$(awk '/^[0-9a-f]+-/ { rss = -1; swap = -1 }
+	$1 == "Rss:" { rss = $2 } $1 == "Swap:" { swap = $2 }
+	$1 == "VmFlags:" && / nr/ && rss == 0 && swap == 0 { n++ }
+	END { print n + 0 }' "/proc/$V/smaps")
+expect_eq "pagedata: one entry per mapping, none for an empty reservation" \
+	"$(($(wc -l <"/proc/$V/maps") - empty_nr + 1))" "$(val nmap "$T/pd")"
 expect_eq "pagedata: the anonymous region is one mapping" 1 \
 	"$(val anon_maps "$T/pd")"
+# As on Solaris, the pages of a MAP_NORESERVE mapping that never
+# materialised are left out: an entry per run of those that did.
+expect_eq "pagedata: the reservation, its 11 written pages" 11 \
+	"$(val noreserve_pages "$T/pd")"
+expect_eq "pagedata: the reservation, in two runs" 2 \
+	"$(val noreserve_maps "$T/pd")"
 expect_eq "pagedata: the anonymous region has its pages" \
 	$((16777216 / PAGE)) "$(val anon_pages "$T/pd")"
 # As on Solaris, pagedata never sets PG_HWMAPPED; pagedata_hw does, on
@@ -184,7 +199,7 @@ else
 fi
 
 # xmap.
-if "$CHECK" xmap "$M/proc/$V/xmap" "$ANON" "$FILE" "$HOT" "$ZERO" \
+if "$CHECK" xmap "$M/proc/$V/xmap" "$ANON" "$FILE" "$HOT" "$ZERO" "$NORES" \
 	>"$T/xm" 2>&1; then
 	ok "xmap parses"
 else
@@ -194,6 +209,10 @@ expect_eq "xmap: st_size is exact" "$(val st_size "$T/xm")" \
 	"$(val bytes "$T/xm")"
 expect_eq "xmap: one entry per line of /proc/PID/maps" \
 	"$(wc -l <"/proc/$V/maps")" "$(val nmap "$T/xm")"
+expect_eq "xmap: the reservation whole, as on Solaris" "1 1024" \
+	"$(val noreserve_maps "$T/xm") $(val noreserve_size_kb "$T/xm")"
+expect_eq "xmap: the reservation is MA_NORESERVE" 146 \
+	"$(val noreserve_flags "$T/xm")"
 expect_eq "xmap: the anonymous region is resident" 16384 \
 	"$(val anon_rss_kb "$T/xm")"
 expect_eq "xmap: the anonymous region is anonymous" 16384 \
