@@ -31,6 +31,9 @@ struct rcapfs_enforcer {
 	bool stopping;
 	/* The next scan to run. */
 	bool requested;
+	/* Withdrawn since the scan under way started: it is not followed
+	 * up. */
+	bool withdrawn;
 	struct rcapfs_scan_params params;
 	struct rcapfs_scan_victim *victims;
 	size_t nvictims;
@@ -137,11 +140,11 @@ void rcapfs_enforcer_backoff_scanned(struct rcapfs_enforce_backoff *b, int rc,
 }
 
 void rcapfs_enforcer_backoff_requested(struct rcapfs_enforce_backoff *b,
-				       bool swap_was,
 				       const struct rcapfs_enforce_request *req)
 {
-	if (req->excess_bytes > b->stuck_excess_bytes || req->swap != swap_was)
+	if (req->excess_bytes > b->stuck_excess_bytes || req->swap != b->swap)
 		b->wait_ns = 0;
+	b->swap = req->swap;
 }
 
 uint64_t rcapfs_enforcer_due_ns(const struct rcapfs_enforce_backoff *b,
@@ -181,7 +184,8 @@ static void finish(struct rcapfs_enforcer *e, int rc,
 		e->scans_ineffective += res->ineffective;
 	}
 	tell(e, rc, res);
-	if (rc == 0 && res->pending && res->excess_bytes && !e->requested) {
+	if (rc == 0 && res->pending && res->excess_bytes && !e->requested &&
+	    !e->withdrawn) {
 		e->requested = true;
 		e->params = *p;
 		e->params.excess_bytes = res->excess_bytes;
@@ -221,6 +225,7 @@ static void *enforcer_main(void *arg)
 		n = e->nvictims;
 		e->victims = NULL;
 		e->requested = false;
+		e->withdrawn = false;
 		e->scanned = true;
 		e->last_scan_ns = now;
 		pthread_mutex_unlock(&e->lock);
@@ -280,8 +285,7 @@ int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 	if (!e->started && !e->stopping)
 		rc = start(e);
 	if (rc == 0) {
-		rcapfs_enforcer_backoff_requested(&e->backoff, e->params.swap,
-						  req);
+		rcapfs_enforcer_backoff_requested(&e->backoff, req);
 		free(e->victims);
 		e->victims = copy;
 		e->nvictims = req->nvictims;
@@ -304,6 +308,7 @@ void rcapfs_enforcer_withdraw(struct rcapfs_enforcer *e)
 {
 	pthread_mutex_lock(&e->lock);
 	e->requested = false;
+	e->withdrawn = true;
 	free(e->victims);
 	e->victims = NULL;
 	e->nvictims = 0;

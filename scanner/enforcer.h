@@ -51,6 +51,8 @@ struct rcapfs_enforce_backoff {
 	uint64_t wait_ns;
 	/* The excess the last scan that freed nothing left. */
 	uint64_t stuck_excess_bytes;
+	/* Swap was active at the last request. */
+	bool swap;
 };
 
 /* Update b after a scan that returned rc and *res: a complete scan that
@@ -59,11 +61,10 @@ struct rcapfs_enforce_backoff {
 void rcapfs_enforcer_backoff_scanned(struct rcapfs_enforce_backoff *b, int rc,
 				     const struct rcapfs_scan_result *res);
 
-/* Update b at a request *req, swap_was being whether swap was active at
- * the request before: a larger excess than the one that stuck, or a swap
- * turned on or off, ends the backoff. */
+/* Update b at a request *req: a larger excess than the one that stuck, or
+ * a swap turned on or off since the request before, ends the backoff. */
 void rcapfs_enforcer_backoff_requested(
-	struct rcapfs_enforce_backoff *b, bool swap_was,
+	struct rcapfs_enforce_backoff *b,
 	const struct rcapfs_enforce_request *req);
 
 /* Returns when (CLOCK_MONOTONIC ns) the scan after one started at
@@ -90,7 +91,8 @@ int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 			    const struct rcapfs_enforce_request *req);
 
 /* Forget a request not started yet (the collection is under its cap now,
- * or its enforcement is held back); a scan under way finishes. */
+ * or its enforcement is held back); a scan under way finishes, and is not
+ * followed up. */
 void rcapfs_enforcer_withdraw(struct rcapfs_enforcer *e);
 
 /* Set the scan counters of st: at, pg, scans, scans_complete,

@@ -114,13 +114,14 @@ bool rcapfs_membership_tracks(struct rcapfs_membership *m, pid_t pid);
  * parent exits before the next walk. child_start_ticks is 0 when the child
  * was gone before its start time could be read: it then stands only as
  * the parent of later events. An adopted child that the next walk does not
- * list is kept through that walk alone. Safe from any thread. Returns 1
- * (adopted), 0 (the parent is not a member), -ENOSPC (over
+ * list is kept through that walk alone. Safe from any thread. Returns 0,
+ * with *adopted (unless adopted is NULL) true when the child was
+ * remembered and false when the parent is not a member; -ENOSPC (over
  * RCAPFS_MEMBERSHIP_MAX_ADOPTED since the last walk) or -ENOMEM.
  */
 int rcapfs_membership_adopt(struct rcapfs_membership *m,
 			    const struct rcapfs_fork *f,
 			    uint64_t parent_start_ticks,
-			    uint64_t child_start_ticks);
+			    uint64_t child_start_ticks, bool *adopted);
 
 #endif

@@ -53,12 +53,16 @@ struct fake_ctx {
 	unsigned walks;
 	unsigned samples;
 	struct rcapfs_features features;
+	bool can_set; /* can() is can, not what the features imply */
+	unsigned can;
 	uint64_t swap_used;
 	struct fake_as *as;
 	size_t nas;
 	struct fake_backend_counts counts;
 	fake_pageout_hook hook;
 	void *hook_arg;
+	fake_sample_hook sample_hook;
+	void *sample_hook_arg;
 	struct rcapfs_backend *be; /* the backend around this context */
 	/* Fork events, queued by the test for the subscriber. */
 	bool forks_enabled;
@@ -72,6 +76,22 @@ struct fake_ctx {
 struct rcapfs_forks {
 	int unused;
 };
+
+const struct rcapfs_features fake_backend_page_features = {
+	.page_size = 4096,
+	.clear_refs = true,
+	.idle_page_tracking = true,
+	.pfn_visible = true,
+	.process_madvise = true,
+};
+
+const struct rcapfs_features fake_backend_mapping_features = {
+	.page_size = 4096,
+	.clear_refs = true,
+	.process_madvise = true,
+};
+
+const struct rcapfs_features fake_backend_none_features = {.page_size = 4096};
 
 static void oom(void)
 {
@@ -205,6 +225,8 @@ static int fake_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
 {
 	struct fake_ctx *c = ctx;
 	struct rcapfs_proc *p;
+	fake_sample_hook hook;
+	void *hook_arg;
 	int ret = -ESRCH;
 
 	pthread_mutex_lock(&c->lock);
@@ -218,7 +240,11 @@ static int fake_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
 		*vm_kb = q.vm_kb;
 		ret = 0;
 	}
+	hook = c->sample_hook;
+	hook_arg = c->sample_hook_arg;
 	pthread_mutex_unlock(&c->lock);
+	if (hook)
+		hook(c->be, pid, hook_arg);
 	return ret;
 }
 
@@ -243,6 +269,21 @@ static int fake_features(void *ctx, struct rcapfs_features *out)
 	*out = c->features;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
+}
+
+static unsigned fake_can(void *ctx)
+{
+	struct fake_ctx *c = ctx;
+	unsigned can;
+
+	pthread_mutex_lock(&c->lock);
+	can = c->can;
+	if (!c->can_set)
+		can = RCAPFS_CAN_PAGEOUT | RCAPFS_CAN_PAGE_PRESENT |
+		      rcapfs_features_can(&c->features) |
+		      (c->forks_enabled ? RCAPFS_CAN_FORK_EVENTS : 0);
+	pthread_mutex_unlock(&c->lock);
+	return can;
 }
 
 static int lookup_name(struct fake_ctx *c, const struct fake_name *names,
@@ -737,6 +778,7 @@ static int fake_forks_open(void *ctx, struct rcapfs_forks **out)
 
 	pthread_mutex_lock(&c->lock);
 	on = c->forks_enabled;
+	c->counts.forks_opens++;
 	pthread_mutex_unlock(&c->lock);
 	*out = on ? xcalloc(1, sizeof(**out)) : NULL;
 	return on ? 0 : -ENOSYS;
@@ -793,6 +835,7 @@ static const struct rcapfs_backend_ops fake_ops = {
 	.proc_sample = fake_proc_sample,
 	.meminfo = fake_meminfo,
 	.features = fake_features,
+	.can = fake_can,
 	.user_uid = fake_user_uid,
 	.group_gid = fake_group_gid,
 	.task_open = fake_task_open,
@@ -1006,23 +1049,45 @@ void fake_backend_add_mapping(struct rcapfs_backend *be, pid_t pid,
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* The index of pid's mapping that starts at start; aborts when there is
+ * none. Under c->lock. */
+static size_t must_map(struct fake_as *as, pid_t pid, uint64_t start)
+{
+	size_t i = 0;
+
+	while (i < as->nmaps && as->maps[i].m.start != start)
+		i++;
+	if (i == as->nmaps)
+		die("no mapping there", pid);
+	return i;
+}
+
 void fake_backend_remove_mapping(struct rcapfs_backend *be, pid_t pid,
 				 uint64_t start)
 {
 	struct fake_ctx *c = ctx_of(be);
 	struct fake_as *as;
-	size_t i = 0;
+	size_t i;
 
 	pthread_mutex_lock(&c->lock);
 	as = get_as(c, pid);
-	while (i < as->nmaps && as->maps[i].m.start != start)
-		i++;
-	if (i == as->nmaps)
-		die("no mapping there", pid);
+	i = must_map(as, pid, start);
 	free_map(&as->maps[i]);
 	memmove(&as->maps[i], &as->maps[i + 1],
 		(as->nmaps - i - 1) * sizeof(*as->maps));
 	as->nmaps--;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_set_map_flags(struct rcapfs_backend *be, pid_t pid,
+				uint64_t start, uint32_t flags)
+{
+	struct fake_ctx *c = ctx_of(be);
+	struct fake_as *as;
+
+	pthread_mutex_lock(&c->lock);
+	as = get_as(c, pid);
+	as->maps[must_map(as, pid, start)].m.flags = flags;
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -1197,6 +1262,27 @@ void fake_backend_set_pageout_hook(struct rcapfs_backend *be,
 	pthread_mutex_lock(&c->lock);
 	c->hook = hook;
 	c->hook_arg = arg;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_set_sample_hook(struct rcapfs_backend *be,
+				  fake_sample_hook hook, void *arg)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	c->sample_hook = hook;
+	c->sample_hook_arg = arg;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_set_can(struct rcapfs_backend *be, unsigned can)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	c->can_set = true;
+	c->can = can;
 	pthread_mutex_unlock(&c->lock);
 }
 

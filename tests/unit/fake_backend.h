@@ -46,9 +46,25 @@ unsigned fake_backend_samples(const struct rcapfs_backend *be);
 /* What features() reports. page_size must stay a power of two; change it
  * only before adding mappings. Idle page tracking makes pages() report
  * REFERENCED, soft_dirty makes it report DIRTY, pfn_visible makes
- * task_pfns() answer (else -EPERM). */
+ * task_pfns() answer (else -EPERM). can() follows as on Linux: it always
+ * has RCAPFS_CAN_PAGEOUT and _PAGE_PRESENT, _PAGE_REFERENCED with idle
+ * page tracking and pfn_visible, _PAGE_DIRTY with soft_dirty,
+ * _MAPPING_REFERENCED with clear_refs, _FORK_EVENTS once forks are
+ * enabled (below). */
 void fake_backend_set_features(struct rcapfs_backend *be,
 			       const struct rcapfs_features *f);
+
+/* Features of a host where pageout works and the reference tracker
+ * (scanner/tracker.h) has fidelity page (idle page tracking, visible page
+ * frame numbers), mapping (clear_refs alone) or none (a page size alone,
+ * as a new fake has; no pageout either). */
+extern const struct rcapfs_features fake_backend_page_features;
+extern const struct rcapfs_features fake_backend_mapping_features;
+extern const struct rcapfs_features fake_backend_none_features;
+
+/* What can() reports from now on (RCAPFS_CAN_* bits), whatever the
+ * features; the ops themselves behave as before. */
+void fake_backend_set_can(struct rcapfs_backend *be, unsigned can);
 
 /* Empty swap space of bytes (0 = no swap: anonymous pages cannot be paged
  * out): swap_total and swap_free, less what pageout puts there. */
@@ -68,6 +84,12 @@ void fake_backend_add_mapping(struct rcapfs_backend *be, pid_t pid,
 /* Remove the mapping starting at start (munmap). */
 void fake_backend_remove_mapping(struct rcapfs_backend *be, pid_t pid,
 				 uint64_t start);
+
+/* Replace the RCAPFS_MAP_* flags of the mapping starting at start, as
+ * mlock(2) and munlock(2) change them: pageout refuses a range that
+ * touches a locked mapping. */
+void fake_backend_set_map_flags(struct rcapfs_backend *be, pid_t pid,
+				uint64_t start, uint32_t flags);
 
 /*
  * The process accesses [start, end) (page aligned; holes are skipped):
@@ -118,6 +140,7 @@ struct fake_backend_counts {
 	uint64_t advised_bytes; /* sum of pageout()'s *done_bytes */
 	uint64_t pfns;		/* task_pfns() calls */
 	uint64_t pss;		/* task_pss() calls */
+	unsigned forks_opens;	/* forks_open() calls */
 };
 void fake_backend_counts(struct rcapfs_backend *be,
 			 struct fake_backend_counts *out);
@@ -137,6 +160,16 @@ typedef void (*fake_pageout_hook)(struct rcapfs_backend *be, pid_t pid,
 				  enum rcapfs_advice advice, void *arg);
 void fake_backend_set_pageout_hook(struct rcapfs_backend *be,
 				   fake_pageout_hook hook, void *arg);
+
+/*
+ * Run hook after each proc_sample() call (a member re-read between two
+ * walks), without the fake's lock held: it may do what another thread
+ * would do meanwhile (write a cap, ...). NULL removes it.
+ */
+typedef void (*fake_sample_hook)(struct rcapfs_backend *be, pid_t pid,
+				 void *arg);
+void fake_backend_set_sample_hook(struct rcapfs_backend *be,
+				  fake_sample_hook hook, void *arg);
 
 /*
  * Fork events: off until enabled (forks_open answers -ENOSYS, as on a host

@@ -7,8 +7,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "compat/clock.h"
 #include "tests/unit/fake_backend.h"
 
 void scanner_fixture_new(struct rcapfs_backend **be, struct rcapfs_scanner **sc)
@@ -21,6 +25,26 @@ void scanner_fixture_free(struct rcapfs_backend *be, struct rcapfs_scanner *sc)
 {
 	rcapfs_scanner_free(sc);
 	rcapfs_backend_free(be);
+}
+
+int scanner_fixture_setup(void **state)
+{
+	struct scanner_fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	scanner_fixture_new(&f->be, &f->sc);
+	*state = f;
+	return 0;
+}
+
+int scanner_fixture_teardown(void **state)
+{
+	struct scanner_fixture *f = *state;
+
+	scanner_fixture_free(f->be, f->sc);
+	free(f);
+	return 0;
 }
 
 void scanner_fixture_set_members(struct rcapfs_scanner *sc, const char *name,
@@ -45,4 +69,91 @@ void scanner_fixture_assert_ctl_equal(const struct rcapfs_ctl *a,
 	assert_int_equal(a->report_interval_s, b->report_interval_s);
 	assert_int_equal(a->mode, b->mode);
 	assert_int_equal(a->accounting, b->accounting);
+}
+
+void scanner_fixture_set_enforce(struct rcapfs_scanner *sc, bool enforce,
+				 unsigned pressure_pct)
+{
+	struct rcapfs_ctl ctl;
+
+	rcapfs_scanner_get_ctl(sc, &ctl);
+	ctl.enforce = enforce;
+	ctl.pressure_pct = pressure_pct;
+	assert_int_equal(rcapfs_scanner_set_ctl(sc, &ctl), 0);
+}
+
+void scanner_fixture_set_scan_interval(struct rcapfs_scanner *sc,
+				       unsigned scan_interval_s)
+{
+	struct rcapfs_ctl ctl;
+
+	rcapfs_scanner_get_ctl(sc, &ctl);
+	ctl.scan_interval_s = scan_interval_s;
+	assert_int_equal(rcapfs_scanner_set_ctl(sc, &ctl), 0);
+}
+
+struct rcapfs_proc scanner_fixture_proc(pid_t pid, uid_t uid, uint64_t rss_kb,
+					uint64_t vm_kb)
+{
+	struct rcapfs_proc p;
+
+	memset(&p, 0, sizeof(p));
+	p.pid = pid;
+	p.ppid = 1;
+	p.ruid = uid;
+	p.rgid = uid;
+	p.start_ticks = (uint64_t)pid * 10;
+	p.rss_kb = rss_kb;
+	p.vm_kb = vm_kb;
+	snprintf(p.comm, sizeof(p.comm), "p%d", (int)pid);
+	return p;
+}
+
+struct rcapfs_stats scanner_fixture_stats(struct rcapfs_scanner *sc,
+					  const char *name)
+{
+	struct rcapfs_stats st;
+
+	assert_int_equal(rcapfs_scanner_stats(sc, name, &st), 0);
+	return st;
+}
+
+uint64_t scanner_fixture_deadline(void)
+{
+	return rcapfs_mono_ns() + SCANNER_FIXTURE_WAIT_S * RCAPFS_NS_PER_S;
+}
+
+bool scanner_fixture_wait_more(uint64_t deadline)
+{
+	if (rcapfs_mono_ns() > deadline)
+		return false;
+	nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	return true;
+}
+
+static uint64_t figure_of(struct rcapfs_scanner *sc, const char *name,
+			  enum scanner_fixture_figure fig)
+{
+	struct rcapfs_stats st = scanner_fixture_stats(sc, name);
+
+	switch (fig) {
+	case FIGURE_SAMPLES:
+		return st.samples;
+	case FIGURE_SCANS:
+		return st.scans;
+	case FIGURE_PG_BYTES:
+		break;
+	}
+	return st.pg_bytes;
+}
+
+bool scanner_fixture_wait_stat(struct rcapfs_scanner *sc, const char *name,
+			       enum scanner_fixture_figure fig, uint64_t want)
+{
+	uint64_t deadline = scanner_fixture_deadline();
+
+	while (figure_of(sc, name, fig) < want)
+		if (!scanner_fixture_wait_more(deadline))
+			return false;
+	return true;
 }

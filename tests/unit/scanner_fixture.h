@@ -1,10 +1,13 @@
-/* The fixture of the scanner and state tests, a scanner over a fake
- * backend of its own, and the checks both make on scanners. */
+/* The fixture of the scanner, capping and state tests, a scanner over a
+ * fake backend of its own, and the checks and waits they make on it. */
 #ifndef RCAPFS_TESTS_SCANNER_FIXTURE_H
 #define RCAPFS_TESTS_SCANNER_FIXTURE_H
 
 #include "compat/backend.h"
 #include "scanner/scanner.h"
+
+#include <stdbool.h>
+#include <stdint.h>
 
 /* A new fake backend (see fake_backend_new) in *be and a scanner over it
  * in *sc. Fails the test when the scanner cannot be made. Free both with
@@ -15,6 +18,15 @@ void scanner_fixture_new(struct rcapfs_backend **be,
 /* Free sc, then be, which it works on. */
 void scanner_fixture_free(struct rcapfs_backend *be, struct rcapfs_scanner *sc);
 
+/* The same pair as the state of a cmocka test: setup makes it, teardown
+ * frees it. */
+struct scanner_fixture {
+	struct rcapfs_backend *be;
+	struct rcapfs_scanner *sc;
+};
+int scanner_fixture_setup(void **state);
+int scanner_fixture_teardown(void **state);
+
 /* Set the membership rules of collection name to text, as a user writes
  * them; fail the test, saying why, when they are refused. */
 void scanner_fixture_set_members(struct rcapfs_scanner *sc, const char *name,
@@ -24,5 +36,43 @@ void scanner_fixture_set_members(struct rcapfs_scanner *sc, const char *name,
  * field: the struct has padding. */
 void scanner_fixture_assert_ctl_equal(const struct rcapfs_ctl *a,
 				      const struct rcapfs_ctl *b);
+
+/* Set ctl/enforce and ctl/pressure, or ctl/scan_interval, keeping the
+ * other controls; fail the test when refused. */
+void scanner_fixture_set_enforce(struct rcapfs_scanner *sc, bool enforce,
+				 unsigned pressure_pct);
+void scanner_fixture_set_scan_interval(struct rcapfs_scanner *sc,
+				       unsigned scan_interval_s);
+
+/* A process of uid (its gid too), child of 1, started at pid * 10 ticks,
+ * with rss_kb and vm_kb as a walk of /proc would read them. */
+struct rcapfs_proc scanner_fixture_proc(pid_t pid, uid_t uid, uint64_t rss_kb,
+					uint64_t vm_kb);
+
+/* The stats of collection name; fails the test when there is none. */
+struct rcapfs_stats scanner_fixture_stats(struct rcapfs_scanner *sc,
+					  const char *name);
+
+/* How long a wait on the scanner's threads may last: a functional bound,
+ * not a speed claim (valgrind on a busy host is slow). */
+#define SCANNER_FIXTURE_WAIT_S 60
+
+/* The end of a wait that starts now. */
+uint64_t scanner_fixture_deadline(void);
+
+/* Pause a little before looking again; false once deadline has passed. */
+bool scanner_fixture_wait_more(uint64_t deadline);
+
+/* The figures of the stats the tests wait for. */
+enum scanner_fixture_figure {
+	FIGURE_SAMPLES,
+	FIGURE_SCANS, /* finished by the collection's enforcer */
+	FIGURE_PG_BYTES,
+};
+
+/* Wait until the figure of collection name reaches want; false when it
+ * did not within SCANNER_FIXTURE_WAIT_S. */
+bool scanner_fixture_wait_stat(struct rcapfs_scanner *sc, const char *name,
+			       enum scanner_fixture_figure fig, uint64_t want);
 
 #endif

@@ -51,7 +51,7 @@ static void test_enforcer__backoff_doubles_to_cap(void **state)
 {
 	static const uint64_t want_ms[] = {1000,  2000,	 4000,	8000,
 					   16000, 32000, 60000, 60000};
-	struct rcapfs_enforce_backoff b = {0, 0};
+	struct rcapfs_enforce_backoff b = {.wait_ns = 0};
 	struct rcapfs_scan_result r = stuck(10 * MIB);
 
 	(void)state;
@@ -69,7 +69,7 @@ static void test_enforcer__backoff_doubles_to_cap(void **state)
 static void test_enforcer__backoff_needs_a_useless_scan(void **state)
 {
 	struct rcapfs_scan_result r;
-	struct rcapfs_enforce_backoff b = {0, 0};
+	struct rcapfs_enforce_backoff b = {.wait_ns = 0};
 	uint64_t before;
 
 	(void)state;
@@ -101,20 +101,20 @@ static void test_enforcer__backoff_needs_a_useless_scan(void **state)
 static void test_enforcer__larger_excess_ends_backoff(void **state)
 {
 	struct rcapfs_scan_result r = stuck(10 * MIB);
-	struct rcapfs_enforce_backoff b = {0, 0};
+	struct rcapfs_enforce_backoff b = {.wait_ns = 0};
 	struct rcapfs_enforce_request req;
 
 	(void)state;
 	rcapfs_enforcer_backoff_scanned(&b, 0, &r);
 	rcapfs_enforcer_backoff_scanned(&b, 0, &r);
 	req = request(10 * MIB, false);
-	rcapfs_enforcer_backoff_requested(&b, false, &req);
+	rcapfs_enforcer_backoff_requested(&b, &req);
 	assert_int_equal(delay_ns(&b), 4 * WINDOW_NS);
 	req = request(1 * MIB, false);
-	rcapfs_enforcer_backoff_requested(&b, false, &req);
+	rcapfs_enforcer_backoff_requested(&b, &req);
 	assert_int_equal(delay_ns(&b), 4 * WINDOW_NS);
 	req = request(10 * MIB + 1, false);
-	rcapfs_enforcer_backoff_requested(&b, false, &req);
+	rcapfs_enforcer_backoff_requested(&b, &req);
 	assert_int_equal(b.wait_ns, 0);
 	assert_int_equal(delay_ns(&b), WINDOW_NS);
 	/* A new useless scan starts over from the first step. */
@@ -130,15 +130,19 @@ static void test_enforcer__swap_change_ends_backoff(void **state)
 
 	(void)state;
 	for (int was = 0; was < 2; was++) {
-		struct rcapfs_enforce_backoff b = {0, 0};
+		struct rcapfs_enforce_backoff b = {.swap = was};
 
 		rcapfs_enforcer_backoff_scanned(&b, 0, &r);
 		req = request(10 * MIB, was);
-		rcapfs_enforcer_backoff_requested(&b, was, &req);
+		rcapfs_enforcer_backoff_requested(&b, &req);
 		assert_int_equal(delay_ns(&b), 2 * WINDOW_NS);
 		req = request(10 * MIB, !was);
-		rcapfs_enforcer_backoff_requested(&b, was, &req);
+		rcapfs_enforcer_backoff_requested(&b, &req);
 		assert_int_equal(delay_ns(&b), WINDOW_NS);
+		/* The next request is compared with that one. */
+		rcapfs_enforcer_backoff_scanned(&b, 0, &r);
+		rcapfs_enforcer_backoff_requested(&b, &req);
+		assert_int_equal(delay_ns(&b), 2 * WINDOW_NS);
 	}
 }
 
@@ -147,7 +151,7 @@ static void test_enforcer__swap_change_ends_backoff(void **state)
 static void test_enforcer__effective_scan_ends_backoff(void **state)
 {
 	struct rcapfs_scan_result r = stuck(10 * MIB), freed;
-	struct rcapfs_enforce_backoff b = {0, 0};
+	struct rcapfs_enforce_backoff b = {.wait_ns = 0};
 
 	(void)state;
 	for (int complete = 0; complete < 2; complete++) {
@@ -195,11 +199,6 @@ static void wait_scans(struct rcapfs_enforcer *e, uint64_t scans)
  */
 static void test_enforcer__thread_waits_out_backoff(void **state)
 {
-	static const struct rcapfs_features feat = {
-		.page_size = 4096,
-		.clear_refs = true,
-		.process_madvise = true,
-	};
 	const uint64_t base = 0x40000000ULL, bytes = 1 * MIB;
 	struct rcapfs_scan_victim victim = {100, 1000};
 	struct rcapfs_enforce_request req = request(bytes / 2, false);
@@ -212,7 +211,7 @@ static void test_enforcer__thread_waits_out_backoff(void **state)
 	uint64_t t0_ns;
 
 	(void)state;
-	fake_backend_set_features(be, &feat);
+	fake_backend_set_features(be, &fake_backend_mapping_features);
 	memset(&proc, 0, sizeof(proc));
 	proc.pid = victim.pid;
 	proc.start_ticks = victim.start_ticks;

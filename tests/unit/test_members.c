@@ -468,6 +468,21 @@ static void test_members__pid_descendants(void **state)
 	rcapfs_membership_free(m);
 }
 
+/* Whether the fork of child by parent (started at the ticks given) was
+ * adopted; fails the test on an error. */
+static bool adopt(struct rcapfs_membership *m, pid_t parent, pid_t child,
+		  uint64_t parent_start_ticks, uint64_t child_start_ticks)
+{
+	const struct rcapfs_fork f = {.parent_tgid = parent,
+				      .child_tgid = child};
+	bool adopted = true;
+
+	assert_int_equal(rcapfs_membership_adopt(m, &f, parent_start_ticks,
+						 child_start_ticks, &adopted),
+			 0);
+	return adopted;
+}
+
 /* A daemon detaching between two walks: sh (a pid-rule member) forks 101,
  * which forks 102 and exits at once; 102 is re-parented to init before any
  * walk sees 101. The fork events keep 102 a member. */
@@ -489,20 +504,12 @@ static void test_members__adopt_fork(void **state)
 
 	/* Forks of a non-member, or of a member pid now held by another
 	 * process, adopt nothing. */
-	assert_int_equal(rcapfs_membership_adopt(
-				 m, &(struct rcapfs_fork){200, 201}, 13, 14),
-			 0);
-	assert_int_equal(rcapfs_membership_adopt(
-				 m, &(struct rcapfs_fork){100, 105}, 99, 99),
-			 0);
+	assert_false(adopt(m, 200, 201, 13, 14));
+	assert_false(adopt(m, 100, 105, 99, 99));
 	/* 101 was gone before its start time was read (0): it stands as the
 	 * parent of 102. */
-	assert_int_equal(rcapfs_membership_adopt(
-				 m, &(struct rcapfs_fork){100, 101}, 10, 0),
-			 1);
-	assert_int_equal(rcapfs_membership_adopt(
-				 m, &(struct rcapfs_fork){101, 102}, 0, 12),
-			 1);
+	assert_true(adopt(m, 100, 101, 10, 0));
+	assert_true(adopt(m, 101, 102, 0, 12));
 	assert_true(rcapfs_membership_tracks(m, 102));
 	table_add(t, mkproc(102, 1, 12, 0, 0, "daemon", NULL));
 	assert_int_equal(members_of(t, m, rules, got), 2);
@@ -523,17 +530,13 @@ static void test_members__adopt_fork(void **state)
 
 	/* A child forked after a walk read /proc is kept through that walk,
 	 * and no longer than the next one if it never shows. */
-	assert_int_equal(rcapfs_membership_adopt(
-				 m, &(struct rcapfs_fork){100, 103}, 10, 15),
-			 1);
+	assert_true(adopt(m, 100, 103, 10, 15));
 	assert_int_equal(members_of(t, m, rules, got), 1);
 	assert_true(rcapfs_membership_tracks(m, 103));
 	table_add(t, mkproc(103, 1, 15, 0, 0, "late", NULL));
 	assert_int_equal(members_of(t, m, rules, got), 2);
 	assert_int_equal(got[1], 103);
-	assert_int_equal(rcapfs_membership_adopt(
-				 m, &(struct rcapfs_fork){100, 104}, 10, 16),
-			 1);
+	assert_true(adopt(m, 100, 104, 10, 16));
 	assert_int_equal(members_of(t, m, rules, got), 2);
 	assert_int_equal(members_of(t, m, rules, got), 2);
 	assert_false(rcapfs_membership_tracks(m, 104));
@@ -541,9 +544,7 @@ static void test_members__adopt_fork(void **state)
 	assert_int_equal(members_of(t, m, rules, got), 2);
 
 	/* A pid reused since the event (another start time) is not it. */
-	assert_int_equal(rcapfs_membership_adopt(
-				 m, &(struct rcapfs_fork){100, 106}, 10, 17),
-			 1);
+	assert_true(adopt(m, 100, 106, 10, 17));
 	table_add(t, mkproc(106, 1, 18, 0, 0, "reuser", NULL));
 	assert_int_equal(members_of(t, m, rules, got), 2);
 	assert_false(rcapfs_membership_tracks(m, 106));
