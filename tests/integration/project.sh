@@ -4,6 +4,7 @@
 # make left alone, and a hostile database whose bad lines are reported
 # with their numbers while the rest is applied.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "user and group lookups"
 . "$SRCDIR/tests/integration/tools-lib.sh"
 command -v setpriv >/dev/null || skip "setpriv missing"
 getent passwd nobody >/dev/null || skip "no user nobody"

@@ -7,6 +7,7 @@
 # On pagedata_hw, where present pages carry PG_HWMAPPED, the same reader
 # would keep everything: the bytes a Solaris program must never see.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "the mappings and pages of processes"
 SCAN=$top_builddir/tests/integration/rcapd-scan
 VICTIM=$top_builddir/tests/integration/procfs-victim
 for p in "$SCAN" "$VICTIM"; do

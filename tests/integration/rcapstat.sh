@@ -2,6 +2,7 @@
 # rcapstat on a real mount, beside a victim being capped: Solaris's table,
 # at and pg, the -g line, -x and JSON; its errors and exit codes.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "pageout and a process table"
 . "$SRCDIR/tests/integration/tools-lib.sh"
 VICTIM=$top_builddir/tests/victim
 [ -x "$VICTIM" ] || skip "tests/victim not built"
