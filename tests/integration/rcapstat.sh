@@ -26,7 +26,15 @@ sampled() { [ "$(cat "$M/caps/capped/rss")" -ge $((60 << 20)) ]; }
 wait_for "victim sampled" 30 sampled
 echo $(($(cat "$M/caps/capped/rss") / 4)) >"$M/caps/capped/cap"
 paged() { [ "$(awk '$1 == "at" { print $2 }' "$M/caps/capped/stats")" -gt 0 ]; }
-wait_for "the victim is paged out" 60 paged
+# Under memcheck the daemon finds no process_madvise (valgrind does not
+# know the call): nothing is paged out, and the tool's output is checked
+# all the same.
+PAGEOUT=$(awk '$1 == "process_madvise" { print $2 }' "$M/ctl/status")
+if [ "$PAGEOUT" = 1 ]; then
+	wait_for "the victim is paged out" 60 paged
+else
+	echo "# no process_madvise for this daemon: no pageout to show"
+fi
 
 expect_status "rcapstat -g 1 3" 0 rcapstat --mount "$M" -g 1 3
 cat "$T/out"
@@ -43,9 +51,12 @@ bad=$(grep ' capped ' "$T/out" | awk '
 	  size($9) && size($10) && NF == 10) { print }')
 expect_eq "rows in Solaris's columns" "" "$bad"
 first=$(grep -m 1 ' capped ' "$T/out")
-check "first report: at since the collection began ($first)" \
-	sh -c "echo '$first' | awk '{ exit \$7 == \"0K\" }'"
-check "first report: nproc 1" sh -c "echo '$first' | awk '{ exit \$3 != 1 }'"
+if [ "$PAGEOUT" = 1 ]; then
+	check "first report: at since the collection began ($first)" \
+		sh -c "echo '$first' | awk '{ exit \$7 == \"0K\" }'"
+	check "first report: nproc 1" \
+		sh -c "echo '$first' | awk '{ exit \$3 != 1 }'"
+fi
 # size KIB: Solaris's rcapstat column (K, then M, then G, rounded).
 size() {
 	awk -v k="$1" 'BEGIN { u = "K"
