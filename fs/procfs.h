@@ -67,8 +67,10 @@ int rcapfs_procfs_xmap(struct rcapfs_backend *be, struct rcapfs_procfs_cache *c,
 		       pid_t pid, uint64_t start_ticks, struct rcapfs_buf *out);
 
 /* The size of the pagedata and xmap of process pid (started at
- * start_ticks, or 0) now, from its mappings, which c (if not NULL) keeps.
- * Returns 0, -ENOENT when the process is gone, or another -errno. */
+ * start_ticks, or 0) now, from its mappings, which c (if not NULL) keeps,
+ * and the pages of its MAP_NORESERVE mappings in part materialised (the
+ * only ones pagedata's size depends on). Returns 0, -ENOENT when the
+ * process is gone, or another -errno. */
 int rcapfs_procfs_sizes(struct rcapfs_backend *be,
 			struct rcapfs_procfs_cache *c, pid_t pid,
 			uint64_t start_ticks, uint64_t *pagedata_bytes,
