@@ -159,13 +159,49 @@ static void parse_intervals(char *opt, struct settings *st)
 	}
 }
 
-/* Write value to ctl/file; on error say so and exit 1. */
+/* The ctl/ files written so far, with what they held, so that a value
+ * the daemon refuses leaves none of the others changed. */
+struct written {
+	const char *rel;
+	char *old;
+};
+
+static struct written done[5]; /* pressure, three intervals, enforce */
+static size_t ndone;
+
+/* Put back what the files written so far held, last first. */
+static void undo(const char *mount)
+{
+	while (ndone > 0) {
+		struct written *w = &done[--ndone];
+		int rc = tool_mount_write(mount, w->rel, w->old);
+
+		if (rc)
+			fprintf(stderr, "rcapadm: cannot put back %s: %s\n",
+				w->rel, strerror(-rc));
+		free(w->old);
+	}
+}
+
+/* Write value to mount/rel, remembering what it held; on error put back
+ * what was written before, say so and exit 1. */
 static void set(const char *mount, const char *rel, const char *value)
 {
-	int rc = tool_mount_write(mount, rel, value);
+	char *old;
+	size_t len;
+	int rc = tool_mount_read(mount, rel, 4096, &old, &len);
 
-	if (rc)
+	if (rc == 0) {
+		old[strcspn(old, "\n")] = '\0';
+		rc = tool_mount_write(mount, rel, value);
+		if (rc)
+			free(old);
+	}
+	if (rc) {
+		undo(mount);
 		die("cannot set %s: %s", rel, strerror(-rc));
+	}
+	done[ndone++] = (struct written){rel, old};
 }
 
 static void set_number(const char *mount, const char *rel, long v)
@@ -312,5 +348,7 @@ int main(int argc, char **argv)
 			st.config);
 	if (st.enforce >= 0)
 		set(mount, "ctl/enforce", st.enforce ? "1" : "0");
+	while (ndone > 0)
+		free(done[--ndone].old);
 	return 0;
 }

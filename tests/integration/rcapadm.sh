@@ -51,6 +51,17 @@ check "illegal argument -- x" grep -qx 'rcapadm: illegal argument -- x' \
 expect_eq "nothing changed" "1 40" \
 	"$(cat "$M/ctl/enforce" "$M/ctl/pressure" | tr '\n' ' ' | sed 's/ $//')"
 
+# A value the daemon refuses (an interval over a day): the error, and the
+# values written before it put back.
+expect_status "rcapadm -D -c 30 -i scan=5,sample=100000" 1 \
+	rcapadm --mount "$M" -D -c 30 -i scan=5,sample=100000
+check "refused: why" grep -q \
+	'^rcapadm: cannot set ctl/sample_interval: Numerical result out of range$' \
+	"$T/err"
+expect_eq "refused: nothing changed" "1 40 10 2" \
+	"$(cat "$M/ctl/enforce" "$M/ctl/pressure" "$M/ctl/scan_interval" \
+		"$M/ctl/sample_interval" | tr '\n' ' ' | sed 's/ $//')"
+
 # config= has no meaning here: taken, said, nothing written.
 expect_status "rcapadm -i config=60" 0 rcapadm --mount "$M" -i config=60
 check "config=: ignored, and said" grep -q 'config=60 ignored' "$T/err"
