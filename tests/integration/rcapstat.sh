@@ -86,6 +86,24 @@ expect_status "RCAPFS_MOUNT names the mount" 0 env RCAPFS_MOUNT="$M" \
 	"$top_builddir/rcapstat" 1 1
 check "RCAPFS_MOUNT: the collection" grep -q ' capped ' "$T/out"
 
+
+# As in a container that bind-mounted the mount: another mount namespace,
+# the mount elsewhere, and another pid namespace, where the daemon cannot
+# be seen. The tools need nothing but the mount.
+if command -v unshare >/dev/null &&
+	unshare --pid --fork --mount-proc true 2>/dev/null; then
+	mkdir "$T/ctr"
+	expect_status "the tools in a container" 0 unshare --pid --fork \
+		--mount-proc sh -c "mount --bind '$M' '$T/ctr' &&
+			'$top_builddir/rcapstat' --mount '$T/ctr' 1 1 &&
+			'$top_builddir/rcapadm' --mount '$T/ctr'"
+	check "in a container: the collection" grep -q ' capped ' "$T/out"
+	check "in a container: the configuration" grep -q 'state: enabled' \
+		"$T/out"
+else
+	echo "# no pid namespaces here: the tools are not run in one"
+fi
+
 expect_status "rcapstat without a mount" 1 rcapstat --mount "$T/none" 1 1
 check "rcapd is not active" grep -q '^rcapstat: rcapd is not active' "$T/err"
 expect_status "rcapstat -p -z" 2 rcapstat --mount "$M" -p -z
