@@ -10,14 +10,14 @@
  *	-z KB	anonymous memory read once, never written: the zero page
  *	-l	mlock the regions but the zero page's, so that memory pressure
  *		from elsewhere cannot change what the test counts
- *	-m KB	on each SIGUSR2, one more mapping of KB anonymous memory,
+ *	-m KB	on each SIGHUP, one more mapping of KB anonymous memory,
  *		written once
  *	-r KB	a MAP_NORESERVE mapping of KB (at least 404), of which only
  *		pages 10 to 19 and 100 are written: in part materialised
  *
  * Prints "NAME 0xSTART 0xEND" for each region, then "ready"; after each
- * SIGUSR1, "touched N"; after each SIGUSR2, "mapped N". Runs until
- * killed.
+ * SIGUSR1, "touched N"; after each SIGUSR2, once the hot set has been read
+ * whole since, "hot N"; after each SIGHUP, "mapped N". Runs until killed.
  */
 #include "config.h"
 
@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t touch_cold, map_more;
+static volatile sig_atomic_t hot_asked; /* SIGUSR2s so far */
 /* Where reads of the regions go, so they are not optimised away. */
 static volatile char sink;
 
@@ -42,6 +43,11 @@ static void on_usr1(int sig)
 }
 
 static void on_usr2(int sig)
+{
+	hot_asked++;
+}
+
+static void on_hup(int sig)
 {
 	map_more = 1;
 }
@@ -107,6 +113,7 @@ int main(int argc, char **argv)
 	struct timespec tick = {0, 10 * 1000 * 1000};
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long touched = 0, more = 0;
+	sig_atomic_t hot_answered = 0;
 	int c, fd;
 
 	while ((c = getopt(argc, argv, "a:f:F:h:c:z:lm:r:")) != -1) {
@@ -146,7 +153,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (signal(SIGUSR1, on_usr1) == SIG_ERR ||
-	    signal(SIGUSR2, on_usr2) == SIG_ERR)
+	    signal(SIGUSR2, on_usr2) == SIG_ERR ||
+	    signal(SIGHUP, on_hup) == SIG_ERR)
 		die("signal");
 	if (anon_len) {
 		anon = region(anon_len);
@@ -193,8 +201,16 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
+		/* Asked before this pass began: answered when it ends. */
+		sig_atomic_t asked = hot_asked;
+
 		for (i = 0; i < hot_len; i += (size_t)page)
 			sink += hot[i];
+		if (asked != hot_answered) {
+			hot_answered = asked;
+			printf("hot %d\n", (int)asked);
+			fflush(stdout);
+		}
 		if (touch_cold) {
 			touch_cold = 0;
 			for (i = 0; i < cold_len; i += (size_t)page)
