@@ -39,7 +39,7 @@ struct tool_kv_key {
 int tool_kv_parse(const char *text, size_t len, const struct tool_kv_key *table,
 		  size_t nkeys, void *out, uint64_t *have);
 
-/* The figures of caps/NAME/stats the tools use (DESIGN section 3), sizes
+/* The figures of caps/NAME/stats the tools use (rcapfs(8) says them), sizes
  * in bytes. */
 struct tool_stats {
 	uint64_t nproc;

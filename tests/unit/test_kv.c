@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-/* The stats of DESIGN section 3, every key, as the daemon writes them. */
+/* The stats of rcapfs(8), every key, as the daemon writes them. */
 #define STATS                                                                  \
 	"nproc 3\nrss 104857600\nvm 2147483648\ncap 67108864\n"                \
 	"excess 37748736\nsamples 120\nat 52428800\npg 41943040\nscans 7\n"    \
