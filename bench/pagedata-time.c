@@ -5,9 +5,11 @@
  * wall time: the machines this runs on are shared, and a walk of a 4 GiB
  * address space that waits for a CPU is not a slower walk.
  *
- *   pagedata-time victim KB
+ *   pagedata-time victim KB [TOUCH_MS]
  *	map KB of anonymous memory, write every page, print "ready", wait
- *	to be killed
+ *	to be killed; with TOUCH_MS, meanwhile write one page every
+ *	TOUCH_MS milliseconds (the next one each time): a process that
+ *	references memory between two reads of its pagedata
  *   pagedata-time pagedata FILE RUNS [DAEMON_PID]
  *	one descriptor; each run is one read(2) of st_size bytes (a whole
  *	snapshot, as a Solaris reader does it)
@@ -17,9 +19,12 @@
  *   pagedata-time file FILE RUNS [DAEMON_PID]
  *	each run opens FILE, reads it to the end and closes it (xmap, smaps)
  *   pagedata-time sources PID RUNS
- *	what a snapshot at mapping fidelity cannot do without, each run:
- *	read /proc/PID/smaps (referenced per mapping), read pagemap as
- *	above (present pages), write 1 to /proc/PID/clear_refs (reset)
+ *	what a read of pagedata at mapping fidelity cannot do without, each
+ *	run: read /proc/PID/smaps (referenced per mapping), write 1 to
+ *	/proc/PID/clear_refs (reset)
+ *   pagedata-time sources-hw PID RUNS
+ *	and of pagedata_hw: the same, and pagemap read as above between
+ *	them (present pages)
  */
 #include "config.h"
 
@@ -85,9 +90,11 @@ static int64_t cost_ns(void)
 	return self + (daemon_pid ? process_cpu_ns(daemon_pid) : 0);
 }
 
-static _Noreturn void victim(const char *kb)
+static _Noreturn void victim(const char *kb, const char *touch_ms)
 {
-	size_t len = strtoull(kb, NULL, 10) * 1024;
+	size_t len = strtoull(kb, NULL, 10) * 1024, page, off = 0;
+	long ms = touch_ms ? atol(touch_ms) : 0;
+	struct timespec tick = {ms / 1000, ms % 1000 * 1000000};
 	char *p;
 
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -97,8 +104,16 @@ static _Noreturn void victim(const char *kb)
 	memset(p, 1, len);
 	printf("ready\n");
 	fflush(stdout);
-	for (;;)
-		pause();
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	for (;;) {
+		if (ms <= 0) {
+			pause();
+			continue;
+		}
+		nanosleep(&tick, NULL);
+		p[off]++;
+		off = (off + page) % len;
+	}
 }
 
 static int pagedata(const char *path, int runs)
@@ -162,9 +177,12 @@ static void clear_refs(const char *pid)
 	close(fd);
 }
 
+/* What a run reads besides pagemap. */
+enum sources { PAGEMAP, SMAPS_CLEAR, SMAPS_PAGEMAP_CLEAR };
+
 /* Each run: pagemap over every mapping; with sources, smaps before and
- * clear_refs after. */
-static int pagemap(const char *pid, int runs, int sources)
+ * clear_refs after (without pagemap for SMAPS_CLEAR). */
+static int pagemap(const char *pid, int runs, enum sources sources)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct range *rs = NULL;
@@ -208,9 +226,9 @@ static int pagemap(const char *pid, int runs, int sources)
 	snprintf(path, sizeof(path), "/proc/%s/smaps", pid);
 	while (runs-- > 0) {
 		t = cost_ns();
-		if (sources)
+		if (sources != PAGEMAP)
 			read_all(path, text, 1 << 16);
-		for (i = 0; i < n; i++) {
+		for (i = 0; sources != SMAPS_CLEAR && i < n; i++) {
 			size_t len = (rs[i].end - rs[i].start) /
 				     (uint64_t)page * sizeof(*buf);
 
@@ -219,7 +237,7 @@ static int pagemap(const char *pid, int runs, int sources)
 					  sizeof(*buf))) < 0)
 				die("pread pagemap");
 		}
-		if (sources)
+		if (sources != PAGEMAP)
 			clear_refs(pid);
 		t = cost_ns() - t;
 		printf("%" PRId64 "\n", t);
@@ -251,8 +269,8 @@ static int whole_file(const char *path, int runs)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "victim") == 0)
-		victim(argv[2]);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "victim") == 0)
+		victim(argv[2], argc == 4 ? argv[3] : NULL);
 	if (argc == 5)
 		daemon_pid = (pid_t)atoi(argv[4]);
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "pagedata") == 0)
@@ -260,12 +278,14 @@ int main(int argc, char **argv)
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "file") == 0)
 		return whole_file(argv[2], atoi(argv[3]));
 	if (argc == 4 && strcmp(argv[1], "pagemap") == 0)
-		return pagemap(argv[2], atoi(argv[3]), 0);
+		return pagemap(argv[2], atoi(argv[3]), PAGEMAP);
 	if (argc == 4 && strcmp(argv[1], "sources") == 0)
-		return pagemap(argv[2], atoi(argv[3]), 1);
-	fprintf(stderr, "usage: pagedata-time victim KB | "
+		return pagemap(argv[2], atoi(argv[3]), SMAPS_CLEAR);
+	if (argc == 4 && strcmp(argv[1], "sources-hw") == 0)
+		return pagemap(argv[2], atoi(argv[3]), SMAPS_PAGEMAP_CLEAR);
+	fprintf(stderr, "usage: pagedata-time victim KB [TOUCH_MS] | "
 			"pagedata FILE RUNS [DAEMON_PID] | "
 			"file FILE RUNS [DAEMON_PID] | pagemap PID RUNS | "
-			"sources PID RUNS\n");
+			"sources PID RUNS | sources-hw PID RUNS\n");
 	return 2;
 }

@@ -136,6 +136,12 @@ struct rcapfs_mapping_list {
 /* What clear() resets. */
 #define RCAPFS_CLEAR_REFERENCED 0x1
 #define RCAPFS_CLEAR_DIRTY	0x2
+/* With RCAPFS_CLEAR_REFERENCED, only the referenced bits of mappings with
+ * no file behind them (RCAPFS_MAP_ANON), or only those of the others: a
+ * reset that skips a large idle heap costs a walk of the rest. A backend
+ * may reset more than asked. */
+#define RCAPFS_CLEAR_ONLY_ANON	0x4
+#define RCAPFS_CLEAR_ONLY_FILES 0x8
 
 /* Advice for pageout(). */
 enum rcapfs_advice {

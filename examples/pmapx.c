@@ -88,9 +88,6 @@ static void row_name(const prxmap_t *x, char *out, size_t len)
 		snprintf(out, len, "  [ %sshmid=0x%x ]",
 			 (x->pr_mflags & MA_ISM) ? "ism " : "",
 			 (unsigned)x->pr_shmid);
-	else if (nl > 2 && n[0] == '[' && n[nl - 1] == ']')
-		/* The kernel's "[heap]" reads "  [ heap ]" in pmap style. */
-		snprintf(out, len, "  [ %.*s ]", (int)(nl - 2), n + 1);
 	else if (nl)
 		snprintf(out, len, "%.*s", (int)nl, n);
 	else if (x->pr_mflags & MA_BREAK)

@@ -1,10 +1,14 @@
 /*
  * wss PID SECONDS [MOUNT]: the working-set size of a process, the memory
- * it referenced during SECONDS, from MOUNT/proc/PID/pagedata (MOUNT
+ * it referenced during SECONDS, from MOUNT/proc/PID/pagedata_hw (MOUNT
  * defaults to /run/rcapfs): open, wait, read once, count the pages marked
- * referenced. The first read of a pagedata descriptor covers what happened
- * since it was opened, so nothing is cleared and nobody else's view of the
- * process is disturbed.
+ * referenced, and the resident ones. The first read of a pagedata
+ * descriptor covers what happened since it was opened, so nothing is
+ * cleared and nobody else's view of the process is disturbed.
+ *
+ * pagedata_hw is pagedata with PG_HWMAPPED set on present pages, which
+ * Solaris never sets (a Solaris program reads pagedata); it costs the
+ * daemon a walk of the pages, which the resident count needs.
  *
  * How precise the count is depends on the kernel (MOUNT/ctl/status
  * "fidelity"): page, per-page referenced bits; mapping, every resident
@@ -105,7 +109,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wss: not a number of seconds: %s\n", argv[2]);
 		return 2;
 	}
-	snprintf(path, sizeof(path), "%s/proc/%ld/pagedata", mount, pid);
+	snprintf(path, sizeof(path), "%s/proc/%ld/pagedata_hw", mount, pid);
 	fd = open(path, O_RDONLY);
 	if (fd < 0) {
 		fprintf(stderr, "wss: %s: %s\n", path, strerror(errno));

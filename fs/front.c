@@ -139,6 +139,7 @@ int rcapfs_front_render(struct rcapfs_front *f, const struct rcapfs_node *n,
 		return rcapfs_procfs_xmap(f->be, f->maps_cache, n->pid,
 					  n->start_ticks, out);
 	case RCAPFS_NODE_PROC_PAGEDATA:
+	case RCAPFS_NODE_PROC_PAGEDATA_HW:
 		/* Each open descriptor has its own: see rcapfs_front_open. */
 		return -EINVAL;
 	default:
@@ -168,8 +169,7 @@ static int proc_getattr(struct rcapfs_front *f, const struct rcapfs_node *n,
 				 &pagedata, &xmap);
 	if (rc)
 		return rc;
-	out->size =
-		(off_t)(n->kind == RCAPFS_NODE_PROC_PAGEDATA ? pagedata : xmap);
+	out->size = (off_t)(n->kind == RCAPFS_NODE_PROC_XMAP ? xmap : pagedata);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "fs/tree.h"
 #include "scanner/scanner.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -122,6 +123,10 @@ int rcapfs_front_write(struct rcapfs_front *f, uint64_t fh,
  * the same permission as a write. */
 int rcapfs_front_truncate(struct rcapfs_front *f, const struct rcapfs_node *n,
 			  const struct rcapfs_caller *who);
+
+/* Whether the kernel must not cache the size of open file fh (see
+ * rcapfs_node_size_uncached); false for an unknown id. */
+bool rcapfs_front_size_uncached(struct rcapfs_front *f, uint64_t fh);
 
 /* Close an open file and free its handle; an unknown id is ignored. */
 void rcapfs_front_release(struct rcapfs_front *f, uint64_t fh);

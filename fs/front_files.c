@@ -7,6 +7,7 @@
 
 #include "compat/log.h"
 #include "fs/front_i.h"
+#include "fs/pagedata.h"
 #include "fs/parse.h"
 #include "fs/procfs.h"
 
@@ -89,9 +90,13 @@ int rcapfs_front_open(struct rcapfs_front *f, const struct rcapfs_node *n,
 		if (rc == 0)
 			ff->node.start_ticks = p.start_ticks;
 	}
-	if (rc == 0 && n->kind == RCAPFS_NODE_PROC_PAGEDATA)
-		rc = rcapfs_pagedata_open(f->tr, n->pid, ff->node.start_ticks,
-					  f->read_chunk, &ff->pd);
+	if (rc == 0 && rcapfs_node_size_uncached(n->kind))
+		rc = rcapfs_pagedata_open(
+			f->tr, n->pid, ff->node.start_ticks, f->read_chunk,
+			n->kind == RCAPFS_NODE_PROC_PAGEDATA_HW
+				? RCAPFS_PAGEDATA_HWMAPPED
+				: 0,
+			&ff->pd);
 	else if (rc == 0 && acc != O_WRONLY)
 		rc = rcapfs_front_render(f, &ff->node, who, &ff->snap);
 	if (rc == 0)
@@ -232,6 +237,13 @@ int rcapfs_front_truncate(struct rcapfs_front *f, const struct rcapfs_node *n,
 	if (!rcapfs_node_writable(n->kind) || !rcapfs_front_may_change(who))
 		return -EACCES;
 	return 0;
+}
+
+bool rcapfs_front_size_uncached(struct rcapfs_front *f, uint64_t fh)
+{
+	struct front_file *ff = rcapfs_handles_get(f->handles, fh);
+
+	return ff && rcapfs_node_size_uncached(ff->node.kind);
 }
 
 void rcapfs_front_release(struct rcapfs_front *f, uint64_t fh)

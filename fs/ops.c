@@ -30,6 +30,16 @@ static struct rcapfs_caller caller(void)
 	return (struct rcapfs_caller){ctx->uid, ctx->gid, ctx->pid};
 }
 
+/* pagedata's st_size is what the next read needs now, as on Solaris: a
+ * reader allocates that much and reads, again if it no longer fits. Keep
+ * the kernel from caching it: invalidated while it is being answered, the
+ * answer is not cached (a lookup's is, for the attribute timeout, until
+ * the first read). xmap's readers read to the end. */
+static void fresh_size(const char *path)
+{
+	fuse_invalidate_path(fuse_get_context()->fuse, path);
+}
+
 static int op_getattr(const char *path, struct stat *st,
 		      struct fuse_file_info *fi)
 {
@@ -43,6 +53,8 @@ static int op_getattr(const char *path, struct stat *st,
 		rc = rcapfs_front_getattr(front(), &n, &who, &a);
 	if (rc)
 		return rc;
+	if (rcapfs_node_size_uncached(n.kind))
+		fresh_size(path);
 	memset(st, 0, sizeof(*st));
 	st->st_mode = a.mode;
 	st->st_nlink = a.nlink;
@@ -103,6 +115,8 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	size_t n;
 	int rc;
 
+	if (rcapfs_front_size_uncached(front(), fi->fh))
+		fresh_size(path);
 	rc = rcapfs_front_read(front(), fi->fh, &who, off, buf, size, &n);
 	return rc ? rc : (int)n;
 }

@@ -30,10 +30,12 @@ static bool anonymous(const struct rcapfs_mapping *m)
 	       shared_anon(m);
 }
 
-/* Solaris pr_mapname: the last path component, the kernel's bracketed
- * names whole ("[heap]", "[stack]", "[vdso]", "[anon:x]"), and nothing for
- * other anonymous memory and SysV segments (pmap names those from
- * pr_mflags and pr_shmid). Cut to PRMAPSZ - 1 bytes. */
+/* Solaris pr_mapname: a name for a mapped file, "" for anything else
+ * (anonymous memory, SysV segments, and the kernel's bracketed names:
+ * "[heap]", "[stack]", "[vdso]", "[anon:x]"), which Solaris programs tell
+ * apart by pr_mflags. Solaris names the entry of /proc/PID/object, which
+ * Linux has not: the file's last path component stands in for it. Cut to
+ * PRMAPSZ - 1 bytes. */
 static void map_name(const struct rcapfs_mapping *m, char out[PRMAPSZ])
 {
 	const char *n = m->name ? m->name : "";
@@ -41,13 +43,11 @@ static void map_name(const struct rcapfs_mapping *m, char out[PRMAPSZ])
 	size_t len;
 
 	memset(out, 0, PRMAPSZ);
-	if (n[0] != '[') {
-		if (anonymous(m))
-			return;
-		slash = strrchr(n, '/');
-		if (slash)
-			n = slash + 1;
-	}
+	if (n[0] == '[' || anonymous(m))
+		return;
+	slash = strrchr(n, '/');
+	if (slash)
+		n = slash + 1;
 	len = strlen(n);
 	if (len > PRMAPSZ - 1)
 		len = PRMAPSZ - 1;
@@ -87,38 +87,73 @@ static uint64_t map_npage(const struct rcapfs_mapping *m, uint32_t page_size)
 }
 
 /* Solaris leaves out of pagedata the pages of MAP_NORESERVE mappings that
- * have not materialised; here, a whole such mapping with nothing resident
- * or swapped: a reservation (sanitizer shadows, VM heaps) of terabytes. */
+ * have not materialised: a whole such mapping with nothing resident or
+ * swapped (a reservation: sanitizer shadows, VM heaps, terabytes of them)
+ * goes, and one in part materialised is cut where its pages are not. */
 static bool pagedata_omits(const struct rcapfs_mapping *m)
 {
 	return (m->flags & RCAPFS_MAP_NORESERVE) && m->rss_kb == 0 &&
 	       m->swap_kb == 0;
 }
 
-uint64_t rcapfs_procfs_pagedata_size(const struct rcapfs_mapping_list *ml,
-				     uint32_t page_size)
+/* A page that is there for Solaris: resident (the zero page too) or in
+ * swap. */
+static inline bool materialised(uint8_t f)
 {
-	uint64_t size = sizeof(prpageheader_t);
+	return (f & (RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_SWAPPED)) != 0;
+}
+
+/* The next pagedata entry of mapping i of s from page *j on: its page
+ * count, 0 when none is left, and its first page in *first; *j moves past
+ * it. A mapping is one entry, but for a MAP_NORESERVE one in part
+ * materialised: one entry per run of materialised pages. */
+static uint64_t next_entry(const struct rcapfs_snapshot *s, size_t i,
+			   uint64_t *j, uint64_t *first)
+{
+	const struct rcapfs_mapping *m = &s->maps.maps[i];
+	const uint8_t *flags = rcapfs_snapshot_pages(s, i);
+	uint64_t np = map_npage(m, s->page_size), k;
+
+	if (pagedata_omits(m) || *j >= np) {
+		*j = np;
+		return 0;
+	}
+	if (!flags || !rcapfs_mapping_partly_reserved(m)) {
+		*first = *j;
+		*j = np;
+		return np - *first;
+	}
+	while (*j < np && !materialised(flags[*j]))
+		(*j)++;
+	for (k = *j; k < np && materialised(flags[k]); k++)
+		;
+	*first = *j;
+	*j = k;
+	return k - *first;
+}
+
+uint64_t rcapfs_procfs_pagedata_size(const struct rcapfs_snapshot *s)
+{
+	uint64_t size = sizeof(prpageheader_t), j, first, n;
 	size_t i;
 
-	if (!page_size)
+	if (!s->page_size)
 		return size;
-	for (i = 0; i < ml->n; i++)
-		if (!pagedata_omits(&ml->maps[i]))
-			size += sizeof(prasmap_t) +
-				PRPAGEDATA_PAD(
-					map_npage(&ml->maps[i], page_size));
+	for (i = 0; i < s->maps.n; i++)
+		for (j = 0; (n = next_entry(s, i, &j, &first)) != 0;)
+			size += sizeof(prasmap_t) + PRPAGEDATA_PAD(n);
 	return size;
 }
 
-/* The PG_* byte of a page from its RCAPFS_PAGE_* flags. */
-static inline uint8_t pg_flags(uint8_t f)
+/* The PG_* byte of a page from its RCAPFS_PAGE_* flags; PG_HWMAPPED only
+ * when asked for (Solaris never sets it). */
+static inline uint8_t pg_flags(uint8_t f, bool hw)
 {
 	/* The shared zero page is mapped but holds nothing of the process
 	 * (it is not in its rss). */
 	bool mapped = (f & RCAPFS_PAGE_PRESENT) && !(f & RCAPFS_PAGE_ZERO);
 
-	return (uint8_t)((mapped ? PG_HWMAPPED : 0) |
+	return (uint8_t)((hw && mapped ? PG_HWMAPPED : 0) |
 			 ((f & RCAPFS_PAGE_REFERENCED) ? PG_REFERENCED : 0) |
 			 ((f & RCAPFS_PAGE_DIRTY) ? PG_MODIFIED : 0));
 }
@@ -148,26 +183,26 @@ static bool snapshot_consistent(const struct rcapfs_snapshot *s)
 }
 
 int rcapfs_procfs_render_pagedata(const struct rcapfs_snapshot *s,
-				  struct rcapfs_buf *out)
+				  unsigned flags, struct rcapfs_buf *out)
 {
+	const bool hw = flags & RCAPFS_PAGEDATA_HWMAPPED;
+	uint64_t size, npage = 0, nmap = 0, j, first, n;
 	prpageheader_t hdr;
-	uint64_t size, npage = 0, nmap = 0;
 	char *p;
 	size_t i;
 	int rc;
 
 	if (!snapshot_consistent(s))
 		return -EINVAL;
-	for (i = 0; i < s->maps.n; i++) {
-		if (pagedata_omits(&s->maps.maps[i]))
-			continue;
-		nmap++;
-		npage += map_npage(&s->maps.maps[i], s->page_size);
-	}
+	for (i = 0; i < s->maps.n; i++)
+		for (j = 0; (n = next_entry(s, i, &j, &first)) != 0;) {
+			nmap++;
+			npage += n;
+		}
 	/* The tracker's bound on per-page state holds for the file too. */
 	if (npage > RCAPFS_TRACKER_MAX_PAGES)
 		return -EFBIG;
-	size = rcapfs_procfs_pagedata_size(&s->maps, s->page_size);
+	size = rcapfs_procfs_pagedata_size(s);
 	rc = rcapfs_buf_reserve(out, (size_t)size);
 	if (rc)
 		return rc;
@@ -181,27 +216,28 @@ int rcapfs_procfs_render_pagedata(const struct rcapfs_snapshot *s,
 	p += sizeof(hdr);
 	for (i = 0; i < s->maps.n; i++) {
 		const struct rcapfs_mapping *m = &s->maps.maps[i];
-		const uint8_t *flags = rcapfs_snapshot_pages(s, i);
-		uint64_t np = map_npage(m, s->page_size), j;
-		prasmap_t a;
+		const uint8_t *pages = rcapfs_snapshot_pages(s, i);
 
-		if (pagedata_omits(m))
-			continue;
-		memset(&a, 0, sizeof(a));
-		a.pr_vaddr = m->start;
-		a.pr_npage = np;
-		map_name(m, a.pr_mapname);
-		a.pr_offset = (int64_t)m->offset;
-		a.pr_mflags = map_mflags(m, false);
-		a.pr_pagesize = (int32_t)s->page_size;
-		a.pr_shmid = m->shmid;
-		memcpy(p, &a, sizeof(a));
-		p += sizeof(a);
-		for (j = 0; flags && j < np; j++)
-			p[j] = (char)pg_flags(flags[j]);
-		memset(p + (flags ? np : 0), 0,
-		       PRPAGEDATA_PAD(np) - (flags ? np : 0));
-		p += PRPAGEDATA_PAD(np);
+		for (j = 0; (n = next_entry(s, i, &j, &first)) != 0;) {
+			prasmap_t a;
+			uint64_t k;
+
+			memset(&a, 0, sizeof(a));
+			a.pr_vaddr = m->start + first * s->page_size;
+			a.pr_npage = n;
+			map_name(m, a.pr_mapname);
+			a.pr_offset =
+				(int64_t)(m->offset + first * s->page_size);
+			a.pr_mflags = map_mflags(m, false);
+			a.pr_pagesize = (int32_t)s->page_size;
+			a.pr_shmid = m->shmid;
+			memcpy(p, &a, sizeof(a));
+			p += sizeof(a);
+			memset(p, 0, PRPAGEDATA_PAD(n));
+			for (k = 0; pages && k < n; k++)
+				p[k] = (char)pg_flags(pages[first + k], hw);
+			p += PRPAGEDATA_PAD(n);
+		}
 	}
 	out->len += (size_t)size;
 	out->data[out->len] = '\0';
@@ -257,10 +293,11 @@ int rcapfs_procfs_render_xmap(const struct rcapfs_mapping_list *ml,
 	return 0;
 }
 
-/* Hold pid and list its mappings: 0, -ENOENT when it is gone, or -errno. */
+/* Hold pid (-ENOENT when it is gone) and list its mappings; with tp, the
+ * task is handed over to the caller, who closes it. Returns 0 or -errno. */
 static int task_mappings(struct rcapfs_backend *be, pid_t pid,
 			 uint64_t start_ticks, struct rcapfs_mapping_list *ml,
-			 uint32_t *page_size)
+			 uint32_t *page_size, struct rcapfs_task **tp)
 {
 	struct rcapfs_features feat;
 	struct rcapfs_task *t;
@@ -274,7 +311,53 @@ static int task_mappings(struct rcapfs_backend *be, pid_t pid,
 	if (rc)
 		return rc == -ESRCH ? -ENOENT : rc;
 	rc = be->ops->mappings(be->ctx, t, ml);
-	be->ops->task_close(be->ctx, t);
+	if (rc == 0 && tp)
+		*tp = t;
+	else
+		be->ops->task_close(be->ctx, t);
+	return rc == -ESRCH ? -ENOENT : rc;
+}
+
+/* The size of the pagedata of task t with mappings ml: the only pages it
+ * depends on, those of MAP_NORESERVE mappings in part materialised, are
+ * read here. Returns 0 or -errno. */
+static int pagedata_size_of(struct rcapfs_backend *be, struct rcapfs_task *t,
+			    const struct rcapfs_mapping_list *ml,
+			    uint32_t page_size, uint64_t *out)
+{
+	struct rcapfs_snapshot s = {.maps = *ml, .page_size = page_size};
+	size_t i;
+	int rc = -ENOMEM;
+
+	s.first_page = malloc((ml->n ? ml->n : 1) * sizeof(size_t));
+	if (!s.first_page)
+		return rc;
+	for (i = 0; i < ml->n; i++) {
+		const struct rcapfs_mapping *m = &ml->maps[i];
+		uint64_t np = map_npage(m, page_size);
+
+		s.first_page[i] = RCAPFS_SNAPSHOT_NO_PAGES;
+		/* One that large fails the read with EFBIG anyway. */
+		if (!rcapfs_mapping_partly_reserved(m) || pagedata_omits(m) ||
+		    np > RCAPFS_TRACKER_MAX_PAGES - s.npages)
+			continue;
+		s.first_page[i] = s.npages;
+		s.npages += np;
+	}
+	s.pages = malloc(s.npages ? s.npages : 1);
+	if (!s.pages)
+		goto out;
+	rc = 0;
+	for (i = 0; rc == 0 && i < ml->n; i++)
+		if (s.first_page[i] != RCAPFS_SNAPSHOT_NO_PAGES)
+			rc = be->ops->pages(be->ctx, t, ml->maps[i].start,
+					    ml->maps[i].end, 0,
+					    s.pages + s.first_page[i]);
+	if (rc == 0)
+		*out = rcapfs_procfs_pagedata_size(&s);
+out:
+	free(s.pages);
+	free(s.first_page);
 	return rc == -ESRCH ? -ENOENT : rc;
 }
 
@@ -360,7 +443,7 @@ int rcapfs_procfs_xmap(struct rcapfs_backend *be, struct rcapfs_procfs_cache *c,
 
 	if (!c || !start_ticks ||
 	    !cache_take(c, pid, start_ticks, &page_size, &ml))
-		rc = task_mappings(be, pid, start_ticks, &ml, &page_size);
+		rc = task_mappings(be, pid, start_ticks, &ml, &page_size, NULL);
 	if (!rc)
 		rc = rcapfs_procfs_render_xmap(&ml, page_size, out);
 	rcapfs_mapping_list_free(&ml);
@@ -373,190 +456,20 @@ int rcapfs_procfs_sizes(struct rcapfs_backend *be,
 			uint64_t *xmap_bytes)
 {
 	struct rcapfs_mapping_list ml = {NULL, 0, NULL};
+	struct rcapfs_task *t;
 	uint32_t page_size;
 	int rc;
 
-	rc = task_mappings(be, pid, start_ticks, &ml, &page_size);
+	rc = task_mappings(be, pid, start_ticks, &ml, &page_size, &t);
+	if (rc)
+		return rc;
+	rc = pagedata_size_of(be, t, &ml, page_size, pagedata_bytes);
+	be->ops->task_close(be->ctx, t);
 	if (!rc) {
-		*pagedata_bytes = rcapfs_procfs_pagedata_size(&ml, page_size);
 		*xmap_bytes = rcapfs_procfs_xmap_size(&ml);
 		if (c && start_ticks)
 			cache_put(c, pid, start_ticks, page_size, &ml);
 	}
 	rcapfs_mapping_list_free(&ml);
-	return rc;
-}
-
-struct rcapfs_pagedata {
-	pthread_mutex_t lock; /* one read at a time */
-	struct rcapfs_tracker_reader *r;
-	size_t max_chunk;
-	/* The read(2) under way: its snapshot, rendered, and how much of it
-	 * the kernel has fetched. */
-	bool serving;
-	struct rcapfs_snapshot snap;
-	struct rcapfs_buf out;
-	size_t served;
-	off_t next_off;
-	/* Bits consumed from the tracker that no read delivered whole (an
-	 * E2BIG, a read that ended short): reported by the next read. */
-	bool have_undelivered;
-	struct rcapfs_snapshot undelivered;
-};
-
-int rcapfs_pagedata_open(struct rcapfs_tracker *tr, pid_t pid,
-			 uint64_t start_ticks, size_t max_chunk,
-			 struct rcapfs_pagedata **out)
-{
-	struct rcapfs_pagedata *pd;
-	int rc;
-
-	pd = calloc(1, sizeof(*pd));
-	if (!pd)
-		return -ENOMEM;
-	rc = rcapfs_tracker_open(tr, pid, start_ticks, &pd->r);
-	if (rc) {
-		free(pd);
-		return rc == -ESRCH ? -ENOENT : rc;
-	}
-	pd->max_chunk = max_chunk;
-	pthread_mutex_init(&pd->lock, NULL);
-	*out = pd;
-	return 0;
-}
-
-void rcapfs_pagedata_close(struct rcapfs_pagedata *pd)
-{
-	if (!pd)
-		return;
-	if (pd->serving)
-		rcapfs_snapshot_release(&pd->snap);
-	if (pd->have_undelivered)
-		rcapfs_snapshot_release(&pd->undelivered);
-	rcapfs_buf_release(&pd->out);
-	rcapfs_tracker_close(pd->r);
-	pthread_mutex_destroy(&pd->lock);
-	free(pd);
-}
-
-/* Fold the referenced/modified bits of old into s, page by page where
- * their mappings overlap (both are ascending and disjoint). */
-static void merge_bits(struct rcapfs_snapshot *s,
-		       const struct rcapfs_snapshot *old)
-{
-	const uint8_t keep = RCAPFS_PAGE_REFERENCED | RCAPFS_PAGE_DIRTY;
-	size_t i = 0, j = 0;
-
-	if (s->page_size != old->page_size)
-		return;
-	while (i < s->maps.n && j < old->maps.n) {
-		const struct rcapfs_mapping *a = &s->maps.maps[i];
-		const struct rcapfs_mapping *b = &old->maps.maps[j];
-		uint64_t lo = a->start > b->start ? a->start : b->start;
-		uint64_t hi = a->end < b->end ? a->end : b->end;
-		uint64_t addr;
-
-		/* A mapping without pages has no bits to give or take. */
-		if (s->first_page[i] == RCAPFS_SNAPSHOT_NO_PAGES ||
-		    old->first_page[j] == RCAPFS_SNAPSHOT_NO_PAGES)
-			lo = hi;
-		for (addr = lo; addr < hi; addr += s->page_size)
-			s->pages[s->first_page[i] +
-				 (addr - a->start) / s->page_size] |=
-				old->pages[old->first_page[j] +
-					   (addr - b->start) / s->page_size] &
-				keep;
-		if (a->end < b->end)
-			i++;
-		else
-			j++;
-	}
-}
-
-/* Keep s (consumed, not delivered) for the next read; takes ownership. */
-static void keep_undelivered(struct rcapfs_pagedata *pd,
-			     struct rcapfs_snapshot *s)
-{
-	if (pd->have_undelivered) {
-		merge_bits(s, &pd->undelivered);
-		rcapfs_snapshot_release(&pd->undelivered);
-	}
-	pd->undelivered = *s;
-	pd->have_undelivered = true;
-}
-
-static void serve(struct rcapfs_pagedata *pd, void *buf, size_t len,
-		  size_t *done)
-{
-	size_t n = pd->out.len - pd->served;
-
-	if (n > len)
-		n = len;
-	memcpy(buf, pd->out.data + pd->served, n);
-	pd->served += n;
-	pd->next_off += (off_t)n;
-	*done = n;
-	if (pd->served == pd->out.len) {
-		pd->serving = false;
-		rcapfs_snapshot_release(&pd->snap);
-	}
-}
-
-static int pagedata_read(struct rcapfs_pagedata *pd, off_t off, void *buf,
-			 size_t len, size_t *done)
-{
-	struct rcapfs_snapshot s;
-	uint64_t size;
-	int rc;
-
-	if (pd->serving && off == pd->next_off) {
-		serve(pd, buf, len, done);
-		return 0;
-	}
-	/* A new read(2). One still under way ended before the end of its
-	 * snapshot: its bits go to this one. */
-	if (pd->serving) {
-		pd->serving = false;
-		keep_undelivered(pd, &pd->snap);
-	}
-	rc = rcapfs_tracker_read(pd->r, true, &s);
-	if (rc)
-		return rc == -ESRCH ? -ENOENT : rc;
-	if (pd->have_undelivered) {
-		merge_bits(&s, &pd->undelivered);
-		rcapfs_snapshot_release(&pd->undelivered);
-		pd->have_undelivered = false;
-	}
-	/* A request shorter than the snapshot is the caller's whole buffer,
-	 * unless it is as long as the kernel makes requests (a first chunk
-	 * falls short of max_chunk by the buffer's offset in its page). */
-	size = rcapfs_procfs_pagedata_size(&s.maps, s.page_size);
-	if (len < size && len + s.page_size <= pd->max_chunk) {
-		keep_undelivered(pd, &s);
-		return -E2BIG;
-	}
-	rcapfs_buf_reset(&pd->out);
-	rc = rcapfs_procfs_render_pagedata(&s, &pd->out);
-	if (rc) {
-		keep_undelivered(pd, &s);
-		return rc;
-	}
-	pd->snap = s;
-	pd->serving = true;
-	pd->served = 0;
-	pd->next_off = off;
-	serve(pd, buf, len, done);
-	return 0;
-}
-
-int rcapfs_pagedata_read(struct rcapfs_pagedata *pd, off_t off, void *buf,
-			 size_t len, size_t *done)
-{
-	int rc;
-
-	*done = 0;
-	pthread_mutex_lock(&pd->lock);
-	rc = pagedata_read(pd, off, buf, len, done);
-	pthread_mutex_unlock(&pd->lock);
 	return rc;
 }

@@ -33,6 +33,7 @@ static const struct rcapfs_child ctl_children[] = {
 
 static const struct rcapfs_child pid_children[] = {
 	{"pagedata", RCAPFS_NODE_PROC_PAGEDATA},
+	{"pagedata_hw", RCAPFS_NODE_PROC_PAGEDATA_HW},
 	{"xmap", RCAPFS_NODE_PROC_XMAP},
 	{NULL, 0},
 };
@@ -174,9 +175,16 @@ bool rcapfs_node_is_dir(enum rcapfs_node_kind kind)
 	       kind == RCAPFS_NODE_PROC || kind == RCAPFS_NODE_PROC_PID;
 }
 
+bool rcapfs_node_size_uncached(enum rcapfs_node_kind kind)
+{
+	return kind == RCAPFS_NODE_PROC_PAGEDATA ||
+	       kind == RCAPFS_NODE_PROC_PAGEDATA_HW;
+}
+
 bool rcapfs_node_owner_only(enum rcapfs_node_kind kind)
 {
 	return kind == RCAPFS_NODE_PROC_PAGEDATA ||
+	       kind == RCAPFS_NODE_PROC_PAGEDATA_HW ||
 	       kind == RCAPFS_NODE_PROC_XMAP;
 }
 

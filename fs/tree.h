@@ -26,6 +26,7 @@ enum rcapfs_node_kind {
 	RCAPFS_NODE_PROC,
 	RCAPFS_NODE_PROC_PID,
 	RCAPFS_NODE_PROC_PAGEDATA,
+	RCAPFS_NODE_PROC_PAGEDATA_HW, /* pagedata with PG_HWMAPPED */
 	RCAPFS_NODE_PROC_XMAP,
 };
 
@@ -66,8 +67,13 @@ bool rcapfs_node_is_dir(enum rcapfs_node_kind kind);
 /* Whether root may write the node (control files). */
 bool rcapfs_node_writable(enum rcapfs_node_kind kind);
 
-/* Files only their process's owner (and root) may open: pagedata, xmap. */
+/* Files only their process's owner (and root) may open: pagedata,
+ * pagedata_hw, xmap. */
 bool rcapfs_node_owner_only(enum rcapfs_node_kind kind);
+
+/* Files whose size the kernel must not cache: pagedata and pagedata_hw,
+ * whose st_size is what the next read needs now, as on Solaris. */
+bool rcapfs_node_size_uncached(enum rcapfs_node_kind kind);
 
 /* Mode bits as doc/design.md §3 lists them (without the file type). */
 mode_t rcapfs_node_mode(enum rcapfs_node_kind kind);

@@ -42,7 +42,9 @@ struct tproc {
 
 struct rcapfs_tracker_reader {
 	struct tproc *p;
-	unsigned want; /* more RCAPFS_PAGE_* for its snapshots */
+	/* RCAPFS_PAGE_PRESENT (present bits wanted, the default) and
+	 * RCAPFS_PAGE_EXCLUSIVE (more bits, more cost) */
+	unsigned want;
 	uint8_t *bits; /* p->nunits of TRACKED_BITS, under p->lock */
 	struct rcapfs_tracker_reader *next;
 };
@@ -63,6 +65,9 @@ struct sample {
 	uint8_t *pages; /* raw flags, every page of every mapping */
 	size_t *first_page;
 	size_t npages;
+	/* Per mapping: its present bits were not read (nobody wanted them);
+	 * its flags are 0 until snapshot_of needs them. */
+	bool *unread;
 };
 
 int rcapfs_tracker_new(struct rcapfs_backend *be, struct rcapfs_tracker **out)
@@ -117,16 +122,47 @@ static void sample_release(struct sample *s)
 	rcapfs_mapping_list_free(&s->maps);
 	free(s->pages);
 	free(s->first_page);
+	free(s->unread);
 	memset(s, 0, sizeof(*s));
 }
 
-/* Read the kernel's view of p once (with more bits of want), then reset
+/* What a reset after a sample must cover. At mapping fidelity, only the
+ * mappings that smaps says hold referenced pages need one, and the reset
+ * is a walk of the page tables of every mapping it covers, as costly as
+ * reading smaps: none when nothing was referenced, those without a file
+ * or those with one when only they were. */
+static unsigned clear_scope(const struct rcapfs_tracker *tr,
+			    const struct rcapfs_mapping_list *ml)
+{
+	bool anon = false, files = false;
+
+	if (tr->fidelity != RCAPFS_FIDELITY_MAPPING)
+		return tr->clear_what;
+	for (size_t i = 0; i < ml->n; i++) {
+		if (!ml->maps[i].referenced_kb)
+			continue;
+		if (ml->maps[i].flags & RCAPFS_MAP_ANON)
+			anon = true;
+		else
+			files = true;
+	}
+	if (!anon && !files)
+		return 0;
+	if (anon && files)
+		return tr->clear_what;
+	return tr->clear_what |
+	       (anon ? RCAPFS_CLEAR_ONLY_ANON : RCAPFS_CLEAR_ONLY_FILES);
+}
+
+/* Read the kernel's view of p once (with more bits of want; without
+ * RCAPFS_PAGE_PRESENT, present bits only where they come free), then reset
  * the kernel's bits. Under p->lock. Returns 0 or -errno (-ESRCH when the
  * process is gone). */
 static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 {
 	const struct rcapfs_backend *be = p->tr->be;
 	uint64_t ps = p->tr->page_size;
+	unsigned scope;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -135,7 +171,8 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 		return rc;
 	rc = -ENOMEM;
 	s->first_page = calloc(s->maps.n ? s->maps.n : 1, sizeof(size_t));
-	if (!s->first_page)
+	s->unread = calloc(s->maps.n ? s->maps.n : 1, sizeof(bool));
+	if (!s->first_page || !s->unread)
 		goto fail;
 	for (size_t i = 0; i < s->maps.n; i++) {
 		const struct rcapfs_mapping *m = &s->maps.maps[i];
@@ -159,7 +196,7 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 		goto fail;
 	for (size_t i = 0; i < s->maps.n; i++) {
 		const struct rcapfs_mapping *m = &s->maps.maps[i];
-		unsigned w = p->tr->want | want;
+		unsigned w = p->tr->want | (want & RCAPFS_PAGE_EXCLUSIVE);
 		bool all_exclusive = false;
 		uint8_t *pages;
 
@@ -179,6 +216,9 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 		if (w == 0 && m->rss_kb * 1024 == m->end - m->start) {
 			memset(pages, RCAPFS_PAGE_PRESENT,
 			       (m->end - m->start) / ps);
+		} else if (w == 0 && !(want & RCAPFS_PAGE_PRESENT) &&
+			   !rcapfs_mapping_partly_reserved(m)) {
+			s->unread[i] = true;
 		} else {
 			rc = be->ops->pages(be->ctx, p->task, m->start, m->end,
 					    w, pages);
@@ -190,8 +230,9 @@ static int sample_kernel(struct tproc *p, unsigned want, struct sample *s)
 			if (pages[j] & RCAPFS_PAGE_PRESENT)
 				pages[j] |= RCAPFS_PAGE_EXCLUSIVE;
 	}
-	if (p->tr->clear_what) {
-		rc = be->ops->clear(be->ctx, p->task, p->tr->clear_what);
+	scope = clear_scope(p->tr, &s->maps);
+	if (scope) {
+		rc = be->ops->clear(be->ctx, p->task, scope);
 		if (rc)
 			goto fail;
 	}
@@ -462,6 +503,7 @@ int rcapfs_tracker_open(struct rcapfs_tracker *tr, pid_t pid,
 		be->ops->task_close(be->ctx, task);
 		return -ENOMEM;
 	}
+	r->want = RCAPFS_PAGE_PRESENT;
 	p = tproc_get(tr, pid, start_ticks, task);
 	if (!p) {
 		free(r);
@@ -517,7 +559,14 @@ void rcapfs_tracker_close(struct rcapfs_tracker_reader *r)
 
 void rcapfs_tracker_want(struct rcapfs_tracker_reader *r, unsigned want)
 {
-	r->want = want & RCAPFS_PAGE_EXCLUSIVE;
+	r->want = (r->want & RCAPFS_PAGE_PRESENT) |
+		  (want & RCAPFS_PAGE_EXCLUSIVE);
+}
+
+void rcapfs_tracker_presence(struct rcapfs_tracker_reader *r, bool present)
+{
+	r->want = (r->want & RCAPFS_PAGE_EXCLUSIVE) |
+		  (present ? RCAPFS_PAGE_PRESENT : 0);
 }
 
 struct rcapfs_task *rcapfs_tracker_task(struct rcapfs_tracker_reader *r)
@@ -526,11 +575,15 @@ struct rcapfs_task *rcapfs_tracker_task(struct rcapfs_tracker_reader *r)
 }
 
 /* Turn a sample into r's snapshot: the kernel's presence with r's own
- * accumulated bits. Under p->lock. */
-static void snapshot_of(const struct rcapfs_tracker_reader *r, struct sample *s,
-			struct rcapfs_snapshot *out)
+ * accumulated bits. At mapping fidelity the pages of a mapping referenced
+ * since r's last read are marked where present: a mapping whose present
+ * bits were not read is walked now, the only walk such a read needs. Under
+ * p->lock. Returns 0 (s is consumed) or -errno. */
+static int snapshot_of(const struct rcapfs_tracker_reader *r, struct sample *s,
+		       struct rcapfs_snapshot *out)
 {
 	const struct tproc *p = r->p;
+	const struct rcapfs_backend *be = p->tr->be;
 	const uint64_t ps = p->tr->page_size;
 	struct timespec ts;
 
@@ -548,6 +601,14 @@ static void snapshot_of(const struct rcapfs_tracker_reader *r, struct sample *s,
 			if (first == RCAPFS_SNAPSHOT_NO_PAGES ||
 			    !(r->bits[m] & RCAPFS_PAGE_REFERENCED))
 				continue;
+			if (s->unread[m]) {
+				int rc = be->ops->pages(be->ctx, p->task,
+							mp->start, mp->end, 0,
+							s->pages + first);
+
+				if (rc)
+					return rc;
+			}
 			for (size_t i = first; i < end; i++)
 				if (s->pages[i] & RCAPFS_PAGE_PRESENT)
 					s->pages[i] |= RCAPFS_PAGE_REFERENCED;
@@ -561,7 +622,9 @@ static void snapshot_of(const struct rcapfs_tracker_reader *r, struct sample *s,
 	out->page_size = p->tr->page_size;
 	out->fidelity = p->tr->fidelity;
 	out->tstamp_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	free(s->unread);
 	memset(s, 0, sizeof(*s));
+	return 0;
 }
 
 int rcapfs_tracker_read(struct rcapfs_tracker_reader *r, bool consume,
@@ -575,10 +638,12 @@ int rcapfs_tracker_read(struct rcapfs_tracker_reader *r, bool consume,
 	pthread_mutex_lock(&p->lock);
 	rc = sample_fold(p, r->want, &s);
 	if (rc == 0) {
-		snapshot_of(r, &s, out);
-		if (consume && p->nunits)
-			memset(r->bits, 0, p->nunits);
+		rc = snapshot_of(r, &s, out);
+		if (rc)
+			sample_release(&s);
 	}
+	if (rc == 0 && consume && p->nunits)
+		memset(r->bits, 0, p->nunits);
 	pthread_mutex_unlock(&p->lock);
 	return rc;
 }

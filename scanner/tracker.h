@@ -48,6 +48,14 @@ void rcapfs_tracker_close(struct rcapfs_tracker_reader *r);
  * scanner needs it, pagedata does not. */
 void rcapfs_tracker_want(struct rcapfs_tracker_reader *r, unsigned want);
 
+/* Whether the reader's snapshots carry present bits (RCAPFS_PAGE_PRESENT,
+ * _SWAPPED, _ZERO); on from the open. Without them a read at mapping or no
+ * fidelity walks no pages but those of mappings referenced since the
+ * reader's last read that are not wholly resident (to mark their present
+ * pages referenced) and of MAP_NORESERVE mappings in part materialised;
+ * other pages read 0 but for their referenced and dirty bits. */
+void rcapfs_tracker_presence(struct rcapfs_tracker_reader *r, bool present);
+
 /* The task the reader holds (borrowed: valid until close), for callers
  * that act on the process (the scanner's pageout). */
 struct rcapfs_task *rcapfs_tracker_task(struct rcapfs_tracker_reader *r);
@@ -85,6 +93,17 @@ rcapfs_snapshot_pages(const struct rcapfs_snapshot *s, size_t i)
 	return s->first_page[i] == RCAPFS_SNAPSHOT_NO_PAGES
 		       ? NULL
 		       : s->pages + s->first_page[i];
+}
+
+/* A MAP_NORESERVE mapping whose pages are not all resident or swapped.
+ * Its flags in a snapshot always carry present bits, whatever the reader
+ * asked: pagedata leaves out its pages that never materialised, as
+ * Solaris does. */
+static inline bool
+rcapfs_mapping_partly_reserved(const struct rcapfs_mapping *m)
+{
+	return (m->flags & RCAPFS_MAP_NORESERVE) &&
+	       (m->rss_kb + m->swap_kb) * 1024 < m->end - m->start;
 }
 
 /* The most pages a snapshot holds flags for (256 GiB of 4 KiB pages with

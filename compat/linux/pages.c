@@ -132,7 +132,8 @@ static int write_clear_refs(struct rcapfs_task *t, const char *value)
 /*
  * Referenced bits: with idle page tracking and PFNs, the pages are marked
  * idle, which keeps the kernel's own notion of recent use (it sets
- * PG_young); otherwise clear_refs resets them for the whole process.
+ * PG_young); otherwise clear_refs resets them for the whole process, or
+ * for its mappings without a file or with one alone (RCAPFS_CLEAR_ONLY_*).
  * Dirty bits: soft-dirty only. A process that exited meanwhile took the
  * writes silently: that is -ESRCH.
  */
@@ -140,15 +141,22 @@ int linux_clear(void *ctx, struct rcapfs_task *t, unsigned what)
 {
 	struct linux_ctx *c = ctx;
 	const struct rcapfs_features *f = &c->features;
+	const unsigned only =
+		what & (RCAPFS_CLEAR_ONLY_ANON | RCAPFS_CLEAR_ONLY_FILES);
 	int ret = 0;
 
-	if (what & ~(RCAPFS_CLEAR_REFERENCED | RCAPFS_CLEAR_DIRTY))
+	if (what & ~(RCAPFS_CLEAR_REFERENCED | RCAPFS_CLEAR_DIRTY |
+		     RCAPFS_CLEAR_ONLY_ANON | RCAPFS_CLEAR_ONLY_FILES))
 		return -EINVAL;
 	if ((what & RCAPFS_CLEAR_DIRTY) && !f->soft_dirty)
 		return -EOPNOTSUPP;
 	if (what & RCAPFS_CLEAR_REFERENCED) {
 		if (f->idle_page_tracking && f->pfn_visible)
 			ret = linux_idle_clear(c, t);
+		else if (only == RCAPFS_CLEAR_ONLY_ANON)
+			ret = write_clear_refs(t, "2");
+		else if (only == RCAPFS_CLEAR_ONLY_FILES)
+			ret = write_clear_refs(t, "3");
 		else
 			ret = write_clear_refs(t, "1");
 	}

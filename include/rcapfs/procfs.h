@@ -6,6 +6,7 @@
  *	pagedata: one prpageheader_t, then pr_nmap times a prasmap_t
  *	followed by pr_npage flag bytes (PG_*), padded with zero bytes to a
  *	multiple of 8 (PRPAGEDATA_PAD) so the next prasmap_t is aligned.
+ *	pagedata_hw: the same, with PG_HWMAPPED on present pages.
  *	xmap: an array of prxmap_t.
  *
  * The fields have fixed widths (the Solaris type each stands for is noted)
@@ -35,10 +36,13 @@ extern "C" {
 #define RCAPFS_PRDEV_MAJOR(dev) ((uint32_t)((uint64_t)(dev) >> 32))
 #define RCAPFS_PRDEV_MINOR(dev) ((uint32_t)(dev))
 
-/* Flag bytes of pagedata, one per page. */
+/* Flag bytes of pagedata, one per page. As on Solaris, pagedata carries
+ * PG_REFERENCED and PG_MODIFIED only (a Solaris reader takes any other bit
+ * for a reference); PG_HWMAPPED is set in pagedata_hw, for readers that
+ * ask for present pages by opening it. */
 #define PG_MODIFIED   0x01 /* written since this descriptor's last read */
 #define PG_REFERENCED 0x02 /* accessed since this descriptor's last read */
-#define PG_HWMAPPED   0x04 /* present and mapped */
+#define PG_HWMAPPED   0x04 /* present and mapped: pagedata_hw only */
 
 /* pr_mflags. MA_BREAK and MA_STACK appear in xmap only, as on Solaris. */
 #define MA_EXEC	     0x0001
@@ -67,11 +71,13 @@ typedef struct prpageheader {
 	int64_t pr_npage;		   /* long: flag bytes in all */
 } prpageheader_t;
 
-/* One mapping of pagedata; pr_npage flag bytes follow it. */
+/* One mapping of pagedata; pr_npage flag bytes follow it. As on Solaris,
+ * the pages of a MAP_NORESERVE mapping that never materialised are left
+ * out: such a mapping is one entry per run of pages that did. */
 typedef struct prasmap {
 	uint64_t pr_vaddr;	  /* uintptr_t: first address */
 	uint64_t pr_npage;	  /* size_t: pages of pr_pagesize */
-	char pr_mapname[PRMAPSZ]; /* last path component, "[heap]"... */
+	char pr_mapname[PRMAPSZ]; /* a file's last path component, else "" */
 	int64_t pr_offset;	  /* offset_t: into the mapped file */
 	int32_t pr_mflags;	  /* MA_* */
 	int32_t pr_pagesize;	  /* bytes of a page */
@@ -83,7 +89,7 @@ typedef struct prasmap {
 typedef struct prxmap {
 	uint64_t pr_vaddr;	  /* uintptr_t: first address */
 	uint64_t pr_size;	  /* size_t: bytes */
-	char pr_mapname[PRMAPSZ]; /* last path component, "[heap]"... */
+	char pr_mapname[PRMAPSZ]; /* a file's last path component, else "" */
 	int64_t pr_offset;	  /* offset_t: into the mapped file */
 	int32_t pr_mflags;	  /* MA_* */
 	int32_t pr_pagesize;	  /* bytes of a page */

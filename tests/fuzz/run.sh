@@ -20,7 +20,7 @@ status=0
 for t in "$@"; do
 	case $t in
 	cap | ctl) max_len=4096 ;;
-	members) max_len=65536 ;;
+	members | stats | project) max_len=65536 ;;
 	state) max_len=262144 ;;
 	*)
 		echo "run.sh: unknown target $t" >&2

@@ -10,10 +10,14 @@
  *	-z KB	anonymous memory read once, never written: the zero page
  *	-l	mlock the regions but the zero page's, so that memory pressure
  *		from elsewhere cannot change what the test counts
+ *	-m KB	on each SIGHUP, one more mapping of KB anonymous memory,
+ *		written once
+ *	-r KB	a MAP_NORESERVE mapping of KB (at least 404), of which only
+ *		pages 10 to 19 and 100 are written: in part materialised
  *
  * Prints "NAME 0xSTART 0xEND" for each region, then "ready"; after each
  * SIGUSR1, "touched N"; after each SIGUSR2, once the hot set has been read
- * whole since, "hot N". Runs until killed.
+ * whole since, "hot N"; after each SIGHUP, "mapped N". Runs until killed.
  */
 #include "config.h"
 
@@ -28,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t touch_cold;
+static volatile sig_atomic_t touch_cold, map_more;
 static volatile sig_atomic_t hot_asked; /* SIGUSR2s so far */
 /* Where reads of the regions go, so they are not optimised away. */
 static volatile char sink;
@@ -43,25 +47,36 @@ static void on_usr2(int sig)
 	hot_asked++;
 }
 
+static void on_hup(int sig)
+{
+	map_more = 1;
+}
+
 static void die(const char *what)
 {
 	fprintf(stderr, "procfs-victim: %s: %s\n", what, strerror(errno));
 	exit(1);
 }
 
-/* A region of len bytes that is a mapping of its own. */
-static char *region(size_t len)
+/* A region of len bytes that is a mapping of its own, with more mmap
+ * flags. */
+static char *region_flags(size_t len, int flags)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	char *p;
 
 	p = mmap(NULL, len + 2 * (size_t)page, PROT_NONE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		 MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
 	if (p == MAP_FAILED)
 		die("mmap");
 	if (mprotect(p + page, len, PROT_READ | PROT_WRITE))
 		die("mprotect");
 	return p + page;
+}
+
+static char *region(size_t len)
+{
+	return region_flags(len, 0);
 }
 
 static size_t kb_arg(const char *s)
@@ -91,17 +106,17 @@ static void report(const char *name, const char *p, size_t len)
 int main(int argc, char **argv)
 {
 	size_t anon_len = 0, file_len = 0, hot_len = 0, cold_len = 0, i;
-	size_t zero_len = 0;
+	size_t zero_len = 0, more_len = 0, nores_len = 0;
 	const char *file = NULL;
 	char *anon = NULL, *hot = NULL, *cold = NULL, *zero = NULL;
 	const char *mapped = NULL;
 	struct timespec tick = {0, 10 * 1000 * 1000};
 	long page = sysconf(_SC_PAGESIZE);
-	unsigned long touched = 0;
+	unsigned long touched = 0, more = 0;
 	sig_atomic_t hot_answered = 0;
 	int c, fd;
 
-	while ((c = getopt(argc, argv, "a:f:F:h:c:z:l")) != -1) {
+	while ((c = getopt(argc, argv, "a:f:F:h:c:z:lm:r:")) != -1) {
 		switch (c) {
 		case 'a':
 			anon_len = kb_arg(optarg);
@@ -124,15 +139,22 @@ int main(int argc, char **argv)
 		case 'l':
 			lock = 1;
 			break;
+		case 'm':
+			more_len = kb_arg(optarg);
+			break;
+		case 'r':
+			nores_len = kb_arg(optarg);
+			break;
 		default:
-			fprintf(stderr,
-				"usage: procfs-victim [-a KB] [-f FILE "
-				"-F KB] [-h KB] [-c KB] [-z KB] [-l]\n");
+			fprintf(stderr, "usage: procfs-victim [-a KB] [-f FILE "
+					"-F KB] [-h KB] [-c KB] [-z KB] [-l] "
+					"[-m KB] [-r KB]\n");
 			return 2;
 		}
 	}
 	if (signal(SIGUSR1, on_usr1) == SIG_ERR ||
-	    signal(SIGUSR2, on_usr2) == SIG_ERR)
+	    signal(SIGUSR2, on_usr2) == SIG_ERR ||
+	    signal(SIGHUP, on_hup) == SIG_ERR)
 		die("signal");
 	if (anon_len) {
 		anon = region(anon_len);
@@ -168,6 +190,14 @@ int main(int argc, char **argv)
 		lock = 0;
 		report("zero", zero, zero_len);
 	}
+	if (nores_len >= 101 * (size_t)page) {
+		char *r = region_flags(nores_len, MAP_NORESERVE);
+
+		memset(r + 10 * page, 5, 10 * (size_t)page);
+		r[100 * page] = 5;
+		lock = 0; /* mlock would fault it all in */
+		report("noreserve", r, nores_len);
+	}
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
@@ -186,6 +216,12 @@ int main(int argc, char **argv)
 			for (i = 0; i < cold_len; i += (size_t)page)
 				cold[i]++;
 			printf("touched %lu\n", ++touched);
+			fflush(stdout);
+		}
+		if (map_more && more_len) {
+			map_more = 0;
+			memset(region(more_len), 4, more_len);
+			printf("mapped %lu\n", ++more);
 			fflush(stdout);
 		}
 		nanosleep(&tick, NULL);

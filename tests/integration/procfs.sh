@@ -25,12 +25,13 @@ val() {
 
 # A victim: 16 MiB anonymous, 8 MiB of a file, a 4 MiB hot set it keeps
 # reading, 8 MiB it writes again on SIGUSR1, 1 MiB only read (the shared
-# zero page). Each is a mapping of its own, so at mapping fidelity the hot
-# set is told apart from the rest; all but the zero page are mlocked, so
-# the figures hold while other work presses on memory.
+# zero page), 1 MiB of MAP_NORESERVE of which 11 pages are written. Each
+# is a mapping of its own, so at mapping fidelity the hot set is told
+# apart from the rest; all but the zero page and the reservation are
+# mlocked, so the figures hold while other work presses on memory.
 head -c 8388608 /dev/urandom >"$T/file"
 spawn_victim "$VICTIM" -a 16384 -f "$T/file" -F 8192 -h 4096 -c 8192 \
-	-z 1024 -l >"$T/victim.out"
+	-z 1024 -l -m 1024 -r 1024 >"$T/victim.out"
 V=$VPID
 wait_for "victim ready" 20 grep -qx ready "$T/victim.out"
 # NAME:START:END of a region, as procfs-check takes it.
@@ -43,6 +44,7 @@ FILE=$(region file)
 HOT=$(region hot)
 COLD=$(region cold)
 ZERO=$(region zero)
+NORES=$(region noreserve)
 PAGE=$(getconf PAGESIZE)
 FIDELITY=$(val fidelity "$M/ctl/status")
 echo "fidelity: $FIDELITY"
@@ -54,13 +56,16 @@ if [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ]; then
 	check "M/proc leaves kernel threads out" \
 		sh -c "! ls '$M/proc' | grep -qx 2"
 fi
-expect_eq "M/proc/PID lists pagedata and xmap" "pagedata xmap" \
+expect_eq "M/proc/PID lists pagedata, pagedata_hw and xmap" \
+	"pagedata pagedata_hw xmap" \
 	"$(ls "$M/proc/$V" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "M/proc is 0555" 555 "$(stat -c %a "$M/proc")"
 expect_eq "M/proc/PID is 0555, the process's" "555 0" \
 	"$(stat -c '%a %u' "$M/proc/$V")"
 expect_eq "pagedata is 0400, the process's" "400 0" \
 	"$(stat -c '%a %u' "$M/proc/$V/pagedata")"
+expect_eq "pagedata_hw is 0400, the process's" "400 0" \
+	"$(stat -c '%a %u' "$M/proc/$V/pagedata_hw")"
 expect_eq "xmap is 0400, the process's" "400 0" \
 	"$(stat -c '%a %u' "$M/proc/$V/xmap")"
 check "no M/proc/self" test ! -e "$M/proc/self"
@@ -68,28 +73,68 @@ check "no M/proc/0$V" test ! -e "$M/proc/0$V"
 
 # pagedata, parsed with the public header alone.
 if "$CHECK" pagedata "$M/proc/$V/pagedata" "$ANON" "$FILE" "$HOT" "$COLD" \
-	"$ZERO" >"$T/pd" 2>&1; then
+	"$ZERO" "$NORES" >"$T/pd" 2>&1; then
 	ok "pagedata parses"
 else
 	fail "pagedata does not parse: $(cat "$T/pd")"
 fi
 expect_eq "pagedata: one read(2) of st_size bytes returns them all" \
 	"$(val st_size "$T/pd")" "$(val bytes "$T/pd")"
-expect_eq "pagedata: one entry per line of /proc/PID/maps" \
-	"$(wc -l <"/proc/$V/maps")" "$(val nmap "$T/pd")"
+# One entry per line of /proc/PID/maps, but for MAP_NORESERVE mappings
+# with nothing resident or swapped (the reservation's guard pages), which
+# have none, and the reservation, which has two.
+empty_nr=$(awk '/^[0-9a-f]+-/ { rss = -1; swap = -1 }
+	$1 == "Rss:" { rss = $2 } $1 == "Swap:" { swap = $2 }
+	$1 == "VmFlags:" && / nr/ && rss == 0 && swap == 0 { n++ }
+	END { print n + 0 }' "/proc/$V/smaps")
+expect_eq "pagedata: one entry per mapping, none for an empty reservation" \
+	"$(($(wc -l <"/proc/$V/maps") - empty_nr + 1))" "$(val nmap "$T/pd")"
 expect_eq "pagedata: the anonymous region is one mapping" 1 \
 	"$(val anon_maps "$T/pd")"
+# As on Solaris, the pages of a MAP_NORESERVE mapping that never
+# materialised are left out: an entry per run of those that did.
+expect_eq "pagedata: the reservation, its 11 written pages" 11 \
+	"$(val noreserve_pages "$T/pd")"
+expect_eq "pagedata: the reservation, in two runs" 2 \
+	"$(val noreserve_maps "$T/pd")"
 expect_eq "pagedata: the anonymous region has its pages" \
 	$((16777216 / PAGE)) "$(val anon_pages "$T/pd")"
-expect_eq "pagedata: the anonymous region is all PG_HWMAPPED" \
-	"$(val anon_pages "$T/pd")" "$(val anon_hwmapped "$T/pd")"
-expect_eq "pagedata: the file mapping is all PG_HWMAPPED" \
-	$((8388608 / PAGE)) "$(val file_hwmapped "$T/pd")"
-expect_eq "pagedata: the zero page is not PG_HWMAPPED" \
+# As on Solaris, pagedata never sets PG_HWMAPPED; pagedata_hw does, on
+# the present pages, and is the same file otherwise.
+expect_eq "pagedata: no PG_HWMAPPED anywhere, as on Solaris" 0 \
+	"$(val hwmapped "$T/pd")"
+if "$CHECK" pagedata "$M/proc/$V/pagedata_hw" "$ANON" "$FILE" "$HOT" \
+	"$COLD" "$ZERO" >"$T/hw" 2>&1; then
+	ok "pagedata_hw parses"
+else
+	fail "pagedata_hw does not parse: $(cat "$T/hw")"
+fi
+expect_eq "pagedata_hw: the size of pagedata" "$(val st_size "$T/pd")" \
+	"$(val bytes "$T/hw")"
+expect_eq "pagedata_hw: the anonymous region is all PG_HWMAPPED" \
+	"$(val anon_pages "$T/hw")" "$(val anon_hwmapped "$T/hw")"
+expect_eq "pagedata_hw: the file mapping is all PG_HWMAPPED" \
+	$((8388608 / PAGE)) "$(val file_hwmapped "$T/hw")"
+expect_eq "pagedata_hw: the zero page is not PG_HWMAPPED" \
 	"$((1048576 / PAGE)) 0" \
-	"$(val zero_pages "$T/pd") $(val zero_hwmapped "$T/pd")"
+	"$(val zero_pages "$T/hw") $(val zero_hwmapped "$T/hw")"
 expect_eq "pagedata: a buffer one byte short fails with E2BIG" \
 	"error E2BIG" "$("$CHECK" pagedata -s "$M/proc/$V/pagedata")"
+
+# st_size is what the next read needs now, as on Solaris: once the process
+# has mapped more, fstat on a descriptor that read before says so at once,
+# and a read of that many bytes returns them all.
+exec 3<"$M/proc/$V/pagedata"
+"$CHECK" pagedata fd:3 >"$T/before" 2>&1
+"$CHECK" pagedata fd:3 >"$T/before" 2>&1
+kill -HUP "$V"
+wait_for "the victim maps more" 10 grep -qx "mapped 1" "$T/victim.out"
+"$CHECK" pagedata fd:3 >"$T/after" 2>&1
+exec 3<&-
+expect_eq "st_size follows a new mapping at once" \
+	"$(val st_size "$T/after")" "$(val bytes "$T/after")"
+check "the new mapping is in the read" \
+	test "$(val bytes "$T/after")" -gt "$(val bytes "$T/before")"
 
 # Referenced bits: per descriptor, since open, cleared by each read for
 # that descriptor only, kept by an E2BIG.
@@ -150,12 +195,15 @@ else
 	check "wss counts the hot set ($ref bytes)" test "${ref:-0}" -ge 4194304
 	check "wss leaves the untouched regions out ($ref bytes)" \
 		test "${ref:-0}" -lt $((4194304 + 8388608))
+	rss=$(awk 'NR == 2 { print $3 }' "$T/wss")
+	check "wss counts the resident pages ($rss)" \
+		test "${rss:-0}" -ge $(((16384 + 8192 + 4096 + 8192) * 1024 / PAGE))
 	expect_eq "wss prints the fidelity" "$FIDELITY" \
 		"$(awk 'NR == 2 { print $6 }' "$T/wss")"
 fi
 
 # xmap.
-if "$CHECK" xmap "$M/proc/$V/xmap" "$ANON" "$FILE" "$HOT" "$ZERO" \
+if "$CHECK" xmap "$M/proc/$V/xmap" "$ANON" "$FILE" "$HOT" "$ZERO" "$NORES" \
 	>"$T/xm" 2>&1; then
 	ok "xmap parses"
 else
@@ -165,6 +213,10 @@ expect_eq "xmap: st_size is exact" "$(val st_size "$T/xm")" \
 	"$(val bytes "$T/xm")"
 expect_eq "xmap: one entry per line of /proc/PID/maps" \
 	"$(wc -l <"/proc/$V/maps")" "$(val nmap "$T/xm")"
+expect_eq "xmap: the reservation whole, as on Solaris" "1 1024" \
+	"$(val noreserve_maps "$T/xm") $(val noreserve_size_kb "$T/xm")"
+expect_eq "xmap: the reservation is MA_NORESERVE" 146 \
+	"$(val noreserve_flags "$T/xm")"
 expect_eq "xmap: the anonymous region is resident" 16384 \
 	"$(val anon_rss_kb "$T/xm")"
 expect_eq "xmap: the anonymous region is anonymous" 16384 \

@@ -621,11 +621,19 @@ static int fake_clear(void *ctx, struct rcapfs_task *t, unsigned what)
 		bits |= RCAPFS_PAGE_DIRTY;
 	pthread_mutex_lock(&c->lock);
 	c->counts.clears++;
+	c->counts.last_clear = what;
 	as = task_as(c, t);
-	if (as)
-		for (size_t i = 0; i < as->nmaps; i++)
-			for (size_t j = 0; j < as->maps[i].npages; j++)
-				as->maps[i].pages[j] &= (uint8_t)~bits;
+	for (size_t i = 0; as && i < as->nmaps; i++) {
+		bool anon = as->maps[i].m.flags & RCAPFS_MAP_ANON;
+		uint8_t b = bits;
+
+		/* As clear_refs 2 and 3 do. */
+		if (((what & RCAPFS_CLEAR_ONLY_ANON) && !anon) ||
+		    ((what & RCAPFS_CLEAR_ONLY_FILES) && anon))
+			b &= (uint8_t)~RCAPFS_PAGE_REFERENCED;
+		for (size_t j = 0; j < as->maps[i].npages; j++)
+			as->maps[i].pages[j] &= (uint8_t)~b;
+	}
 	pthread_mutex_unlock(&c->lock);
 	return as ? 0 : -ESRCH;
 }

@@ -139,6 +139,7 @@ struct fake_backend_counts {
 	unsigned mappings;	/* mappings() calls */
 	unsigned pages;		/* pages() calls */
 	unsigned clears;	/* clear() calls */
+	unsigned last_clear;	/* what the last clear() was asked */
 	unsigned pageouts;	/* pageout() calls */
 	uint64_t advised_bytes; /* sum of pageout()'s *done_bytes */
 	uint64_t pfns;		/* task_pfns() calls */

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "fs/front.h"
+#include "rcapfs/procfs.h"
 
 #include "tests/unit/fake_backend.h"
 #include "tests/unit/fixture_file.h"
@@ -273,7 +274,8 @@ static void test_front__readdir(void **state)
 	collect(names, "status");
 	assert_string_equal(ls(f, "/ctl"), names);
 	assert_string_equal(ls(f, "/proc"), ". .. 1 4242");
-	assert_string_equal(ls(f, "/proc/4242"), ". .. pagedata xmap");
+	assert_string_equal(ls(f, "/proc/4242"),
+			    ". .. pagedata pagedata_hw xmap");
 	n = node(f, "/ctl/mode");
 	names[0] = '\0';
 	assert_int_equal(
@@ -315,6 +317,10 @@ static void test_front__permissions(void **state)
 			 0);
 	assert_int_equal(open_rc(f, "/proc/4242/xmap", &root, O_RDONLY), 0);
 	assert_int_equal(open_rc(f, "/proc/99/xmap", &root, O_RDONLY), -ENOENT);
+	assert_int_equal(open_rc(f, "/proc/4242/pagedata_hw", &other, O_RDONLY),
+			 -EACCES);
+	assert_int_equal(open_rc(f, "/proc/4242/pagedata_hw", &owner, O_RDONLY),
+			 0);
 
 	n = node(f, "/caps/web/cap");
 	assert_int_equal(rcapfs_front_truncate(f->front, &n, &root), 0);
@@ -455,6 +461,58 @@ static void test_front__ids(void **state)
 	assert_int_equal(rcapfs_front_open_files(f->front), 0);
 }
 
+/* pagedata and pagedata_hw: a reader per open, the size a read needs,
+ * which the kernel must not cache, and PG_HWMAPPED in pagedata_hw only
+ * (the bits themselves are test_pagedata's). */
+static void test_front__pagedata(void **state)
+{
+	struct fixture *f = *state;
+	const size_t size = sizeof(prpageheader_t) + sizeof(prasmap_t) + 8;
+	uint64_t pd, hw, xm;
+	struct rcapfs_attr a;
+	struct rcapfs_node n;
+	char buf[4096];
+	size_t got;
+
+	n = node(f, "/proc/4242/pagedata");
+	assert_int_equal(rcapfs_front_getattr(f->front, &n, &other, &a), 0);
+	assert_int_equal(a.mode, S_IFREG | 0400);
+	assert_int_equal(a.size, size);
+	n = node(f, "/proc/4242/pagedata_hw");
+	assert_int_equal(rcapfs_front_getattr(f->front, &n, &other, &a), 0);
+	assert_int_equal(a.mode, S_IFREG | 0400);
+	assert_int_equal(a.uid, 1000);
+	assert_int_equal(a.size, size);
+
+	pd = open_as(f, "/proc/4242/pagedata", &owner, O_RDONLY);
+	hw = open_as(f, "/proc/4242/pagedata_hw", &owner, O_RDONLY);
+	xm = open_as(f, "/proc/4242/xmap", &owner, O_RDONLY);
+	assert_true(rcapfs_front_size_uncached(f->front, pd));
+	assert_true(rcapfs_front_size_uncached(f->front, hw));
+	assert_false(rcapfs_front_size_uncached(f->front, xm));
+	assert_false(rcapfs_front_size_uncached(f->front, 12345));
+
+	/* The two pages the victim has resident: PG_HWMAPPED in pagedata_hw
+	 * only; none on the others. */
+	assert_int_equal(rcapfs_front_read(f->front, pd, &owner, 0, buf,
+					   sizeof(buf), &got),
+			 0);
+	assert_int_equal(got, size);
+	assert_int_equal(buf[size - 8] & PG_HWMAPPED, 0);
+	assert_int_equal(buf[size - 6] & PG_HWMAPPED, 0);
+	assert_int_equal(rcapfs_front_read(f->front, hw, &owner, 0, buf,
+					   sizeof(buf), &got),
+			 0);
+	assert_int_equal(got, size);
+	assert_int_equal(buf[size - 8] & PG_HWMAPPED, PG_HWMAPPED);
+	assert_int_equal(buf[size - 7] & PG_HWMAPPED, PG_HWMAPPED);
+	assert_int_equal(buf[size - 6] & PG_HWMAPPED, 0);
+	rcapfs_front_release(f->front, pd);
+	rcapfs_front_release(f->front, hw);
+	rcapfs_front_release(f->front, xm);
+	assert_int_equal(rcapfs_front_open_files(f->front), 0);
+}
+
 /* Files of every kind left open when the front goes (their RELEASE never
  * came: the mount ended first) are freed with it: memcheck and
  * LeakSanitizer find nothing. */
@@ -472,12 +530,13 @@ static void test_front__left_open(void **state)
 	open_as(f, "/caps/web/members", &root, O_WRONLY | O_APPEND);
 	open_as(f, "/ctl/status", &other, O_RDONLY);
 	open_as(f, "/proc/4242/xmap", &owner, O_RDONLY);
+	open_as(f, "/proc/4242/pagedata_hw", &owner, O_RDONLY);
 	pd = open_as(f, "/proc/4242/pagedata", &owner, O_RDONLY);
 	assert_int_equal(rcapfs_front_read(f->front, pd, &owner, 0, buf,
 					   sizeof(buf), &n),
 			 0);
 	assert_true(n > 32); /* a header and its mapping */
-	assert_int_equal(rcapfs_front_open_files(f->front), 6);
+	assert_int_equal(rcapfs_front_open_files(f->front), 7);
 	/* teardown frees the front with them. */
 }
 
@@ -489,7 +548,8 @@ int main(void)
 		T(test_front__readdir),	   T(test_front__permissions),
 		T(test_front__snapshot),   T(test_front__members_writes),
 		T(test_front__bad_writes), T(test_front__unsaved_write),
-		T(test_front__ids),	   T(test_front__left_open),
+		T(test_front__ids),	   T(test_front__pagedata),
+		T(test_front__left_open),
 	};
 #undef T
 

@@ -823,9 +823,24 @@ static void test_linux_mem__fixture_clear_refs(void **state)
 	refs = get_file(tr->proc, "4242/clear_refs", NULL);
 	assert_string_equal(refs, "4");
 	free(refs);
+	/* the mappings without a file, or the others, alone */
+	assert_int_equal(tr->be->ops->clear(ctx, tr->t,
+					    RCAPFS_CLEAR_REFERENCED |
+						    RCAPFS_CLEAR_ONLY_ANON),
+			 0);
+	refs = get_file(tr->proc, "4242/clear_refs", NULL);
+	assert_string_equal(refs, "2");
+	free(refs);
+	assert_int_equal(tr->be->ops->clear(ctx, tr->t,
+					    RCAPFS_CLEAR_REFERENCED |
+						    RCAPFS_CLEAR_ONLY_FILES),
+			 0);
+	refs = get_file(tr->proc, "4242/clear_refs", NULL);
+	assert_string_equal(refs, "3");
+	free(refs);
 	/* bad input changes nothing */
 	put_text(tr->proc, "4242/clear_refs", "");
-	assert_int_equal(tr->be->ops->clear(ctx, tr->t, 0x4), -EINVAL);
+	assert_int_equal(tr->be->ops->clear(ctx, tr->t, 0x10), -EINVAL);
 	refs = get_file(tr->proc, "4242/clear_refs", NULL);
 	assert_string_equal(refs, "");
 	free(refs);

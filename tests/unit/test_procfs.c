@@ -1,8 +1,8 @@
 /*
  * fs/procfs.c and include/rcapfs/procfs.h: the Solaris layouts, pagedata
- * and xmap rendered from hand-made snapshots against golden binary files,
- * xmap over the fake backend, the M/proc paths of the tree, and the
- * per-descriptor accounting of pagedata over the reference tracker.
+ * rendered from hand-made snapshots against golden binary files, and the
+ * M/proc paths of the tree. xmap is test_xmap's, the descriptors of
+ * pagedata are test_pagedata's.
  */
 #include "config.h"
 
@@ -13,6 +13,7 @@
 #include "scanner/tracker.h"
 #include "tests/unit/fake_backend.h"
 #include "tests/unit/golden.h"
+#include "tests/unit/procfs_fixture.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -24,8 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-
-#define PAGE 4096u
 
 static void test_procfs__layout(void **state)
 {
@@ -91,105 +90,20 @@ static void test_procfs__layout(void **state)
 	assert_int_equal(PRPAGEDATA_PAD(9), 16);
 }
 
-/* A basename longer than PRMAPSZ - 1. */
-#define LONG_NAME                                                              \
-	"/opt/app/lib/"                                                        \
-	"a-library-with-a-name-that-is-much-longer-than-sixty-three-bytes.so"
-
-/* Mappings of every kind a process has; figures in KiB as smaps. */
-static const struct rcapfs_mapping sample_maps[] = {
-	{0x400000, 0x402000, 0, 8, 1, 1234, RCAPFS_MAP_READ | RCAPFS_MAP_EXEC,
-	 -1, 8, 8, 0, 0, 0, 8, 0, 4, 4, "/usr/bin/victim"},
-	{0x600000, 0x603000, 0, 0, 0, 0,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON | RCAPFS_MAP_HEAP,
-	 -1, 8, 8, 8, 0, 8, 4, 0, 4, 4, "[heap]"},
-	{0x7f0000000000, 0x7f0000009000, 0, 0, 0, 0,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
-		 RCAPFS_MAP_NORESERVE | RCAPFS_MAP_LOCKED,
-	 -1, 36, 36, 36, 0, 36, 0, 0, 4, 4, ""},
-	{0x7f0000010000, 0x7f0000011000, 0, 0, 1, 98304,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED |
-		 RCAPFS_MAP_SYSV,
-	 42, 4, 2, 0, 4, 0, 4, 0, 4, 4, "/SYSV0000abcd (deleted)"},
-	{0x7f0000020000, 0x7f0000023000, 0x3000, 253, 7, 77, RCAPFS_MAP_READ,
-	 -1, 0, 0, 0, 0, 0, 0, 0, 4, 4, LONG_NAME},
-	{0x7f0000030000, 0x7f0000031000, 0, 8, 1, 555,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED, -1, 4, 4, 0, 4,
-	 4, 4, 0, 4, 4, "/tmp/data file (deleted)"},
-	{0x7f0000040000, 0x7f0000042000, 0, 0, 1, 2056,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_SHARED, -1, 8, 4, 0, 8,
-	 8, 8, 0, 4, 4, "/dev/zero (deleted)"},
-	{0x7ffc00000000, 0x7ffc00021000, 0, 0, 0, 0,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
-		 RCAPFS_MAP_STACK,
-	 -1, 12, 12, 12, 0, 12, 12, 0, 4, 4, "[stack]"},
-	{0x7ffc00100000, 0x7ffc00102000, 0, 0, 0, 0,
-	 RCAPFS_MAP_READ | RCAPFS_MAP_EXEC | RCAPFS_MAP_SPECIAL, -1, 8, 0, 0, 8,
-	 0, 8, 0, 4, 4, "[vdso]"},
-};
-#define NSAMPLE (sizeof(sample_maps) / sizeof(sample_maps[0]))
-
-/* A snapshot over sample_maps with a pattern of page flags. */
-struct sample {
-	struct rcapfs_mapping maps[NSAMPLE];
-	size_t first[NSAMPLE];
-	uint8_t pages[64];
-	struct rcapfs_snapshot s;
-};
-
-static void sample_init(struct sample *x)
-{
-	static const uint8_t pattern[] = {
-		RCAPFS_PAGE_PRESENT,
-		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_REFERENCED,
-		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_REFERENCED |
-			RCAPFS_PAGE_DIRTY,
-		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_ZERO,
-		RCAPFS_PAGE_SWAPPED,
-		0,
-		RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE,
-	};
-	size_t i, np = 0;
-
-	memset(x, 0, sizeof(*x));
-	memcpy(x->maps, sample_maps, sizeof(sample_maps));
-	for (i = 0; i < NSAMPLE; i++) {
-		x->first[i] = np;
-		np += (x->maps[i].end - x->maps[i].start) / PAGE;
-	}
-	assert_true(np <= sizeof(x->pages));
-	for (i = 0; i < np; i++)
-		x->pages[i] = pattern[i % sizeof(pattern)];
-	x->s.maps.maps = x->maps;
-	x->s.maps.n = NSAMPLE;
-	x->s.pages = x->pages;
-	x->s.first_page = x->first;
-	x->s.npages = np;
-	x->s.page_size = PAGE;
-	x->s.fidelity = RCAPFS_FIDELITY_PAGE;
-	x->s.tstamp_ns = 123456789012345678;
-}
-
-static const prasmap_t *asmap_at(const char *data, size_t *off)
-{
-	const prasmap_t *a = (const prasmap_t *)(data + *off);
-
-	*off += sizeof(prasmap_t) + PRPAGEDATA_PAD(a->pr_npage);
-	return a;
-}
-
+/* By default pagedata carries what Solaris gives, PG_REFERENCED and
+ * PG_MODIFIED, and names what Solaris names. */
 static void test_procfs__pagedata(void **state)
 {
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
 	const prpageheader_t *h;
-	const prasmap_t *a[NSAMPLE];
-	struct sample x;
+	const prasmap_t *a[PROCFS_NSAMPLE];
+	struct procfs_sample x;
 	size_t off, i;
 	const char *flags;
 
-	sample_init(&x);
-	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, &b), 0);
-	assert_int_equal(b.len, rcapfs_procfs_pagedata_size(&x.s.maps, PAGE));
+	procfs_fixture_sample(&x);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), 0);
+	assert_int_equal(b.len, rcapfs_procfs_pagedata_size(&x.s));
 	/* 32 + 9 * 104 + pages padded: 2->8 3->8 9->16 1->8 3->8 1->8 2->8
 	 * 33->40 2->8. */
 	assert_int_equal(b.len,
@@ -197,15 +111,15 @@ static void test_procfs__pagedata(void **state)
 	h = (const prpageheader_t *)b.data;
 	assert_int_equal(h->pr_tstamp.tv_sec, 123456789);
 	assert_int_equal(h->pr_tstamp.tv_nsec, 12345678);
-	assert_int_equal(h->pr_nmap, NSAMPLE);
+	assert_int_equal(h->pr_nmap, PROCFS_NSAMPLE);
 	assert_int_equal(h->pr_npage, x.s.npages);
 	off = sizeof(*h);
-	for (i = 0; i < NSAMPLE; i++) {
-		a[i] = asmap_at(b.data, &off);
-		assert_int_equal(a[i]->pr_vaddr, sample_maps[i].start);
-		assert_int_equal(a[i]->pr_npage,
-				 (sample_maps[i].end - sample_maps[i].start) /
-					 PAGE);
+	for (i = 0; i < PROCFS_NSAMPLE; i++) {
+		a[i] = procfs_fixture_asmap_at(b.data, &off);
+		assert_int_equal(a[i]->pr_vaddr, procfs_sample_maps[i].start);
+		assert_int_equal(a[i]->pr_npage, (procfs_sample_maps[i].end -
+						  procfs_sample_maps[i].start) /
+							 PAGE);
 		assert_int_equal(a[i]->pr_pagesize, PAGE);
 		assert_int_equal(a[i]->pr_filler[0], 0);
 	}
@@ -214,7 +128,8 @@ static void test_procfs__pagedata(void **state)
 	assert_string_equal(a[0]->pr_mapname, "victim");
 	assert_int_equal(a[0]->pr_mflags, MA_READ | MA_EXEC);
 	assert_int_equal(a[0]->pr_shmid, -1);
-	assert_string_equal(a[1]->pr_mapname, "[heap]");
+	/* The kernel's bracketed names are not files: "", as on Solaris. */
+	assert_string_equal(a[1]->pr_mapname, "");
 	/* No MA_BREAK or MA_STACK in pagedata, as on Solaris. */
 	assert_int_equal(a[1]->pr_mflags, MA_READ | MA_WRITE | MA_ANON);
 	assert_string_equal(a[2]->pr_mapname, "");
@@ -232,37 +147,83 @@ static void test_procfs__pagedata(void **state)
 	assert_string_equal(a[6]->pr_mapname, "");
 	assert_int_equal(a[6]->pr_mflags,
 			 MA_READ | MA_WRITE | MA_SHARED | MA_ANON);
-	assert_string_equal(a[7]->pr_mapname, "[stack]");
+	assert_string_equal(a[7]->pr_mapname, "");
 	assert_int_equal(a[7]->pr_mflags, MA_READ | MA_WRITE | MA_ANON);
-	assert_string_equal(a[8]->pr_mapname, "[vdso]");
+	assert_string_equal(a[8]->pr_mapname, "");
 
 	/* The flag bytes of the first mappings follow the pattern; the
 	 * padding is zero. */
 	flags = (const char *)(a[0] + 1);
-	assert_int_equal(flags[0], PG_HWMAPPED);
-	assert_int_equal(flags[1], PG_HWMAPPED | PG_REFERENCED);
+	assert_int_equal(flags[0], 0);
+	assert_int_equal(flags[1], PG_REFERENCED);
 	assert_memory_equal(flags + 2, "\0\0\0\0\0\0", 6);
 	flags = (const char *)(a[1] + 1);
+	assert_int_equal(flags[0], PG_REFERENCED | PG_MODIFIED);
+	assert_int_equal(flags[1], 0); /* the zero page */
+	assert_int_equal(flags[2], 0); /* swapped */
+	/* Nothing but the bits Solaris sets, anywhere. */
+	off = sizeof(*h);
+	for (i = 0; i < PROCFS_NSAMPLE; i++) {
+		const prasmap_t *e = procfs_fixture_asmap_at(b.data, &off);
+		const unsigned char *f = (const unsigned char *)(e + 1);
+
+		for (uint64_t j = 0; j < e->pr_npage; j++)
+			assert_int_equal(f[j] & ~(PG_REFERENCED | PG_MODIFIED),
+					 0);
+	}
+	golden_check("pagedata.bin", &b);
+	rcapfs_buf_release(&b);
+}
+
+/* Asked for (pagedata_hw), PG_HWMAPPED marks the present pages (the zero
+ * page excepted); the rest is the same, byte for byte. */
+static void test_procfs__pagedata_hw(void **state)
+{
+	struct rcapfs_buf b = RCAPFS_BUF_INIT, hw = RCAPFS_BUF_INIT;
+	struct procfs_sample x;
+	size_t off, i;
+	const char *flags;
+
+	procfs_fixture_sample(&x);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), 0);
+	assert_int_equal(rcapfs_procfs_render_pagedata(
+				 &x.s, RCAPFS_PAGEDATA_HWMAPPED, &hw),
+			 0);
+	assert_int_equal(hw.len, b.len);
+	assert_memory_equal(hw.data, b.data, sizeof(prpageheader_t));
+	for (off = sizeof(prpageheader_t); off < b.len;) {
+		const prasmap_t *e = procfs_fixture_asmap_at(hw.data, &off);
+		size_t at = (size_t)((const char *)e - hw.data);
+
+		assert_memory_equal(e, b.data + at, sizeof(*e));
+		for (i = at + sizeof(*e); i < off; i++)
+			assert_int_equal(hw.data[i] & ~PG_HWMAPPED, b.data[i]);
+	}
+	off = sizeof(prpageheader_t);
+	flags = (const char *)(procfs_fixture_asmap_at(hw.data, &off) + 1);
+	assert_int_equal(flags[0], PG_HWMAPPED);
+	assert_int_equal(flags[1], PG_HWMAPPED | PG_REFERENCED);
+	flags = (const char *)(procfs_fixture_asmap_at(hw.data, &off) + 1);
 	assert_int_equal(flags[0], PG_HWMAPPED | PG_REFERENCED | PG_MODIFIED);
 	assert_int_equal(flags[1], 0); /* the zero page */
 	assert_int_equal(flags[2], 0); /* swapped */
-	flags = (const char *)(a[2] + 1);
+	flags = (const char *)(procfs_fixture_asmap_at(hw.data, &off) + 1);
 	assert_int_equal(flags[0], 0);
 	assert_int_equal(flags[1], PG_HWMAPPED);
-	golden_check("pagedata.bin", &b);
+	golden_check("pagedata_hw.bin", &hw);
+	rcapfs_buf_release(&hw);
 	rcapfs_buf_release(&b);
 }
 
 static void test_procfs__pagedata_appends(void **state)
 {
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	struct sample x;
+	struct procfs_sample x;
 
-	sample_init(&x);
+	procfs_fixture_sample(&x);
 	assert_int_equal(rcapfs_buf_add(&b, "head", 4), 0);
-	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, &b), 0);
-	assert_int_equal(b.len,
-			 4 + rcapfs_procfs_pagedata_size(&x.s.maps, PAGE));
+	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), 0);
+	assert_int_equal(b.len, 4 + rcapfs_procfs_pagedata_size(&x.s));
 	assert_memory_equal(b.data, "head", 4);
 	rcapfs_buf_release(&b);
 }
@@ -276,7 +237,7 @@ static void test_procfs__pagedata_empty(void **state)
 	memset(&s, 0, sizeof(s));
 	s.page_size = PAGE;
 	s.tstamp_ns = 1500000000;
-	assert_int_equal(rcapfs_procfs_render_pagedata(&s, &b), 0);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&s, 0, &b), 0);
 	assert_int_equal(b.len, sizeof(prpageheader_t));
 	h = (const prpageheader_t *)b.data;
 	assert_int_equal(h->pr_tstamp.tv_sec, 1);
@@ -324,302 +285,162 @@ static void test_procfs__pagedata_reservation(void **state)
 	const char *flags;
 	size_t off;
 
-	assert_int_equal(rcapfs_procfs_render_pagedata(&snap, &b), 0);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&snap, 0, &b), 0);
 	assert_int_equal(b.len, 32 + 104 + 8 + 104 + 8);
-	assert_int_equal(b.len, rcapfs_procfs_pagedata_size(&snap.maps, PAGE));
+	assert_int_equal(b.len, rcapfs_procfs_pagedata_size(&snap));
 	h = (const prpageheader_t *)b.data;
 	assert_int_equal(h->pr_nmap, 2);
 	assert_int_equal(h->pr_npage, 5);
 	off = sizeof(*h);
-	a = asmap_at(b.data, &off);
+	a = procfs_fixture_asmap_at(b.data, &off);
 	flags = (const char *)(a + 1);
-	assert_int_equal(flags[1], PG_HWMAPPED | PG_REFERENCED);
-	a = asmap_at(b.data, &off);
+	assert_int_equal(flags[1], PG_REFERENCED);
+	a = procfs_fixture_asmap_at(b.data, &off);
 	assert_int_equal(a->pr_vaddr, 0x7f0000000000);
 	assert_int_equal(a->pr_npage, 3);
 	assert_memory_equal(a + 1, "\0\0\0\0\0\0\0\0", 8);
 	rcapfs_buf_release(&b);
 
-	/* Holding a page, the same mapping is there, all 2^28 pages of it:
-	 * more than a snapshot may hold, refused. */
+	/* Holding a page, it would be cut to its materialised pages; but a
+	 * snapshot keeps no flags for 2^28 pages (the tracker refuses them)
+	 * and without them the whole mapping is there: refused. */
 	maps[1].swap_kb = 4;
-	assert_int_equal(rcapfs_procfs_render_pagedata(&snap, &b), -EFBIG);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&snap, 0, &b), -EFBIG);
 	assert_int_equal(b.len, 0);
 	rcapfs_buf_release(&b);
+}
+
+/* A MAP_NORESERVE mapping in part materialised: one entry per run of
+ * pages that are resident (the zero page too) or swapped, the others left
+ * out, as Solaris splits it; a mapping without MAP_NORESERVE is whole. */
+static void test_procfs__pagedata_noreserve_runs(void **state)
+{
+	struct rcapfs_mapping maps[2] = {
+		{.start = 0x10000000,
+		 .end = 0x10000000 + 10 * PAGE,
+		 .offset = 0,
+		 .flags = RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
+			  RCAPFS_MAP_NORESERVE,
+		 .shmid = -1,
+		 .rss_kb = 12,
+		 .swap_kb = 4,
+		 .name = ""},
+		{.start = 0x20000000,
+		 .end = 0x20000000 + 4 * PAGE,
+		 .flags = RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON,
+		 .shmid = -1,
+		 .rss_kb = 4,
+		 .name = ""},
+	};
+	const uint8_t P = RCAPFS_PAGE_PRESENT, R = RCAPFS_PAGE_REFERENCED;
+	uint8_t pages[14] = {P | R,
+			     0,
+			     0,
+			     P,
+			     RCAPFS_PAGE_SWAPPED,
+			     0,
+			     0,
+			     0,
+			     P | RCAPFS_PAGE_ZERO,
+			     0,
+			     P | R,
+			     0,
+			     0,
+			     0};
+	size_t first[2] = {0, 10};
+	struct rcapfs_snapshot snap = {.maps = {maps, 2, NULL},
+				       .pages = pages,
+				       .first_page = first,
+				       .npages = 14,
+				       .page_size = PAGE};
+	static const uint64_t start[] = {0, 3, 8}, len[] = {1, 2, 1};
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+	const prpageheader_t *h;
+	const prasmap_t *a;
+	size_t off, i;
+
+	assert_int_equal(rcapfs_procfs_render_pagedata(&snap, 0, &b), 0);
+	assert_int_equal(b.len, 32 + 3 * (104 + 8) + 104 + 8);
+	assert_int_equal(b.len, rcapfs_procfs_pagedata_size(&snap));
+	h = (const prpageheader_t *)b.data;
+	assert_int_equal(h->pr_nmap, 4);
+	assert_int_equal(h->pr_npage, 1 + 2 + 1 + 4);
+	off = sizeof(*h);
+	for (i = 0; i < 3; i++) {
+		a = procfs_fixture_asmap_at(b.data, &off);
+		assert_int_equal(a->pr_vaddr, maps[0].start + start[i] * PAGE);
+		assert_int_equal(a->pr_npage, len[i]);
+		assert_int_equal(a->pr_offset, start[i] * PAGE);
+		assert_int_equal(a->pr_mflags,
+				 MA_READ | MA_WRITE | MA_ANON | MA_NORESERVE);
+	}
+	off = sizeof(*h);
+	assert_int_equal(
+		*(const char *)(procfs_fixture_asmap_at(b.data, &off) + 1),
+		PG_REFERENCED);
+	a = procfs_fixture_asmap_at(b.data, &off);
+	a = procfs_fixture_asmap_at(b.data, &off);
+	a = procfs_fixture_asmap_at(b.data, &off);
+	assert_int_equal(a->pr_vaddr, maps[1].start);
+	assert_int_equal(a->pr_npage, 4);
+	assert_int_equal(*(const char *)(a + 1), PG_REFERENCED);
+	rcapfs_buf_release(&b);
+}
+
+/* pr_mflags of pagedata and xmap agree, mapping for mapping, but for
+ * MA_BREAK and MA_STACK, which only xmap carries, as on Solaris. */
+static void test_procfs__mflags(void **state)
+{
+	struct rcapfs_buf pd = RCAPFS_BUF_INIT, xm = RCAPFS_BUF_INIT;
+	const prxmap_t *x;
+	struct procfs_sample s;
+	size_t off = sizeof(prpageheader_t);
+	int32_t seen = 0;
+
+	procfs_fixture_sample(&s);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&s.s, 0, &pd), 0);
+	assert_int_equal(rcapfs_procfs_render_xmap(&s.s.maps, PAGE, &xm), 0);
+	x = (const prxmap_t *)xm.data;
+	for (size_t i = 0; i < PROCFS_NSAMPLE; i++) {
+		const prasmap_t *a = procfs_fixture_asmap_at(pd.data, &off);
+
+		assert_int_equal(a->pr_vaddr, x[i].pr_vaddr);
+		assert_int_equal(a->pr_mflags,
+				 x[i].pr_mflags & ~(MA_BREAK | MA_STACK));
+		assert_int_equal(a->pr_shmid, x[i].pr_shmid);
+		assert_string_equal(a->pr_mapname, x[i].pr_mapname);
+		seen |= x[i].pr_mflags;
+	}
+	/* The sample has both, so the check above could tell. */
+	assert_int_equal(seen & (MA_BREAK | MA_STACK), MA_BREAK | MA_STACK);
+	rcapfs_buf_release(&xm);
+	rcapfs_buf_release(&pd);
 }
 
 /* A snapshot whose pages do not cover its mappings is refused whole. */
 static void test_procfs__pagedata_inconsistent(void **state)
 {
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	struct sample x;
+	struct procfs_sample x;
 
-	sample_init(&x);
+	procfs_fixture_sample(&x);
 	x.s.npages--;
-	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, &b), -EINVAL);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), -EINVAL);
 	assert_int_equal(b.len, 0);
-	sample_init(&x);
-	x.first[NSAMPLE - 1] = x.s.npages + 1;
-	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, &b), -EINVAL);
-	sample_init(&x);
+	procfs_fixture_sample(&x);
+	x.first[PROCFS_NSAMPLE - 1] = x.s.npages + 1;
+	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), -EINVAL);
+	procfs_fixture_sample(&x);
 	x.maps[1].start += 1;
-	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, &b), -EINVAL);
-	sample_init(&x);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), -EINVAL);
+	procfs_fixture_sample(&x);
 	x.s.page_size = 3000;
-	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, &b), -EINVAL);
-	sample_init(&x);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), -EINVAL);
+	procfs_fixture_sample(&x);
 	x.s.page_size = 0;
-	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, &b), -EINVAL);
+	assert_int_equal(rcapfs_procfs_render_pagedata(&x.s, 0, &b), -EINVAL);
 	assert_int_equal(b.len, 0);
 	rcapfs_buf_release(&b);
-}
-
-static void test_procfs__xmap(void **state)
-{
-	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	struct rcapfs_mapping_list ml;
-	struct rcapfs_mapping maps[NSAMPLE];
-	const prxmap_t *x;
-	size_t i;
-
-	memcpy(maps, sample_maps, sizeof(maps));
-	ml.maps = maps;
-	ml.n = NSAMPLE;
-	ml.names = NULL;
-	assert_int_equal(rcapfs_procfs_render_xmap(&ml, PAGE, &b), 0);
-	assert_int_equal(b.len, NSAMPLE * sizeof(prxmap_t));
-	assert_int_equal(rcapfs_procfs_xmap_size(&ml), b.len);
-	x = (const prxmap_t *)b.data;
-	for (i = 0; i < NSAMPLE; i++) {
-		static const uint64_t zero[7];
-
-		assert_int_equal(x[i].pr_vaddr, sample_maps[i].start);
-		assert_int_equal(x[i].pr_size,
-				 sample_maps[i].end - sample_maps[i].start);
-		assert_int_equal(x[i].pr_pagesize, PAGE);
-		assert_int_equal(x[i].pr_rss, sample_maps[i].rss_kb / 4);
-		assert_int_equal(x[i].pr_anon, sample_maps[i].anon_kb / 4);
-		assert_int_equal(x[i].pr_align, 0);
-		assert_int_equal(x[i].pr_pad, 0);
-		assert_memory_equal(x[i].pr_filler, zero, sizeof(zero));
-	}
-	assert_string_equal(x[0].pr_mapname, "victim");
-	assert_int_equal(x[0].pr_mflags, MA_READ | MA_EXEC);
-	assert_true(x[0].pr_dev == RCAPFS_PRDEV(8, 1));
-	assert_int_equal(x[0].pr_ino, 1234);
-	assert_int_equal(x[0].pr_shmid, -1);
-	assert_int_equal(x[0].pr_locked, 0);
-	assert_int_equal(x[0].pr_hatpagesize, 4096);
-	/* The heap and the main stack are marked in xmap. */
-	assert_int_equal(x[1].pr_mflags,
-			 MA_READ | MA_WRITE | MA_ANON | MA_BREAK);
-	assert_true(x[1].pr_dev == PRNODEV);
-	assert_int_equal(x[1].pr_ino, 0);
-	assert_int_equal(x[7].pr_mflags,
-			 MA_READ | MA_WRITE | MA_ANON | MA_STACK);
-	assert_string_equal(x[6].pr_mapname, "");
-	assert_int_equal(x[6].pr_mflags,
-			 MA_READ | MA_WRITE | MA_SHARED | MA_ANON);
-	assert_true(x[6].pr_dev == PRNODEV);
-	assert_int_equal(x[6].pr_ino, 0);
-	/* Locked: all resident pages of an mlocked mapping. */
-	assert_int_equal(x[2].pr_locked, 9);
-	assert_int_equal(x[2].pr_mflags,
-			 MA_READ | MA_WRITE | MA_ANON | MA_NORESERVE);
-	/* SysV: anonymous to Solaris, no device, its id. */
-	assert_string_equal(x[3].pr_mapname, "");
-	assert_int_equal(x[3].pr_mflags,
-			 MA_READ | MA_WRITE | MA_SHARED | MA_ANON | MA_SHM);
-	assert_int_equal(x[3].pr_shmid, 42);
-	assert_true(x[3].pr_dev == PRNODEV);
-	assert_int_equal(x[3].pr_ino, 0);
-	/* Nothing resident: no MMU page size. */
-	assert_int_equal(x[4].pr_hatpagesize, 0);
-	assert_true(x[4].pr_dev == 0x000000fd00000007ull);
-	assert_int_equal(x[4].pr_ino, 77);
-	assert_int_equal(x[4].pr_offset, 0x3000);
-	assert_int_equal(x[5].pr_mflags, MA_READ | MA_WRITE | MA_SHARED);
-	assert_string_equal(x[8].pr_mapname, "[vdso]");
-	golden_check("xmap.bin", &b);
-
-	assert_int_equal(rcapfs_procfs_render_xmap(&ml, 0, &b), -EINVAL);
-	assert_int_equal(b.len, NSAMPLE * sizeof(prxmap_t));
-	rcapfs_buf_release(&b);
-}
-
-/* A process of the fake backend with an anonymous region, a file mapping
- * and a huge-page mapping. */
-#define VPID	   4242
-#define ANON_START 0x10000000ull
-#define FILE_START 0x20000000ull
-#define HUGE_START 0x40000000ull
-
-static struct rcapfs_backend *victim_backend_with(bool page, bool dirty,
-						  bool clear_refs)
-{
-	struct rcapfs_backend *be = fake_backend_new();
-	struct rcapfs_features feat;
-	struct rcapfs_proc p;
-	struct rcapfs_mapping m;
-
-	memset(&feat, 0, sizeof(feat));
-	feat.page_size = PAGE;
-	feat.idle_page_tracking = feat.pfn_visible = page;
-	feat.soft_dirty = dirty;
-	feat.clear_refs = clear_refs;
-	fake_backend_set_features(be, &feat);
-
-	memset(&p, 0, sizeof(p));
-	p.pid = VPID;
-	p.ppid = 1;
-	p.ruid = 1000;
-	p.rgid = 1000;
-	p.start_ticks = 77;
-	strcpy(p.comm, "victim");
-	fake_backend_set_procs(be, &p, 1);
-
-	memset(&m, 0, sizeof(m));
-	m.start = ANON_START;
-	m.end = ANON_START + 16 * PAGE;
-	m.flags = RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON;
-	m.shmid = -1;
-	m.kernel_page_kb = m.mmu_page_kb = 4;
-	m.name = "";
-	fake_backend_add_mapping(be, VPID, &m);
-	m.start = FILE_START;
-	m.end = FILE_START + 8 * PAGE;
-	m.flags = RCAPFS_MAP_READ;
-	m.dev_major = 8;
-	m.dev_minor = 2;
-	m.inode = 999;
-	m.name = "/data/file.bin";
-	fake_backend_add_mapping(be, VPID, &m);
-	m.start = HUGE_START;
-	m.end = HUGE_START + 1024 * PAGE;
-	m.flags = RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON |
-		  RCAPFS_MAP_LOCKED;
-	m.dev_major = m.dev_minor = 0;
-	m.inode = 0;
-	m.mmu_page_kb = 2048;
-	m.name = "";
-	fake_backend_add_mapping(be, VPID, &m);
-
-	fake_backend_touch(be, VPID, ANON_START, ANON_START + 10 * PAGE, true);
-	fake_backend_touch(be, VPID, FILE_START, FILE_START + 3 * PAGE, false);
-	fake_backend_touch(be, VPID, HUGE_START, HUGE_START + 512 * PAGE, true);
-	return be;
-}
-
-static struct rcapfs_backend *victim_backend(void)
-{
-	return victim_backend_with(false, false, false);
-}
-
-static void test_procfs__xmap_backend(void **state)
-{
-	struct rcapfs_backend *be = victim_backend();
-	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	uint64_t pd_bytes, xmap_bytes;
-	const prxmap_t *x;
-
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 0, &b), 0);
-	assert_int_equal(b.len, 3 * sizeof(prxmap_t));
-	x = (const prxmap_t *)b.data;
-	assert_int_equal(x[0].pr_vaddr, ANON_START);
-	assert_int_equal(x[0].pr_size, 16 * PAGE);
-	assert_int_equal(x[0].pr_rss, 10);
-	assert_int_equal(x[0].pr_anon, 10);
-	assert_int_equal(x[0].pr_locked, 0);
-	assert_int_equal(x[0].pr_mflags, MA_READ | MA_WRITE | MA_ANON);
-	assert_true(x[0].pr_dev == PRNODEV);
-	assert_int_equal(x[0].pr_hatpagesize, 4096);
-	assert_string_equal(x[1].pr_mapname, "file.bin");
-	assert_int_equal(x[1].pr_rss, 3);
-	assert_int_equal(x[1].pr_anon, 0);
-	assert_true(x[1].pr_dev == RCAPFS_PRDEV(8, 2));
-	assert_int_equal(x[1].pr_ino, 999);
-	assert_int_equal(x[2].pr_rss, 512);
-	assert_int_equal(x[2].pr_locked, 512);
-	assert_int_equal(x[2].pr_hatpagesize, 2048 * 1024);
-
-	assert_int_equal(
-		rcapfs_procfs_sizes(be, NULL, VPID, 0, &pd_bytes, &xmap_bytes),
-		0);
-	assert_int_equal(xmap_bytes, b.len);
-	assert_int_equal(pd_bytes, 32 + 3 * 104 + 16 + 8 + 1024);
-
-	/* With the start time of another process: that one is gone. */
-	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 78, &b), -ENOENT);
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 77, &b), 0);
-	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, 999, 0, &b), -ENOENT);
-	fake_backend_exit(be, VPID);
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 0, &b), -ENOENT);
-	assert_int_equal(
-		rcapfs_procfs_sizes(be, NULL, VPID, 0, &pd_bytes, &xmap_bytes),
-		-ENOENT);
-	assert_int_equal(b.len, 0);
-	rcapfs_buf_release(&b);
-	rcapfs_backend_free(be);
-}
-
-/* A size query's mappings serve the xmap rendering that follows it, once,
- * for the same process, within the cache's time to live. */
-static void test_procfs__cache(void **state)
-{
-	struct rcapfs_backend *be = victim_backend();
-	struct rcapfs_buf fresh = RCAPFS_BUF_INIT, b = RCAPFS_BUF_INIT;
-	struct rcapfs_procfs_cache *c, *stale;
-	struct fake_backend_counts n0, n1;
-	uint64_t pd_bytes, xmap_bytes;
-
-	assert_int_equal(rcapfs_procfs_xmap(be, NULL, VPID, 77, &fresh), 0);
-	assert_int_equal(rcapfs_procfs_cache_new(INT64_MAX, &c), 0);
-	fake_backend_counts(be, &n0);
-	assert_int_equal(
-		rcapfs_procfs_sizes(be, c, VPID, 77, &pd_bytes, &xmap_bytes),
-		0);
-	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 77, &b), 0);
-	fake_backend_counts(be, &n1);
-	assert_int_equal(n1.mappings - n0.mappings, 1);
-	assert_int_equal(b.len, fresh.len);
-	assert_memory_equal(b.data, fresh.data, fresh.len);
-	/* Taken: the next rendering reads the process again. */
-	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 77, &b), 0);
-	fake_backend_counts(be, &n0);
-	assert_int_equal(n0.mappings - n1.mappings, 1);
-	/* Another process with the pid, or whoever has it: not served. */
-	assert_int_equal(
-		rcapfs_procfs_sizes(be, c, VPID, 77, &pd_bytes, &xmap_bytes),
-		0);
-	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 78, &b), -ENOENT);
-	assert_int_equal(rcapfs_procfs_xmap(be, c, VPID, 0, &b), 0);
-	fake_backend_counts(be, &n1);
-	/* The size query and "whoever"; the other process is not there to
-	 * be read. */
-	assert_int_equal(n1.mappings - n0.mappings, 2);
-	/* Too old: read again. */
-	assert_int_equal(rcapfs_procfs_cache_new(0, &stale), 0);
-	assert_int_equal(rcapfs_procfs_sizes(be, stale, VPID, 77, &pd_bytes,
-					     &xmap_bytes),
-			 0);
-	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_procfs_xmap(be, stale, VPID, 77, &b), 0);
-	fake_backend_counts(be, &n0);
-	assert_int_equal(n0.mappings - n1.mappings, 2);
-	/* What a cache still holds is freed with it. */
-	assert_int_equal(rcapfs_procfs_sizes(be, stale, VPID, 77, &pd_bytes,
-					     &xmap_bytes),
-			 0);
-	rcapfs_procfs_cache_free(stale);
-	rcapfs_procfs_cache_free(c);
-	rcapfs_procfs_cache_free(NULL);
-	rcapfs_buf_release(&fresh);
-	rcapfs_buf_release(&b);
-	rcapfs_backend_free(be);
 }
 
 /* M/proc paths: pids as /proc names them, nothing else. */
@@ -643,6 +464,11 @@ static void test_procfs__tree(void **state)
 	assert_int_equal(rcapfs_node_mode(n.kind), 0400);
 	assert_true(rcapfs_node_owner_only(n.kind));
 	assert_false(rcapfs_node_writable(n.kind));
+	assert_int_equal(rcapfs_tree_lookup(sc, "/proc/1/pagedata_hw", &n), 0);
+	assert_int_equal(n.kind, RCAPFS_NODE_PROC_PAGEDATA_HW);
+	assert_int_equal(rcapfs_node_mode(n.kind), 0400);
+	assert_true(rcapfs_node_owner_only(n.kind));
+	assert_false(rcapfs_node_writable(n.kind));
 	assert_int_equal(rcapfs_tree_lookup(sc, "/proc/2147483647/xmap", &n),
 			 0);
 	assert_int_equal(n.kind, RCAPFS_NODE_PROC_XMAP);
@@ -653,8 +479,9 @@ static void test_procfs__tree(void **state)
 	c = rcapfs_node_children(RCAPFS_NODE_PROC_PID);
 	assert_non_null(c);
 	assert_string_equal(c[0].name, "pagedata");
-	assert_string_equal(c[1].name, "xmap");
-	assert_null(c[2].name);
+	assert_string_equal(c[1].name, "pagedata_hw");
+	assert_string_equal(c[2].name, "xmap");
+	assert_null(c[3].name);
 
 	assert_int_equal(rcapfs_tree_lookup(sc, "/proc/0", &n), -ENOENT);
 	assert_int_equal(rcapfs_tree_lookup(sc, "/proc/012", &n), -ENOENT);
@@ -672,322 +499,19 @@ static void test_procfs__tree(void **state)
 	rcapfs_scanner_free(sc);
 	rcapfs_backend_free(be);
 }
-
-/* An open pagedata descriptor on the fake victim, with the tracker and the
- * backend behind it. */
-struct pd_fixture {
-	struct rcapfs_backend *be;
-	struct rcapfs_tracker *tr;
-	char buf[1 << 16];
-};
-
-static struct pd_fixture *pd_fixture_new(bool page, bool dirty, bool clear_refs)
-{
-	struct pd_fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->be = victim_backend_with(page, dirty, clear_refs);
-	assert_int_equal(rcapfs_tracker_new(f->be, &f->tr), 0);
-	return f;
-}
-
-static void pd_fixture_free(struct pd_fixture *f)
-{
-	rcapfs_tracker_free(f->tr);
-	rcapfs_backend_free(f->be);
-	free(f);
-}
-
-static struct rcapfs_pagedata *pd_open(struct pd_fixture *f, size_t max_chunk)
-{
-	struct rcapfs_pagedata *pd;
-
-	assert_int_equal(rcapfs_pagedata_open(f->tr, VPID, 0, max_chunk, &pd),
-			 0);
-	return pd;
-}
-
-/* One whole read into f->buf; returns its length. */
-static size_t pd_read(struct pd_fixture *f, struct rcapfs_pagedata *pd)
-{
-	size_t done;
-
-	assert_int_equal(
-		rcapfs_pagedata_read(pd, 0, f->buf, sizeof(f->buf), &done), 0);
-	assert_true(done >= sizeof(prpageheader_t));
-	return done;
-}
-
-/* The flag byte of the page at addr in the pagedata data[0..len), parsed
- * as a Solaris reader would; fails the test when no mapping holds addr. */
-static uint8_t pg_at(const char *data, size_t len, uint64_t addr)
-{
-	const prpageheader_t *h = (const prpageheader_t *)data;
-	size_t off = sizeof(*h);
-	int64_t i;
-
-	for (i = 0; i < h->pr_nmap; i++) {
-		const prasmap_t *a = asmap_at(data, &off);
-
-		assert_true(off <= len);
-		if (addr >= a->pr_vaddr &&
-		    addr < a->pr_vaddr + a->pr_npage * (uint64_t)a->pr_pagesize)
-			return (uint8_t)((
-				const char *)(a + 1))[(addr - a->pr_vaddr) /
-						      (uint64_t)a->pr_pagesize];
-	}
-	fail_msg("no mapping holds 0x%llx", (unsigned long long)addr);
-	return 0;
-}
-
-/* Page fidelity: each descriptor has its own bits, a read clears only
- * what it reported, the first read covers what happened since open. */
-static void test_procfs__descriptors(void **state)
-{
-	struct pd_fixture *f = pd_fixture_new(true, true, false);
-	struct rcapfs_pagedata *a, *b;
-	size_t len;
-
-	a = pd_open(f, 1 << 20);
-	b = pd_open(f, 1 << 20);
-	fake_backend_touch(f->be, VPID, ANON_START, ANON_START + 2 * PAGE,
-			   true);
-	fake_backend_touch(f->be, VPID, FILE_START, FILE_START + PAGE, false);
-
-	len = pd_read(f, a);
-	assert_int_equal(len, 32 + 3 * 104 + 16 + 8 + 1024);
-	assert_int_equal(pg_at(f->buf, len, ANON_START),
-			 PG_HWMAPPED | PG_REFERENCED | PG_MODIFIED);
-	assert_int_equal(pg_at(f->buf, len, ANON_START + PAGE),
-			 PG_HWMAPPED | PG_REFERENCED | PG_MODIFIED);
-	/* Resident, untouched since open. */
-	assert_int_equal(pg_at(f->buf, len, ANON_START + 2 * PAGE),
-			 PG_HWMAPPED);
-	assert_int_equal(pg_at(f->buf, len, ANON_START + 12 * PAGE), 0);
-	assert_int_equal(pg_at(f->buf, len, FILE_START),
-			 PG_HWMAPPED | PG_REFERENCED);
-	assert_int_equal(pg_at(f->buf, len, HUGE_START), PG_HWMAPPED);
-
-	/* a reported them: a's next read has none. */
-	len = pd_read(f, a);
-	assert_int_equal(pg_at(f->buf, len, ANON_START), PG_HWMAPPED);
-	assert_int_equal(pg_at(f->buf, len, FILE_START), PG_HWMAPPED);
-
-	/* b has not read yet: it still sees them all. */
-	len = pd_read(f, b);
-	assert_int_equal(pg_at(f->buf, len, ANON_START),
-			 PG_HWMAPPED | PG_REFERENCED | PG_MODIFIED);
-	assert_int_equal(pg_at(f->buf, len, FILE_START),
-			 PG_HWMAPPED | PG_REFERENCED);
-
-	/* A descriptor opened now starts from nothing. */
-	rcapfs_pagedata_close(b);
-	b = pd_open(f, 1 << 20);
-	len = pd_read(f, b);
-	assert_int_equal(pg_at(f->buf, len, ANON_START), PG_HWMAPPED);
-	rcapfs_pagedata_close(a);
-	rcapfs_pagedata_close(b);
-	pd_fixture_free(f);
-}
-
-/* A buffer one byte short fails with E2BIG and clears nothing; the offset
- * of a read does not matter. */
-static void test_procfs__e2big(void **state)
-{
-	struct pd_fixture *f = pd_fixture_new(true, true, false);
-	struct rcapfs_pagedata *a;
-	size_t done, want = 32 + 3 * 104 + 16 + 8 + 1024;
-
-	a = pd_open(f, 1 << 20);
-	fake_backend_touch(f->be, VPID, ANON_START + 3 * PAGE,
-			   ANON_START + 4 * PAGE, false);
-	assert_int_equal(rcapfs_pagedata_read(a, 0, f->buf, want - 1, &done),
-			 -E2BIG);
-	assert_int_equal(done, 0);
-	assert_int_equal(rcapfs_pagedata_read(a, 0, f->buf, 1, &done), -E2BIG);
-	assert_int_equal(rcapfs_pagedata_read(a, 0, f->buf, want, &done), 0);
-	assert_int_equal(done, want);
-	assert_int_equal(pg_at(f->buf, done, ANON_START + 3 * PAGE),
-			 PG_HWMAPPED | PG_REFERENCED);
-	/* Any offset: a whole snapshot, and the bits were cleared. */
-	assert_int_equal(
-		rcapfs_pagedata_read(a, 777, f->buf, sizeof(f->buf), &done), 0);
-	assert_int_equal(done, want);
-	assert_int_equal(((const prpageheader_t *)f->buf)->pr_nmap, 3);
-	assert_int_equal(pg_at(f->buf, done, ANON_START + 3 * PAGE),
-			 PG_HWMAPPED);
-	rcapfs_pagedata_close(a);
-	pd_fixture_free(f);
-}
-
-#define BIG_START 0x50000000ull
-#define BIG_PAGES 20000u
-
-/* A snapshot larger than what the kernel passes in one request arrives in
- * chunks at consecutive offsets; one taken for a read(2) that stopped
- * short is reported again whole by the next. */
-static void test_procfs__chunks(void **state)
-{
-	struct pd_fixture *f = pd_fixture_new(true, false, false);
-	struct rcapfs_pagedata *a;
-	struct rcapfs_mapping m;
-	size_t done, total, want, chunk = 8192;
-	char *whole;
-
-	memset(&m, 0, sizeof(m));
-	m.start = BIG_START;
-	m.end = BIG_START + (uint64_t)BIG_PAGES * PAGE;
-	m.flags = RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON;
-	m.shmid = -1;
-	m.kernel_page_kb = m.mmu_page_kb = 4;
-	m.name = "";
-	fake_backend_add_mapping(f->be, VPID, &m);
-	want = 32 + 4 * 104 + 16 + 8 + 1024 + BIG_PAGES;
-	whole = malloc(want);
-	assert_non_null(whole);
-
-	a = pd_open(f, chunk);
-	fake_backend_touch(f->be, VPID, BIG_START + 19000 * (uint64_t)PAGE,
-			   BIG_START + 19001 * (uint64_t)PAGE, false);
-	/* A request well below the chunk size is the caller's buffer. */
-	assert_int_equal(rcapfs_pagedata_read(a, 0, whole, 4000, &done),
-			 -E2BIG);
-	/* Chunks of a read(2), the first one short of a chunk by the
-	 * buffer's offset in its page. */
-	total = 0;
-	assert_int_equal(rcapfs_pagedata_read(a, 50, whole, chunk - 100, &done),
-			 0);
-	assert_int_equal(done, chunk - 100);
-	total += done;
-	while (total < want) {
-		assert_int_equal(rcapfs_pagedata_read(a, (off_t)(50 + total),
-						      whole + total, chunk,
-						      &done),
-				 0);
-		assert_true(done > 0);
-		total += done;
-	}
-	assert_int_equal(total, want);
-	assert_int_equal(((const prpageheader_t *)whole)->pr_nmap, 4);
-	assert_int_equal(pg_at(whole, want, BIG_START + 19000 * (uint64_t)PAGE),
-			 PG_HWMAPPED | PG_REFERENCED);
-	assert_int_equal(pg_at(whole, want, BIG_START), 0);
-
-	/* A read(2) that stops after its first chunk delivered nothing
-	 * whole: the next read reports its bits again. */
-	fake_backend_touch(f->be, VPID, BIG_START, BIG_START + PAGE, false);
-	assert_int_equal(rcapfs_pagedata_read(a, 0, whole, chunk, &done), 0);
-	assert_int_equal(done, chunk);
-	fake_backend_touch(f->be, VPID, BIG_START + PAGE, BIG_START + 2 * PAGE,
-			   false);
-	assert_int_equal(
-		rcapfs_pagedata_read(a, 0, f->buf, sizeof(f->buf), &done), 0);
-	assert_int_equal(done, want);
-	assert_int_equal(pg_at(f->buf, want, BIG_START),
-			 PG_HWMAPPED | PG_REFERENCED);
-	assert_int_equal(pg_at(f->buf, want, BIG_START + PAGE),
-			 PG_HWMAPPED | PG_REFERENCED);
-	/* Delivered whole now: cleared. */
-	assert_int_equal(
-		rcapfs_pagedata_read(a, 0, f->buf, sizeof(f->buf), &done), 0);
-	assert_int_equal(pg_at(f->buf, want, BIG_START), PG_HWMAPPED);
-	assert_int_equal(pg_at(f->buf, want, BIG_START + PAGE), PG_HWMAPPED);
-
-	/* An E2BIG after a short read keeps both reads' bits. */
-	fake_backend_touch(f->be, VPID, BIG_START, BIG_START + PAGE, false);
-	assert_int_equal(rcapfs_pagedata_read(a, 0, whole, chunk, &done), 0);
-	assert_int_equal(rcapfs_pagedata_read(a, 0, whole, 100, &done), -E2BIG);
-	fake_backend_touch(f->be, VPID, BIG_START + 2 * PAGE,
-			   BIG_START + 3 * PAGE, false);
-	assert_int_equal(
-		rcapfs_pagedata_read(a, 0, f->buf, sizeof(f->buf), &done), 0);
-	assert_int_equal(pg_at(f->buf, want, BIG_START),
-			 PG_HWMAPPED | PG_REFERENCED);
-	assert_int_equal(pg_at(f->buf, want, BIG_START + 2 * PAGE),
-			 PG_HWMAPPED | PG_REFERENCED);
-	/* Closing in the middle of a read frees what it held. */
-	assert_int_equal(rcapfs_pagedata_read(a, 0, whole, chunk, &done), 0);
-	rcapfs_pagedata_close(a);
-	free(whole);
-	pd_fixture_free(f);
-}
-
-/* Mapping fidelity: every present page of a mapping referenced since the
- * last read, never a modified bit; none: present bits only. */
-static void test_procfs__fidelity(void **state)
-{
-	struct pd_fixture *f = pd_fixture_new(false, false, true);
-	struct rcapfs_pagedata *a;
-	size_t len;
-
-	assert_int_equal(rcapfs_tracker_fidelity(f->tr),
-			 RCAPFS_FIDELITY_MAPPING);
-	a = pd_open(f, 1 << 20);
-	fake_backend_touch(f->be, VPID, ANON_START, ANON_START + PAGE, true);
-	len = pd_read(f, a);
-	assert_int_equal(pg_at(f->buf, len, ANON_START),
-			 PG_HWMAPPED | PG_REFERENCED);
-	assert_int_equal(pg_at(f->buf, len, ANON_START + 9 * PAGE),
-			 PG_HWMAPPED | PG_REFERENCED);
-	assert_int_equal(pg_at(f->buf, len, ANON_START + 10 * PAGE), 0);
-	assert_int_equal(pg_at(f->buf, len, FILE_START), PG_HWMAPPED);
-	len = pd_read(f, a);
-	assert_int_equal(pg_at(f->buf, len, ANON_START), PG_HWMAPPED);
-	rcapfs_pagedata_close(a);
-	pd_fixture_free(f);
-
-	f = pd_fixture_new(false, false, false);
-	assert_int_equal(rcapfs_tracker_fidelity(f->tr), RCAPFS_FIDELITY_NONE);
-	a = pd_open(f, 1 << 20);
-	fake_backend_touch(f->be, VPID, ANON_START, ANON_START + PAGE, true);
-	len = pd_read(f, a);
-	assert_int_equal(pg_at(f->buf, len, ANON_START), PG_HWMAPPED);
-	rcapfs_pagedata_close(a);
-	pd_fixture_free(f);
-}
-
-/* An exited process: ENOENT to open and to read. */
-static void test_procfs__exited(void **state)
-{
-	struct pd_fixture *f = pd_fixture_new(true, false, false);
-	struct rcapfs_pagedata *a, *b;
-	size_t done;
-
-	a = pd_open(f, 1 << 20);
-	assert_int_equal(rcapfs_pagedata_open(f->tr, VPID, 78, 1 << 20, &b),
-			 -ENOENT);
-	assert_int_equal(rcapfs_pagedata_open(f->tr, 999, 0, 1 << 20, &b),
-			 -ENOENT);
-	fake_backend_exit(f->be, VPID);
-	assert_int_equal(
-		rcapfs_pagedata_read(a, 0, f->buf, sizeof(f->buf), &done),
-		-ENOENT);
-	assert_int_equal(done, 0);
-	assert_int_equal(rcapfs_pagedata_open(f->tr, VPID, 0, 1 << 20, &b),
-			 -ENOENT);
-	rcapfs_pagedata_close(a);
-	rcapfs_pagedata_close(NULL);
-	pd_fixture_free(f);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_procfs__layout),
 		cmocka_unit_test(test_procfs__pagedata),
+		cmocka_unit_test(test_procfs__pagedata_hw),
 		cmocka_unit_test(test_procfs__pagedata_appends),
 		cmocka_unit_test(test_procfs__pagedata_empty),
 		cmocka_unit_test(test_procfs__pagedata_reservation),
+		cmocka_unit_test(test_procfs__pagedata_noreserve_runs),
+		cmocka_unit_test(test_procfs__mflags),
 		cmocka_unit_test(test_procfs__pagedata_inconsistent),
-		cmocka_unit_test(test_procfs__xmap),
-		cmocka_unit_test(test_procfs__xmap_backend),
-		cmocka_unit_test(test_procfs__cache),
 		cmocka_unit_test(test_procfs__tree),
-		cmocka_unit_test(test_procfs__descriptors),
-		cmocka_unit_test(test_procfs__e2big),
-		cmocka_unit_test(test_procfs__chunks),
-		cmocka_unit_test(test_procfs__fidelity),
-		cmocka_unit_test(test_procfs__exited),
 	};
 
 	return cmocka_run_group_tests_name("procfs", tests, NULL, NULL);
