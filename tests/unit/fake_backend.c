@@ -730,6 +730,29 @@ static int fake_detach_mount(void *ctx, const char *path)
 	return -ENOSYS;
 }
 
+/* Pid namespaces are not modelled: as with the stub, every caller counts
+ * as in the daemon's namespace. */
+static int fake_pidns_of(void *ctx, pid_t pid, uint64_t *ns_id)
+{
+	return -ENOSYS;
+}
+
+static int fake_pids_to_ns(void *ctx, pid_t caller, const pid_t *pids,
+			   pid_t *out, size_t n)
+{
+	return -ENOSYS;
+}
+
+static int fake_pid_from_ns(void *ctx, pid_t caller, pid_t ns_pid, pid_t *out)
+{
+	return -ENOSYS;
+}
+
+static int fake_pidns_initial(void *ctx, bool *initial)
+{
+	return -ENOSYS;
+}
+
 static void free_procs(struct fake_ctx *c)
 {
 	for (size_t i = 0; i < c->nprocs; i++)
@@ -847,6 +870,10 @@ static const struct rcapfs_backend_ops fake_ops = {
 	.forks_wait = fake_forks_wait,
 	.forks_close = fake_forks_close,
 	.detach_mount = fake_detach_mount,
+	.pidns_of = fake_pidns_of,
+	.pids_to_ns = fake_pids_to_ns,
+	.pid_from_ns = fake_pid_from_ns,
+	.pidns_initial = fake_pidns_initial,
 	.free = fake_free,
 };
 

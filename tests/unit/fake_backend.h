@@ -4,6 +4,7 @@
  * and simulated address spaces for the memory ops (task_open ... pageout),
  * with pageout behaving as the kernel's MADV_PAGEOUT / MADV_COLD do. As the
  * real backend, pages() gives RCAPFS_PAGE_EXCLUSIVE only when asked for.
+ * Pid namespaces are not modelled: their ops answer -ENOSYS, as the stub's.
  */
 #ifndef RCAPFS_TESTS_FAKE_BACKEND_H
 #define RCAPFS_TESTS_FAKE_BACKEND_H
