@@ -278,6 +278,36 @@ struct rcapfs_backend_ops {
 	 * so busy users do not block it. Returns 0 or -errno. */
 	int (*detach_mount)(void *ctx, const char *path);
 
+	/*
+	 * Pid namespaces: every pid rcapfs shows or reads is in its caller's
+	 * namespace. Host pids are pids as the proc root numbers them (the
+	 * daemon's namespace); pids name processes, not threads. caller is
+	 * the pid or thread id of a process the daemon sees (the one making
+	 * a request). Nothing forks; what a namespace needs is cached per
+	 * namespace. The stub answers -ENOSYS to each: callers then take
+	 * every caller to be in the daemon's namespace.
+	 *
+	 * pidns_of: the id of process pid's pid namespace, the same for all
+	 * its processes while it lives. Returns 0, -ESRCH when pid is gone,
+	 * or -errno.
+	 * pids_to_ns: out[i] = host pid pids[i] as caller numbers it, 0
+	 * where caller cannot see that process; a caller in the daemon's
+	 * namespace gets pids back as they are. Returns 0, -ESRCH when caller
+	 * is gone, or -errno.
+	 * pid_from_ns: *out = the host pid of the process caller calls
+	 * ns_pid. Returns 0, -ESRCH when caller sees no such process (or is
+	 * gone), or -errno.
+	 * pidns_initial: *initial = whether the daemon runs in the host's
+	 * initial pid namespace; elsewhere it sees only the processes of its
+	 * own, and callers from outside it come without a pid. Returns 0 or
+	 * -errno.
+	 */
+	int (*pidns_of)(void *ctx, pid_t pid, uint64_t *ns_id);
+	int (*pids_to_ns)(void *ctx, pid_t caller, const pid_t *pids,
+			  pid_t *out, size_t n);
+	int (*pid_from_ns)(void *ctx, pid_t caller, pid_t ns_pid, pid_t *out);
+	int (*pidns_initial)(void *ctx, bool *initial);
+
 	/* Release the context. */
 	void (*free)(void *ctx);
 };

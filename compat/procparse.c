@@ -588,3 +588,49 @@ int rcapfs_procparse_smaps_next(const char *buf, size_t len, size_t *pos,
 	*pos = (size_t)(p - buf);
 	return 1;
 }
+
+/* The blank-separated pids of [v, eol) into out[0..*n). */
+static int pid_list(const char *v, const char *eol,
+		    pid_t out[RCAPFS_PIDNS_LEVELS], size_t *n)
+{
+	const char *tok, *p;
+
+	for (tok = skip_blanks(v, eol); tok < eol; tok = skip_blanks(p, eol)) {
+		for (p = tok; p < eol && !is_blank(*p); p++)
+			;
+		if (*n == RCAPFS_PIDNS_LEVELS ||
+		    rcapfs_procparse_pid(tok, (size_t)(p - tok), &out[*n]))
+			return -EINVAL;
+		(*n)++;
+	}
+	return *n ? 0 : -EINVAL;
+}
+
+int rcapfs_procparse_nspid(const char *buf, size_t len,
+			   pid_t out[RCAPFS_PIDNS_LEVELS], size_t *n)
+{
+	const char *end = buf + len;
+	const char *p, *eol, *v;
+
+	*n = 0;
+	for (p = buf; p < end; p = eol + 1) {
+		eol = line_end(p, end);
+		if ((v = after_key(p, eol, "NSpid")))
+			return pid_list(v, eol, out, n);
+		if (eol == end)
+			break;
+	}
+	return 0;
+}
+
+int rcapfs_procparse_ns_link(const char *buf, size_t len, const char *type,
+			     uint64_t *ino)
+{
+	size_t n = strlen(type);
+
+	/* type ":[" digits "]" and nothing more */
+	if (len < n + 4 || memcmp(buf, type, n) != 0 || buf[n] != ':' ||
+	    buf[n + 1] != '[' || buf[len - 1] != ']' || buf[n + 2] == '0')
+		return -EINVAL;
+	return parse_u64(buf + n + 2, buf + len - 1, UINT64_MAX, ino);
+}

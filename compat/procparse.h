@@ -96,4 +96,22 @@ struct rcapfs_procparse_vma {
 int rcapfs_procparse_smaps_next(const char *buf, size_t len, size_t *pos,
 				struct rcapfs_procparse_vma *out);
 
+/* Nesting levels of pid namespaces: the kernel stops at 32 below the
+ * initial one, so an NSpid line has at most 33 numbers. */
+#define RCAPFS_PIDNS_LEVELS 33
+
+/* Parse the NSpid line of PID/status: the pid of the process in each pid
+ * namespace it belongs to, the proc root's first, its own last. On 0,
+ * out[0..*n) holds them; *n is 0 when the line is absent (kernels before
+ * 4.1). Returns 0 or -EINVAL (a malformed line, or more than
+ * RCAPFS_PIDNS_LEVELS numbers). */
+int rcapfs_procparse_nspid(const char *buf, size_t len,
+			   pid_t out[RCAPFS_PIDNS_LEVELS], size_t *n);
+
+/* Parse a namespace link as readlink(2) gives PID/ns/TYPE, e.g.
+ * "pid:[4026531836]", into its inode number. type is the expected type
+ * ("pid"). Returns 0 or -EINVAL. */
+int rcapfs_procparse_ns_link(const char *buf, size_t len, const char *type,
+			     uint64_t *ino);
+
 #endif

@@ -139,6 +139,27 @@ static int stub_detach_mount(void *ctx, const char *path)
 	return -ENOSYS;
 }
 
+static int stub_pidns_of(void *ctx, pid_t pid, uint64_t *ns_id)
+{
+	return -ENOSYS;
+}
+
+static int stub_pids_to_ns(void *ctx, pid_t caller, const pid_t *pids,
+			   pid_t *out, size_t n)
+{
+	return -ENOSYS;
+}
+
+static int stub_pid_from_ns(void *ctx, pid_t caller, pid_t ns_pid, pid_t *out)
+{
+	return -ENOSYS;
+}
+
+static int stub_pidns_initial(void *ctx, bool *initial)
+{
+	return -ENOSYS;
+}
+
 static void stub_free(void *ctx)
 {
 }
@@ -167,6 +188,10 @@ static const struct rcapfs_backend_ops stub_ops = {
 	.forks_wait = stub_forks_wait,
 	.forks_close = stub_forks_close,
 	.detach_mount = stub_detach_mount,
+	.pidns_of = stub_pidns_of,
+	.pids_to_ns = stub_pids_to_ns,
+	.pid_from_ns = stub_pid_from_ns,
+	.pidns_initial = stub_pidns_initial,
 	.free = stub_free,
 };
 

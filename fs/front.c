@@ -32,6 +32,7 @@ int rcapfs_front_new(const struct rcapfs_front_config *cfg,
 	f->start_time = cfg->start_time;
 	/* Until the connection says: what every kernel passes on. */
 	f->read_chunk = 32 * (size_t)sysconf(_SC_PAGESIZE);
+	rcapfs_front_pids_init(f);
 	rc = rcapfs_settings_new(cfg->sc, cfg->state_path, &f->settings);
 	if (rc == 0)
 		rc = rcapfs_front_files_new(f);
@@ -57,22 +58,41 @@ void rcapfs_front_set_read_chunk(struct rcapfs_front *f, size_t bytes)
 	f->read_chunk = bytes;
 }
 
+/* A node below M/proc names the caller's pid: the node keeps the host's. */
+static int caller_node(struct rcapfs_front *f, const struct rcapfs_caller *who,
+		       int rc, struct rcapfs_node *n)
+{
+	if (rc || (n->kind != RCAPFS_NODE_PROC_PID &&
+		   n->kind != RCAPFS_NODE_PROC_PAGEDATA &&
+		   n->kind != RCAPFS_NODE_PROC_XMAP))
+		return rc;
+	return rcapfs_front_pid_in(f, who, n->pid, &n->pid);
+}
+
 int rcapfs_front_lookup(struct rcapfs_front *f, const char *path,
+			const struct rcapfs_caller *who,
 			struct rcapfs_node *out)
 {
-	return rcapfs_tree_lookup(f->sc, path, out);
+	return caller_node(f, who, rcapfs_tree_lookup(f->sc, path, out), out);
 }
 
 int rcapfs_front_child(struct rcapfs_front *f, const struct rcapfs_node *parent,
-		       const char *name, struct rcapfs_node *out)
+		       const char *name, const struct rcapfs_caller *who,
+		       struct rcapfs_node *out)
 {
-	return rcapfs_tree_child(f->sc, parent, name, strlen(name), out);
+	/* Below a process's directory the pid is translated already. */
+	bool in_proc = parent->kind == RCAPFS_NODE_PROC;
+	int rc = rcapfs_tree_child(f->sc, parent, name, strlen(name), out);
+
+	return in_proc ? caller_node(f, who, rc, out) : rc;
 }
 
 int rcapfs_front_parent(struct rcapfs_front *f, const char *path,
+			const struct rcapfs_caller *who,
 			struct rcapfs_node *parent, const char **leaf)
 {
-	return rcapfs_tree_parent(f->sc, path, parent, leaf);
+	return caller_node(
+		f, who, rcapfs_tree_parent(f->sc, path, parent, leaf), parent);
 }
 
 bool rcapfs_front_may_change(const struct rcapfs_caller *who)
@@ -103,8 +123,8 @@ int rcapfs_front_render(struct rcapfs_front *f, const struct rcapfs_node *n,
 	struct rcapfs_stats st;
 	struct rcapfs_ctl ctl;
 	uint64_t cap;
+	size_t npids, from;
 	pid_t *pids;
-	size_t npids;
 	int rc;
 
 	switch (n->kind) {
@@ -112,13 +132,17 @@ int rcapfs_front_render(struct rcapfs_front *f, const struct rcapfs_node *n,
 		rc = rcapfs_scanner_get_cap(f->sc, n->name, &cap);
 		return rc ? rc : rcapfs_render_u64(cap, out);
 	case RCAPFS_NODE_COLL_MEMBERS:
-		return rcapfs_scanner_members(f->sc, n->name, RCAPFS_RULES_USER,
-					      out);
+		from = out->len;
+		rc = rcapfs_scanner_members(f->sc, n->name, RCAPFS_RULES_USER,
+					    out);
+		return rc ? rc : rcapfs_front_members_out(f, who, out, from);
 	case RCAPFS_NODE_COLL_PROCS:
 		rc = rcapfs_scanner_procs(f->sc, n->name, &pids, &npids);
 		if (rc)
 			return rc;
-		rc = rcapfs_render_pids(pids, npids, out);
+		rc = rcapfs_front_pids_out(f, who, pids, &npids);
+		if (rc == 0)
+			rc = rcapfs_render_pids(pids, npids, out);
 		free(pids);
 		return rc;
 	case RCAPFS_NODE_COLL_RSS:
@@ -202,25 +226,36 @@ int rcapfs_front_getattr(struct rcapfs_front *f, const struct rcapfs_node *n,
 	return rc;
 }
 
-/* M/proc: the processes the backend sees; none on a host without a
- * process table. */
+/* M/proc: the processes the backend sees that who sees too, by who's
+ * numbers; none on a host without a process table. */
 static int readdir_procs(struct rcapfs_front *f,
+			 const struct rcapfs_caller *who,
 			 int (*fill)(void *ctx, const char *name), void *ctx)
 {
 	struct rcapfs_proc_list list = {NULL, 0};
+	pid_t *pids = NULL;
 	char name[16];
+	size_t n;
 	int rc;
 
 	rc = f->be->ops->procs(f->be->ctx, 0, &list);
 	if (rc)
 		return rc == -ENOSYS ? 0 : rc;
-	for (size_t i = 0; i < list.n; i++) {
-		snprintf(name, sizeof(name), "%d", (int)list.procs[i].pid);
+	n = list.n;
+	pids = malloc((n ? n : 1) * sizeof(*pids));
+	rc = pids ? 0 : -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		pids[i] = list.procs[i].pid;
+	rcapfs_proc_list_free(&list);
+	if (rc == 0)
+		rc = rcapfs_front_pids_out(f, who, pids, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		snprintf(name, sizeof(name), "%d", (int)pids[i]);
 		if (fill(ctx, name))
 			break;
 	}
-	rcapfs_proc_list_free(&list);
-	return 0;
+	free(pids);
+	return rc;
 }
 
 int rcapfs_front_readdir(struct rcapfs_front *f, const struct rcapfs_node *n,
@@ -243,7 +278,7 @@ int rcapfs_front_readdir(struct rcapfs_front *f, const struct rcapfs_node *n,
 	if (fill(ctx, ".") || fill(ctx, ".."))
 		return 0;
 	if (n->kind == RCAPFS_NODE_PROC)
-		return readdir_procs(f, fill, ctx);
+		return readdir_procs(f, who, fill, ctx);
 	if (n->kind == RCAPFS_NODE_CAPS) {
 		rc = rcapfs_scanner_names(f->sc, &names, &nnames);
 		if (rc)

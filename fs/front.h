@@ -24,7 +24,9 @@ struct rcapfs_procfs_cache;
 struct rcapfs_front; /* opaque */
 
 /* Who asks. Only uid 0 (of the daemon's user namespace) changes anything;
- * pagedata and xmap are their process owner's and root's. */
+ * pagedata and xmap are their process owner's and root's. pid is the
+ * caller's as the daemon numbers it (0 when it has none there): every pid
+ * the front shows or reads is in that process's pid namespace. */
 struct rcapfs_caller {
 	uid_t uid;
 	gid_t gid;
@@ -55,12 +57,17 @@ void rcapfs_front_free(struct rcapfs_front *f);
 void rcapfs_front_set_read_chunk(struct rcapfs_front *f, size_t bytes);
 
 /* Path to node, as rcapfs_tree_lookup and rcapfs_tree_parent; the child
- * name of directory parent, as rcapfs_tree_child (a lookup by node). */
+ * name of directory parent, as rcapfs_tree_child (a lookup by node). Pids
+ * below M/proc are who's (its pid namespace's): the node holds the host's;
+ * -ENOENT for a pid who does not see. */
 int rcapfs_front_lookup(struct rcapfs_front *f, const char *path,
+			const struct rcapfs_caller *who,
 			struct rcapfs_node *out);
 int rcapfs_front_child(struct rcapfs_front *f, const struct rcapfs_node *parent,
-		       const char *name, struct rcapfs_node *out);
+		       const char *name, const struct rcapfs_caller *who,
+		       struct rcapfs_node *out);
 int rcapfs_front_parent(struct rcapfs_front *f, const char *path,
+			const struct rcapfs_caller *who,
 			struct rcapfs_node *parent, const char **leaf);
 
 /* What stat(2) shows of a node. */

@@ -163,9 +163,30 @@ static void excerpt(const char *buf, size_t size, char *out, size_t outlen)
 	out[j] = '\0';
 }
 
+/* Replace or extend the rules of ff's collection with text whose pids
+ * are who's. Under ff->lock. */
+static int write_members(struct rcapfs_front *f, struct front_file *ff,
+			 const struct rcapfs_caller *who, const char *buf,
+			 size_t size, char *err, size_t errlen)
+{
+	struct rcapfs_buf text = RCAPFS_BUF_INIT;
+	int rc;
+
+	rc = rcapfs_front_members_in(f, who, &buf, &size, &text, err, errlen);
+	if (rc == 0)
+		rc = rcapfs_settings_set_members(f->settings, ff->node.name,
+						 buf, size, ff->append, err,
+						 errlen);
+	rcapfs_buf_release(&text);
+	if (rc == 0)
+		ff->append = true;
+	return rc;
+}
+
 /* Apply one write to ff's node. Under ff->lock. */
 static int write_node(struct rcapfs_front *f, struct front_file *ff,
-		      const char *buf, size_t size, char *err, size_t errlen)
+		      const struct rcapfs_caller *who, const char *buf,
+		      size_t size, char *err, size_t errlen)
 {
 	const struct rcapfs_node *n = &ff->node;
 	const struct rcapfs_ctl_knob *k;
@@ -179,11 +200,7 @@ static int write_node(struct rcapfs_front *f, struct front_file *ff,
 		return rc ? rc
 			  : rcapfs_settings_set_cap(f->settings, n->name, cap);
 	case RCAPFS_NODE_COLL_MEMBERS:
-		rc = rcapfs_settings_set_members(f->settings, n->name, buf,
-						 size, ff->append, err, errlen);
-		if (rc == 0)
-			ff->append = true;
-		return rc;
+		return write_members(f, ff, who, buf, size, err, errlen);
 	case RCAPFS_NODE_CTL_KNOB:
 		k = &rcapfs_ctl_knobs[n->knob];
 		rc = rcapfs_parse_knob(k, buf, size, &v);
@@ -217,7 +234,7 @@ int rcapfs_front_write(struct rcapfs_front *f, uint64_t fh,
 	if (!rcapfs_front_may_change(who))
 		return -EACCES;
 	pthread_mutex_lock(&ff->lock);
-	rc = write_node(f, ff, buf, size, err, sizeof(err));
+	rc = write_node(f, ff, who, buf, size, err, sizeof(err));
 	pthread_mutex_unlock(&ff->lock);
 	if (rc) {
 		excerpt(buf, size, what, sizeof(what));

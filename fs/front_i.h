@@ -9,6 +9,7 @@
 #include "scanner/tracker.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct rcapfs_front {
 	struct rcapfs_scanner *sc;		/* borrowed */
@@ -19,6 +20,9 @@ struct rcapfs_front {
 	struct rcapfs_handles *handles; /* of struct front_file */
 	size_t read_chunk;
 	time_t start_time;
+	/* The daemon's pid namespace; 0 where the backend cannot tell
+	 * (every caller then numbers pids as the daemon). */
+	uint64_t own_pidns;
 };
 
 /* The process behind a node below M/proc, its owner and start time in *p
@@ -31,6 +35,33 @@ int rcapfs_front_proc(struct rcapfs_front *f, const struct rcapfs_node *n,
 
 /* Whether who may change things (write, mkdir, rmdir). */
 bool rcapfs_front_may_change(const struct rcapfs_caller *who);
+
+/*
+ * Pids in the caller's numbering (fs/front_pids.c). init learns the
+ * daemon's namespace. pids_out turns the host pids pids[0..*n) into who's,
+ * leaving out those who cannot see (*n shrinks) and sorting them. pid_in
+ * gives the host pid of who's pid: -ENOENT when who sees no such process.
+ * members_in takes *rules_len bytes of rules a user writes at *rules and,
+ * where who numbers pids otherwise, writes them to out with the pids of
+ * "pid N" rules in the host's numbering and points *rules at out (which
+ * the caller releases): -EINVAL (err says why) for a process who cannot
+ * see. members_out rewrites the rendered rules of text
+ * from offset from on into who's numbering; a rule for a process who
+ * cannot see becomes a comment that says so. Each returns 0 or -errno.
+ */
+void rcapfs_front_pids_init(struct rcapfs_front *f);
+int rcapfs_front_pids_out(struct rcapfs_front *f,
+			  const struct rcapfs_caller *who, pid_t *pids,
+			  size_t *n);
+int rcapfs_front_pid_in(struct rcapfs_front *f, const struct rcapfs_caller *who,
+			pid_t pid, pid_t *host);
+int rcapfs_front_members_in(struct rcapfs_front *f,
+			    const struct rcapfs_caller *who, const char **rules,
+			    size_t *rules_len, struct rcapfs_buf *out,
+			    char *err, size_t errlen);
+int rcapfs_front_members_out(struct rcapfs_front *f,
+			     const struct rcapfs_caller *who,
+			     struct rcapfs_buf *text, size_t from);
 
 /* Handles: create the table, free what it holds. */
 int rcapfs_front_files_new(struct rcapfs_front *f);

@@ -8,6 +8,7 @@
 #include "compat/log.h"
 #include "fs/front.h"
 #include "fs/ops.h"
+#include "fs/pidns.h"
 #include "fs/procfs.h"
 #include "fs/state.h"
 #include "scanner/scanner.h"
@@ -259,6 +260,7 @@ int main(int argc, char *argv[])
 	struct rcapfs_front *front = NULL;
 	struct rcapfs_fs fs;
 	struct opts o = {0};
+	bool initial_pidns;
 	int rc, ret = 1;
 
 	if (fuse_opt_parse(&args, &o, opt_spec, opt_proc) == -1) {
@@ -293,6 +295,9 @@ int main(int argc, char *argv[])
 		log_err("cannot open the process tables: %s", strerror(-rc));
 		goto out;
 	}
+	/* Outside the initial pid namespace it says what does not work;
+	 * the rest works, so a failure to tell is only logged. */
+	rcapfs_pidns_check(be, &initial_pidns);
 	rc = rcapfs_scanner_new(be, &sc);
 	if (rc) {
 		log_err("cannot create the scanner: %s", strerror(-rc));

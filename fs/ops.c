@@ -48,7 +48,7 @@ static int op_getattr(const char *path, struct stat *st,
 	struct rcapfs_node n;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &n);
+	rc = rcapfs_front_lookup(front(), path, &who, &n);
 	if (rc == 0)
 		rc = rcapfs_front_getattr(front(), &n, &who, &a);
 	if (rc)
@@ -86,7 +86,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
 	struct rcapfs_node n;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &n);
+	rc = rcapfs_front_lookup(front(), path, &who, &n);
 	return rc ? rc : rcapfs_front_readdir(front(), &n, &who, fill_one, &fl);
 }
 
@@ -97,7 +97,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	uint64_t fh;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &n);
+	rc = rcapfs_front_lookup(front(), path, &who, &n);
 	if (rc == 0)
 		rc = rcapfs_front_open(front(), &n, &who, fi->flags, &fh);
 	if (rc)
@@ -139,7 +139,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	struct rcapfs_node n;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &n);
+	rc = rcapfs_front_lookup(front(), path, &who, &n);
 	return rc ? rc : rcapfs_front_truncate(front(), &n, &who);
 }
 
@@ -156,7 +156,7 @@ static int op_mkdir(const char *path, mode_t mode)
 	const char *leaf;
 	int rc;
 
-	rc = rcapfs_front_parent(front(), path, &parent, &leaf);
+	rc = rcapfs_front_parent(front(), path, &who, &parent, &leaf);
 	return rc ? rc : rcapfs_front_mkdir(front(), &parent, leaf, &who);
 }
 
@@ -166,16 +166,17 @@ static int op_rmdir(const char *path)
 	struct rcapfs_node n;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &n);
+	rc = rcapfs_front_lookup(front(), path, &who, &n);
 	return rc ? rc : rcapfs_front_rmdir(front(), &n, &who);
 }
 
 static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
+	struct rcapfs_caller who = caller();
 	struct rcapfs_node n;
 
 	/* Only reached for names that do not exist: the tree is fixed. */
-	if (rcapfs_front_lookup(front(), path, &n) == 0)
+	if (rcapfs_front_lookup(front(), path, &who, &n) == 0)
 		return -EEXIST;
 	return -EACCES;
 }
@@ -186,7 +187,7 @@ static int op_access(const char *path, int mask)
 	struct rcapfs_node n;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &n);
+	rc = rcapfs_front_lookup(front(), path, &who, &n);
 	return rc ? rc : rcapfs_front_access(front(), &n, &who, mask);
 }
 

@@ -91,6 +91,8 @@ struct linux_ctx {
 	uint64_t huge_zero_pages;
 	struct rcapfs_features features;
 	unsigned can; /* RCAPFS_CAN_*, from the features */
+	/* The pid namespaces of callers (pidns.c). */
+	struct linux_pidns *pidns;
 };
 
 /* A process held for memory work. Never changed once open, so any number
@@ -191,5 +193,24 @@ int linux_forks_open(void *ctx, struct rcapfs_forks **out);
 int linux_forks_wait(void *ctx, struct rcapfs_forks *f, struct rcapfs_fork *ev,
 		     size_t n, int timeout_ms);
 void linux_forks_close(void *ctx, struct rcapfs_forks *f);
+
+/* ---- pidns.c: pids in a caller's pid namespace ---- */
+
+/* What the backend knows of the pid namespaces its callers are in. */
+struct linux_pidns;
+
+/* A cache on the proc root proc_fd (borrowed: it must outlive the cache);
+ * is_procfs says it is a real procfs, whose namespace links take nsfs
+ * ioctls. Returns 0 and a cache freed with linux_pidns_free, or -errno. */
+int linux_pidns_new(int proc_fd, bool is_procfs, struct linux_pidns **out);
+
+/* Free a cache from linux_pidns_new; NULL is fine. */
+void linux_pidns_free(struct linux_pidns *p);
+
+int linux_pidns_of(void *ctx, pid_t pid, uint64_t *ns_id);
+int linux_pids_to_ns(void *ctx, pid_t caller, const pid_t *pids, pid_t *out,
+		     size_t n);
+int linux_pid_from_ns(void *ctx, pid_t caller, pid_t ns_pid, pid_t *out);
+int linux_pidns_initial(void *ctx, bool *initial);
 
 #endif

@@ -48,6 +48,7 @@ static void linux_free(void *ctx)
 	if (c->sys_fd >= 0)
 		close(c->sys_fd);
 	pthread_mutex_destroy(&c->dir_lock);
+	linux_pidns_free(c->pidns);
 	free(c);
 }
 
@@ -75,6 +76,10 @@ static const struct rcapfs_backend_ops linux_ops = {
 	.forks_wait = linux_forks_wait,
 	.forks_close = linux_forks_close,
 	.detach_mount = linux_detach_mount,
+	.pidns_of = linux_pidns_of,
+	.pids_to_ns = linux_pids_to_ns,
+	.pid_from_ns = linux_pid_from_ns,
+	.pidns_initial = linux_pidns_initial,
 	.free = linux_free,
 };
 
@@ -343,6 +348,9 @@ int rcapfs_backend_new(const char *proc_root, const char *sys_root,
 	c->page_kb = c->page_size / 1024;
 	c->is_procfs = fstatfs(c->proc_fd, &sfs) == 0 &&
 		       sfs.f_type == PROC_SUPER_MAGIC;
+	ret = linux_pidns_new(c->proc_fd, c->is_procfs, &c->pidns);
+	if (ret)
+		goto fail;
 	probe_features(c);
 	c->can = can_of(c);
 	be->ops = &linux_ops;

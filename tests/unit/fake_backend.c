@@ -40,6 +40,13 @@ struct rcapfs_task {
 	uint64_t start_ticks;
 };
 
+/* Host pid pid is ns_pid in namespace ns. */
+struct fake_pidns {
+	pid_t pid;
+	uint64_t ns;
+	pid_t ns_pid;
+};
+
 struct fake_ctx {
 	/* The scanner thread reads while the test writes: one lock for all. */
 	pthread_mutex_t lock;
@@ -71,6 +78,9 @@ struct fake_ctx {
 	size_t nforks;
 	bool forks_waiting; /* the subscriber waits with none queued */
 	pthread_cond_t forks_cond;
+	/* Processes in pid namespaces other than the host's. */
+	struct fake_pidns pidns[FAKE_BACKEND_PIDNS];
+	size_t npidns;
 };
 
 /* The fake's subscription: nothing to keep but its existence. */
@@ -738,6 +748,93 @@ static int fake_detach_mount(void *ctx, const char *path)
 	return -ENOSYS;
 }
 
+/* Pid namespaces, flat: the host's, where the daemon runs, and those of
+ * fake_backend_set_pidns. Called with the lock held. */
+static const struct fake_pidns *pidns_entry(const struct fake_ctx *c, pid_t pid)
+{
+	for (size_t i = 0; i < c->npidns; i++)
+		if (c->pidns[i].pid == pid)
+			return &c->pidns[i];
+	return NULL;
+}
+
+static uint64_t pidns_id(const struct fake_ctx *c, pid_t pid)
+{
+	const struct fake_pidns *e = pidns_entry(c, pid);
+
+	return e ? e->ns : FAKE_BACKEND_HOST_PIDNS;
+}
+
+static int fake_pidns_of(void *ctx, pid_t pid, uint64_t *ns_id)
+{
+	struct fake_ctx *c = ctx;
+
+	pthread_mutex_lock(&c->lock);
+	*ns_id = pidns_id(c, pid);
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static int fake_pids_to_ns(void *ctx, pid_t caller, const pid_t *pids,
+			   pid_t *out, size_t n)
+{
+	struct fake_ctx *c = ctx;
+	const struct fake_pidns *e;
+	uint64_t ns;
+
+	pthread_mutex_lock(&c->lock);
+	ns = pidns_id(c, caller);
+	for (size_t i = 0; i < n; i++) {
+		e = pidns_entry(c, pids[i]);
+		if (ns == FAKE_BACKEND_HOST_PIDNS)
+			out[i] = pids[i];
+		else
+			out[i] = e && e->ns == ns ? e->ns_pid : 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static int fake_pid_from_ns(void *ctx, pid_t caller, pid_t ns_pid, pid_t *out)
+{
+	struct fake_ctx *c = ctx;
+	uint64_t ns;
+	int ret = -ESRCH;
+
+	pthread_mutex_lock(&c->lock);
+	ns = pidns_id(c, caller);
+	if (ns == FAKE_BACKEND_HOST_PIDNS) {
+		*out = ns_pid;
+		ret = 0;
+	}
+	for (size_t i = 0; ret && i < c->npidns; i++) {
+		if (c->pidns[i].ns == ns && c->pidns[i].ns_pid == ns_pid) {
+			*out = c->pidns[i].pid;
+			ret = 0;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+static int fake_pidns_initial(void *ctx, bool *initial)
+{
+	*initial = true;
+	return 0;
+}
+
+void fake_backend_set_pidns(struct rcapfs_backend *be, pid_t pid, uint64_t ns,
+			    pid_t ns_pid)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	if (c->npidns == FAKE_BACKEND_PIDNS)
+		abort();
+	c->pidns[c->npidns++] = (struct fake_pidns){pid, ns, ns_pid};
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void free_procs(struct fake_ctx *c)
 {
 	for (size_t i = 0; i < c->nprocs; i++)
@@ -855,6 +952,10 @@ static const struct rcapfs_backend_ops fake_ops = {
 	.forks_wait = fake_forks_wait,
 	.forks_close = fake_forks_close,
 	.detach_mount = fake_detach_mount,
+	.pidns_of = fake_pidns_of,
+	.pids_to_ns = fake_pids_to_ns,
+	.pid_from_ns = fake_pid_from_ns,
+	.pidns_initial = fake_pidns_initial,
 	.free = fake_free,
 };
 

@@ -4,6 +4,8 @@
  * and simulated address spaces for the memory ops (task_open ... pageout),
  * with pageout behaving as the kernel's MADV_PAGEOUT / MADV_COLD do. As the
  * real backend, pages() gives RCAPFS_PAGE_EXCLUSIVE only when asked for.
+ * Pid namespaces are flat: the host's, which the daemon is in, and those
+ * of fake_backend_set_pidns.
  */
 #ifndef RCAPFS_TESTS_FAKE_BACKEND_H
 #define RCAPFS_TESTS_FAKE_BACKEND_H
@@ -40,6 +42,15 @@ void fake_backend_add_group(struct rcapfs_backend *be, const char *name,
 /* From now on proc() answers err (a -errno) for every pid, as when /proc
  * cannot be read (the daemon out of fds); 0 makes it answer again. */
 void fake_backend_fail_proc(struct rcapfs_backend *be, int err);
+
+/* Pid namespaces. A process is in the host's (FAKE_BACKEND_HOST_PIDNS),
+ * which numbers every process as the table does, unless set here: host pid
+ * pid (a process or only a caller) is then ns_pid in namespace ns, which
+ * sees only the processes set in it. Up to FAKE_BACKEND_PIDNS of them. */
+#define FAKE_BACKEND_HOST_PIDNS 1
+#define FAKE_BACKEND_PIDNS	16
+void fake_backend_set_pidns(struct rcapfs_backend *be, pid_t pid, uint64_t ns,
+			    pid_t ns_pid);
 
 /* How many times procs() (a full walk) and proc_sample() were called. */
 unsigned fake_backend_walks(const struct rcapfs_backend *be);

@@ -97,12 +97,18 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct rcapfs_node node(struct fixture *f, const char *path)
+static struct rcapfs_node node_as(struct fixture *f, const char *path,
+				  const struct rcapfs_caller *who)
 {
 	struct rcapfs_node n;
 
-	assert_int_equal(rcapfs_front_lookup(f->front, path, &n), 0);
+	assert_int_equal(rcapfs_front_lookup(f->front, path, who, &n), 0);
 	return n;
+}
+
+static struct rcapfs_node node(struct fixture *f, const char *path)
+{
+	return node_as(f, path, &root);
 }
 
 /* Open path with flags as who; the id, or fail. */
@@ -157,14 +163,15 @@ static int echo(struct fixture *f, const char *path, const char *s)
 	return rc;
 }
 
-/* The whole rendering of path. */
-static const char *cat(struct fixture *f, const char *path)
+/* The whole rendering of path, as who reads it. */
+static const char *cat_as(struct fixture *f, const char *path,
+			  const struct rcapfs_caller *who)
 {
 	static char text[4096];
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	struct rcapfs_node n = node(f, path);
+	struct rcapfs_node n = node_as(f, path, who);
 
-	assert_int_equal(rcapfs_front_render(f->front, &n, &root, &b), 0);
+	assert_int_equal(rcapfs_front_render(f->front, &n, who, &b), 0);
 	assert_true(b.len < sizeof(text));
 	/* An empty rendering has no storage at all. */
 	if (b.len)
@@ -172,6 +179,11 @@ static const char *cat(struct fixture *f, const char *path)
 	text[b.len] = '\0';
 	rcapfs_buf_release(&b);
 	return text;
+}
+
+static const char *cat(struct fixture *f, const char *path)
+{
+	return cat_as(f, path, &root);
 }
 
 static void test_front__render(void **state)
@@ -185,12 +197,13 @@ static void test_front__render(void **state)
 	assert_string_equal(cat(f, "/ctl/sample_interval"), "5\n");
 	assert_string_equal(cat(f, "/ctl/enforce"), "1\n");
 	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "web", &root), 0);
-	assert_int_equal(rcapfs_front_child(f->front, &n, "web", &c), 0);
-	assert_int_equal(rcapfs_front_child(f->front, &c, "cap", &c), 0);
+	assert_int_equal(rcapfs_front_child(f->front, &n, "web", &root, &c), 0);
+	assert_int_equal(rcapfs_front_child(f->front, &c, "cap", &root, &c), 0);
 	assert_int_equal(rcapfs_front_render(f->front, &c, &root, &b), 0);
 	assert_string_equal(b.data, "0\n");
 	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_front_child(f->front, &n, "db", &c), -ENOENT);
+	assert_int_equal(rcapfs_front_child(f->front, &n, "db", &root, &c),
+			 -ENOENT);
 	assert_string_equal(cat(f, "/caps/web/cap"), "0\n");
 	assert_string_equal(cat(f, "/caps/web/members"), "");
 	assert_string_equal(cat(f, "/caps/web/procs"), "");
@@ -245,15 +258,21 @@ static int collect(void *ctx, const char *name)
 	return 0;
 }
 
-static const char *ls(struct fixture *f, const char *path)
+static const char *ls_as(struct fixture *f, const char *path,
+			 const struct rcapfs_caller *who)
 {
 	static char names[1024];
-	struct rcapfs_node n = node(f, path);
+	struct rcapfs_node n = node_as(f, path, who);
 
 	names[0] = '\0';
 	assert_int_equal(
-		rcapfs_front_readdir(f->front, &n, &root, collect, names), 0);
+		rcapfs_front_readdir(f->front, &n, who, collect, names), 0);
 	return names;
+}
+
+static const char *ls(struct fixture *f, const char *path)
+{
+	return ls_as(f, path, &root);
 }
 
 static void test_front__readdir(void **state)
@@ -540,16 +559,116 @@ static void test_front__left_open(void **state)
 	/* teardown frees the front with them. */
 }
 
+/*
+ * A container: its own pid namespace, where VPID is its init (1) and CPID,
+ * a shell of root there, is 2; process 1 of the host is not in it.
+ */
+#define CPID 5000
+static const struct rcapfs_caller inside = {0, 0, CPID};
+
+static void enter_container(struct fixture *f)
+{
+	struct rcapfs_node caps = node(f, "/caps");
+	struct rcapfs_proc p[3];
+
+	memset(p, 0, sizeof(p));
+	p[0] = (struct rcapfs_proc){.pid = 1, .start_ticks = 10};
+	p[1] = (struct rcapfs_proc){
+		.pid = VPID, .ppid = 1, .ruid = 1000, .start_ticks = 77};
+	p[2] = (struct rcapfs_proc){
+		.pid = CPID, .ppid = VPID, .start_ticks = 80};
+	fake_backend_set_procs(f->be, p, 3);
+	fake_backend_set_pidns(f->be, VPID, 7, 1);
+	fake_backend_set_pidns(f->be, CPID, 7, 2);
+	assert_int_equal(rcapfs_front_mkdir(f->front, &caps, "web", &root), 0);
+}
+
+/* Lookups and listings below M/proc go by the caller's numbers. */
+static void test_front__proc_in_caller_ns(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_node n;
+	struct rcapfs_attr a;
+
+	enter_container(f);
+	assert_string_equal(ls(f, "/proc"), ". .. 1 4242 5000");
+	assert_string_equal(ls_as(f, "/proc", &inside), ". .. 1 2");
+	assert_int_equal(node_as(f, "/proc/1", &inside).pid, VPID);
+	assert_int_equal(node_as(f, "/proc/2/xmap", &inside).pid, CPID);
+	assert_int_equal(node(f, "/proc/1").pid, 1);
+	assert_int_equal(
+		rcapfs_front_lookup(f->front, "/proc/4242", &inside, &n),
+		-ENOENT);
+	assert_int_equal(rcapfs_front_lookup(f->front, "/proc/3", &inside, &n),
+			 -ENOENT);
+	n = node_as(f, "/proc/1", &inside);
+	assert_int_equal(rcapfs_front_getattr(f->front, &n, &inside, &a), 0);
+	assert_int_equal(a.uid, 1000);
+	assert_string_equal(ls_as(f, "/proc/1", &inside),
+			    ". .. pagedata pagedata_hw xmap");
+	n = node(f, "/proc");
+	assert_int_equal(rcapfs_front_child(f->front, &n, "2", &inside, &n), 0);
+	assert_int_equal(n.pid, CPID);
+	/* A caller FUSE gives no pid (from above the daemon's namespace)
+	 * numbers pids as the daemon. */
+	assert_int_equal(
+		node_as(f, "/proc/4242", &(struct rcapfs_caller){0, 0, 0}).pid,
+		VPID);
+}
+
+/* procs lists the caller's numbers, without what it cannot see; a pid
+ * rule is the caller's pid, shown to each reader in its numbering. */
+static void test_front__pids_in_caller_ns(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t fh;
+
+	enter_container(f);
+	fh = open_as(f, "/caps/web/members", &inside, O_WRONLY | O_TRUNC);
+	assert_int_equal(
+		rcapfs_front_write(f->front, fh, &inside, "pid 1\n", 6), 0);
+	rcapfs_front_release(f->front, fh);
+	assert_string_equal(cat(f, "/caps/web/members"), "pid 4242\n");
+	assert_string_equal(cat_as(f, "/caps/web/members", &inside), "pid 1\n");
+	fh = open_as(f, "/caps/web/members", &inside, O_WRONLY | O_APPEND);
+	assert_int_equal(rcapfs_front_write(f->front, fh, &inside,
+					    "  pid\t2 # the shell\n", 20),
+			 0);
+	/* The host's 1 is not the container's. */
+	assert_int_equal(
+		rcapfs_front_write(f->front, fh, &inside, "pid 3\n", 6),
+		-EINVAL);
+	rcapfs_front_release(f->front, fh);
+	fh = open_as(f, "/caps/web/members", &root, O_WRONLY | O_APPEND);
+	assert_int_equal(write_str(f, fh, "pid 1\n"), 0);
+	rcapfs_front_release(f->front, fh);
+	assert_string_equal(cat(f, "/caps/web/members"),
+			    "pid 4242\npid 5000\npid 1\n");
+	assert_string_equal(
+		cat_as(f, "/caps/web/members", &inside),
+		"pid 1\npid 2\n# pid: a process outside this pid namespace\n");
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_string_equal(cat(f, "/caps/web/procs"), "1\n4242\n5000\n");
+	assert_string_equal(cat_as(f, "/caps/web/procs", &inside), "1\n2\n");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_front__render),	   T(test_front__getattr),
-		T(test_front__readdir),	   T(test_front__permissions),
-		T(test_front__snapshot),   T(test_front__members_writes),
-		T(test_front__bad_writes), T(test_front__unsaved_write),
-		T(test_front__ids),	   T(test_front__pagedata),
+		T(test_front__render),
+		T(test_front__getattr),
+		T(test_front__readdir),
+		T(test_front__permissions),
+		T(test_front__snapshot),
+		T(test_front__members_writes),
+		T(test_front__bad_writes),
+		T(test_front__unsaved_write),
+		T(test_front__ids),
+		T(test_front__pagedata),
 		T(test_front__left_open),
+		T(test_front__proc_in_caller_ns),
+		T(test_front__pids_in_caller_ns),
 	};
 #undef T
 

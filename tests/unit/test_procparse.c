@@ -932,6 +932,108 @@ static void test_procparse__smaps_truncated(void **state)
 	}
 }
 
+static int parse_nspid(const char *s, pid_t out[RCAPFS_PIDNS_LEVELS], size_t *n)
+{
+	size_t len = strlen(s);
+	char *p = exact(s, len);
+	int ret = rcapfs_procparse_nspid(p, len, out, n);
+
+	free(p);
+	return ret;
+}
+
+static void test_procparse__nspid(void **state)
+{
+	static const char nested[] = "Name:\tsleep\nNStgid:\t5000\t12\t1\n"
+				     "NSpid:\t5000\t12\t1\nNSpgid:\t1\n";
+	pid_t pids[RCAPFS_PIDNS_LEVELS];
+	size_t n = 99;
+
+	assert_int_equal(parse_nspid(status_full, pids, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(pids[0], 4242);
+	assert_int_equal(parse_nspid(nested, pids, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(pids[0], 5000);
+	assert_int_equal(pids[1], 12);
+	assert_int_equal(pids[2], 1);
+	/* Last line, no newline; blanks around the numbers. */
+	assert_int_equal(parse_nspid("Tgid:\t7\nNSpid: \t7  3 ", pids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(pids[1], 3);
+	/* Kernels before 4.1 have no such line: nothing, not an error. */
+	assert_int_equal(parse_nspid("Tgid:\t7\nPid:\t7\n", pids, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(parse_nspid("", pids, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static void test_procparse__nspid_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"NSpid:\n",	   "NSpid:\t\n",	   "NSpid:\t12x\n",
+		"NSpid:\t0\n",	   "NSpid:\t-1\n",	   "NSpid:\t012\n",
+		"NSpid:\t1 2,3\n", "NSpid:\t2147483648\n",
+	};
+	pid_t pids[RCAPFS_PIDNS_LEVELS];
+	char deep[512], *p = deep;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_nspid(bad[i], pids, &n) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+	}
+	/* The deepest nesting the kernel allows, and one more. */
+	p += sprintf(p, "NSpid:");
+	for (int i = 0; i < RCAPFS_PIDNS_LEVELS; i++)
+		p += sprintf(p, "\t%d", 1000 - i);
+	assert_int_equal(parse_nspid(deep, pids, &n), 0);
+	assert_int_equal(n, RCAPFS_PIDNS_LEVELS);
+	assert_int_equal(pids[RCAPFS_PIDNS_LEVELS - 1],
+			 1000 - RCAPFS_PIDNS_LEVELS + 1);
+	sprintf(p, "\t1\n");
+	assert_int_equal(parse_nspid(deep, pids, &n), -EINVAL);
+}
+
+static int parse_ns_link(const char *s, uint64_t *ino)
+{
+	size_t len = strlen(s);
+	char *p = exact(s, len);
+	int ret = rcapfs_procparse_ns_link(p, len, "pid", ino);
+
+	free(p);
+	return ret;
+}
+
+static void test_procparse__ns_link(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"pid",
+		"pid:",
+		"pid:[]",
+		"pid:[12",
+		"pid:12]",
+		"pid:[012]",
+		"pid:[1x]",
+		"net:[12]",
+		"pidx:[12]",
+		"pid:[12] ",
+		"pid:[-1]",
+		"pid:[18446744073709551616]",
+	};
+	uint64_t ino = 0;
+
+	assert_int_equal(parse_ns_link("pid:[4026531836]", &ino), 0);
+	assert_true(ino == 4026531836ULL);
+	assert_int_equal(parse_ns_link("pid:[18446744073709551615]", &ino), 0);
+	assert_true(ino == UINT64_MAX);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_ns_link(bad[i], &ino) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -963,6 +1065,9 @@ int main(void)
 		cmocka_unit_test(test_procparse__smaps_sequence),
 		cmocka_unit_test(test_procparse__smaps_malformed),
 		cmocka_unit_test(test_procparse__smaps_truncated),
+		cmocka_unit_test(test_procparse__nspid),
+		cmocka_unit_test(test_procparse__nspid_malformed),
+		cmocka_unit_test(test_procparse__ns_link),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
