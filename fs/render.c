@@ -112,9 +112,9 @@ int rcapfs_render_knob(const struct rcapfs_ctl_knob *k, unsigned v,
 	return rcapfs_buf_printf(out, "%s\n", k->words[v]);
 }
 
-/* rcapfs.prom. Written with small appends rather than printf: 1000
- * collections make about 20000 samples, and the file must cost no more
- * than their stats files do. */
+/* rcapfs.prom. Each sample line is put together in place, without printf:
+ * 1000 collections make about 20000 samples, and the file must cost no
+ * more than their stats files do (make bench). */
 
 /* Per collection: one family for each stats field, in rcapfs(8)'s order.
  * Counters end in _total; ns are shown in seconds, as the format wants. */
