@@ -6,7 +6,8 @@
 #                           with ASan and UBSan; warnings as errors), check
 #                           the layout of the C files, and pass every test:
 #                           plain, with the stub backend of hosts without a
-#                           port, under valgrind, under the sanitizers; then
+#                           port, under valgrind, under the sanitizers, and
+#                           from a release tarball (make distcheck); then
 #                           the fuzzers briefly and the short reliability
 #                           report
 set -eu
@@ -19,8 +20,11 @@ if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
 
 install_deps() {
 	proc_dev=libproc2-dev
+	# prometheus (promtool), prometheus-node-exporter and curl: the
+	# metrics test; gnuplot-nox: examples/plot-caps.sh and its test.
 	pkgs="build-essential autoconf automake pkg-config fuse3 libfuse3-dev
-		libcmocka-dev valgrind clang clang-format procps util-linux"
+		libcmocka-dev valgrind clang clang-format procps util-linux
+		prometheus prometheus-node-exporter curl gnuplot-nox"
 	missing=
 	for p in $pkgs $proc_dev; do
 		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -231,6 +235,10 @@ test)
 	stage check-sanitizers make -C build-san -j"$JOBS" check
 	cp build-san/test-suite.log build/check-sanitizers.log
 	failures build-san
+	# A release tarball (make dist) configured, built and checked out of
+	# tree, with its source read-only, then installed and uninstalled.
+	stage distcheck make -C build -j"$JOBS" distcheck
+	failures "$(echo build/rcapfs-*/_build/sub)"
 	# Every fuzzer for a few seconds (libFuzzer, clang).
 	stage fuzz-short make -C build-san fuzz-short
 	# The reliability report, short version.
@@ -244,11 +252,11 @@ test)
 		build/check-sanitizers.log"
 	# shellcheck disable=SC2086
 	pass=$(($(count PASS $logs) + $(lines '^PASS: valgrind' build/check-valgrind.out) +
-		$(lines '^PASS: \(fuzz\|check-rel\|format\|cross\|i386\)' build/stages)))
+		$(lines '^PASS: \(fuzz\|check-rel\|format\|cross\|i386\|distcheck\)' build/stages)))
 	# shellcheck disable=SC2086
 	fail=$(($(count FAIL $logs) + $(count ERROR $logs) +
 		$(lines '^FAIL: valgrind' build/check-valgrind.out) +
-		$(lines '^FAIL: \(fuzz\|check-rel\|format\|cross\|i386\)' build/stages)))
+		$(lines '^FAIL: \(fuzz\|check-rel\|format\|cross\|i386\|distcheck\)' build/stages)))
 	# shellcheck disable=SC2086
 	[ "$fail" = 0 ] && [ "$status" != 0 ] && fail=1
 	# shellcheck disable=SC2086

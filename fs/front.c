@@ -119,11 +119,12 @@ int rcapfs_front_render(struct rcapfs_front *f, const struct rcapfs_node *n,
 			const struct rcapfs_caller *who, struct rcapfs_buf *out)
 {
 	const struct rcapfs_ctl_knob *k;
+	struct rcapfs_named_stats *all;
 	struct rcapfs_status status;
 	struct rcapfs_stats st;
 	struct rcapfs_ctl ctl;
 	uint64_t cap;
-	size_t npids, from;
+	size_t npids, ncolls, from;
 	pid_t *pids;
 	int rc;
 
@@ -159,6 +160,16 @@ int rcapfs_front_render(struct rcapfs_front *f, const struct rcapfs_node *n,
 		rc = rcapfs_scanner_status(f->sc, &status);
 		return rc ? rc
 			  : rcapfs_render_status(&status, PACKAGE_VERSION, out);
+	case RCAPFS_NODE_PROM:
+		rc = rcapfs_scanner_status(f->sc, &status);
+		if (rc == 0)
+			rc = rcapfs_scanner_all_stats(f->sc, &all, &ncolls);
+		if (rc)
+			return rc;
+		rc = rcapfs_render_prom(&status, PACKAGE_VERSION, all, ncolls,
+					out);
+		free(all);
+		return rc;
 	case RCAPFS_NODE_PROC_XMAP:
 		return rcapfs_procfs_xmap(f->be, f->maps_cache, n->pid,
 					  n->start_ticks, out);

@@ -266,6 +266,18 @@ static void op_destroy(void *data)
 	rcapfs_scanner_stop(fs->sc);
 }
 
+/* The kernel answers poll itself (files always ready) once told ENOSYS.
+ * libfuse's high-level layer sends every POLL here whether or not there
+ * is an op, and without one leaks the handle it made for the notification
+ * (libfuse 3.14); Go programs such as node_exporter poll every file they
+ * open. */
+static int op_poll(const char *path, struct fuse_file_info *fi,
+		   struct fuse_pollhandle *ph, unsigned *reventsp)
+{
+	fuse_pollhandle_destroy(ph);
+	return -ENOSYS;
+}
+
 static const struct fuse_operations ops = {
 	.init = op_init,
 	.destroy = op_destroy,
@@ -284,7 +296,7 @@ static const struct fuse_operations ops = {
 	.rename = op_rename,
 	.chmod = op_chmod,
 	.chown = op_chown,
-	.poll = NULL, /* the kernel answers poll itself */
+	.poll = op_poll,
 };
 
 const struct fuse_operations *rcapfs_fs_ops(void)

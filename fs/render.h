@@ -31,4 +31,16 @@ int rcapfs_render_u64(uint64_t v, struct rcapfs_buf *out);
 int rcapfs_render_knob(const struct rcapfs_ctl_knob *k, unsigned v,
 		       struct rcapfs_buf *out);
 
+/* rcapfs.prom: the Prometheus text exposition format (version 0.0.4), a
+ * HELP and TYPE line per family: the gauges of ctl/status, then for each
+ * family of stats one sample per collection of colls (n of them), with a
+ * collection label. version is the package version. */
+int rcapfs_render_prom(const struct rcapfs_status *status, const char *version,
+		       const struct rcapfs_named_stats *colls, size_t n,
+		       struct rcapfs_buf *out);
+
+/* value as a label value of that format: backslash, double quote and
+ * newline escaped, without the quotes. */
+int rcapfs_render_prom_label(const char *value, struct rcapfs_buf *out);
+
 #endif

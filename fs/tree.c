@@ -10,6 +10,7 @@ static const struct rcapfs_child root_children[] = {
 	{"caps", RCAPFS_NODE_CAPS},
 	{"ctl", RCAPFS_NODE_CTL},
 	{"proc", RCAPFS_NODE_PROC},
+	{"rcapfs.prom", RCAPFS_NODE_PROM},
 	{NULL, 0},
 };
 

@@ -28,6 +28,7 @@ enum rcapfs_node_kind {
 	RCAPFS_NODE_PROC_PAGEDATA,
 	RCAPFS_NODE_PROC_PAGEDATA_HW, /* pagedata with PG_HWMAPPED */
 	RCAPFS_NODE_PROC_XMAP,
+	RCAPFS_NODE_PROM, /* rcapfs.prom */
 };
 
 /* A resolved path. name is the collection for RCAPFS_NODE_COLL*, pid the

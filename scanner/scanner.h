@@ -112,6 +112,18 @@ int rcapfs_scanner_procs(struct rcapfs_scanner *sc, const char *name,
 int rcapfs_scanner_stats(struct rcapfs_scanner *sc, const char *name,
 			 struct rcapfs_stats *out);
 
+/* A collection's name and statistics. */
+struct rcapfs_named_stats {
+	char name[RCAPFS_NAME_MAX + 1];
+	struct rcapfs_stats st;
+};
+
+/* The statistics of every collection, sorted by name, copied at one
+ * moment (as rcapfs_scanner_stats gives each); the caller frees *out with
+ * free(3). Returns 0 or -ENOMEM. */
+int rcapfs_scanner_all_stats(struct rcapfs_scanner *sc,
+			     struct rcapfs_named_stats **out, size_t *n);
+
 /* Global controls. set validates every field (-EINVAL/-ERANGE, nothing
  * changes) and wakes the thread so new intervals apply at once. */
 void rcapfs_scanner_get_ctl(struct rcapfs_scanner *sc, struct rcapfs_ctl *out);

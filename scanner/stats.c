@@ -10,6 +10,8 @@
 #include "compat/log.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -97,6 +99,19 @@ void scanner_report(struct rcapfs_scanner *sc)
 	rcapfs_buf_release(&out);
 }
 
+/* What caps/NAME/stats shows of c. Under sc->lock. */
+static void stats_locked(const struct collection *c, struct rcapfs_stats *out)
+{
+	*out = c->stats;
+	rcapfs_enforcer_stats(c->enf, out);
+	/* The cap as set now, and the excess of the last rss over it, so
+	 * cap and excess always agree. */
+	out->cap_bytes = c->cap_bytes;
+	out->excess_bytes = c->cap_bytes && out->rss_bytes > c->cap_bytes
+				    ? out->rss_bytes - c->cap_bytes
+				    : 0;
+}
+
 int rcapfs_scanner_stats(struct rcapfs_scanner *sc, const char *name,
 			 struct rcapfs_stats *out)
 {
@@ -104,17 +119,29 @@ int rcapfs_scanner_stats(struct rcapfs_scanner *sc, const char *name,
 
 	pthread_mutex_lock(&sc->lock);
 	c = scanner_find(sc, name);
-	if (c) {
-		*out = c->stats;
-		rcapfs_enforcer_stats(c->enf, out);
-		/* The cap as set now, and the excess of the last rss over
-		 * it, so cap and excess always agree. */
-		out->cap_bytes = c->cap_bytes;
-		out->excess_bytes =
-			c->cap_bytes && out->rss_bytes > c->cap_bytes
-				? out->rss_bytes - c->cap_bytes
-				: 0;
-	}
+	if (c)
+		stats_locked(c, out);
 	pthread_mutex_unlock(&sc->lock);
 	return c ? 0 : -ENOENT;
+}
+
+int rcapfs_scanner_all_stats(struct rcapfs_scanner *sc,
+			     struct rcapfs_named_stats **out, size_t *n)
+{
+	struct rcapfs_named_stats *all;
+
+	pthread_mutex_lock(&sc->lock);
+	/* Allocated under the lock: the count cannot change meanwhile. */
+	all = calloc(sc->ncolls ? sc->ncolls : 1, sizeof(*all));
+	if (all) {
+		for (size_t i = 0; i < sc->ncolls; i++) {
+			snprintf(all[i].name, sizeof(all[i].name), "%s",
+				 sc->colls[i]->name);
+			stats_locked(sc->colls[i], &all[i].st);
+		}
+		*n = sc->ncolls;
+	}
+	pthread_mutex_unlock(&sc->lock);
+	*out = all;
+	return all ? 0 : -ENOMEM;
 }

@@ -4,7 +4,7 @@
 setup
 start_daemon
 
-expect_eq "top level" "caps ctl proc" "$(ls "$M" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "top level" "caps ctl proc rcapfs.prom" "$(ls "$M" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "ctl files" \
 	"accounting enforce mode pressure report_interval sample_interval scan_interval status" \
 	"$(ls "$M/ctl" | tr '\n' ' ' | sed 's/ $//')"
@@ -50,7 +50,7 @@ expect_eq "status counts the collection" 1 "$(status_of collections)"
 for f in caps/web/cap caps/web/members ctl/enforce ctl/mode; do
 	expect_eq "mode of $f" 644 "$(stat -c %a "$M/$f")"
 done
-for f in caps/web/procs caps/web/rss caps/web/stats ctl/status; do
+for f in caps/web/procs caps/web/rss caps/web/stats ctl/status rcapfs.prom; do
 	expect_eq "mode of $f" 444 "$(stat -c %a "$M/$f")"
 done
 expect_eq "mode of caps" 755 "$(stat -c %a "$M/caps")"

@@ -214,6 +214,33 @@ static void test_front__render(void **state)
 	rcapfs_buf_release(&b);
 }
 
+/* rcapfs.prom: every collection's stats and the status, as their own
+ * files show them. */
+static void test_front__prom(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_node n = node(f, "/caps");
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+	struct rcapfs_attr a;
+
+	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "web", &root), 0);
+	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "db.2", &root), 0);
+	assert_int_equal(echo(f, "/caps/web/cap", "64M\n"), 0);
+	n = node(f, "/rcapfs.prom");
+	assert_int_equal(rcapfs_front_render(f->front, &n, &other, &b), 0);
+	assert_non_null(strstr(
+		b.data, "\nrcapfs_cap_bytes{collection=\"db.2\"} 0\n"
+			"rcapfs_cap_bytes{collection=\"web\"} 67108864\n"));
+	assert_non_null(strstr(b.data, "\nrcapfs_collections 2\n"));
+	assert_int_equal(rcapfs_front_getattr(f->front, &n, &other, &a), 0);
+	assert_int_equal(a.mode, S_IFREG | 0444);
+	assert_int_equal(a.size, b.len);
+	assert_int_equal(rcapfs_front_open(f->front, &n, &root, O_WRONLY,
+					   &(uint64_t){0}),
+			 -EACCES);
+	rcapfs_buf_release(&b);
+}
+
 static void test_front__getattr(void **state)
 {
 	struct fixture *f = *state;
@@ -283,7 +310,7 @@ static void test_front__readdir(void **state)
 
 	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "web", &root), 0);
 	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "db", &root), 0);
-	assert_string_equal(ls(f, "/"), ". .. caps ctl proc");
+	assert_string_equal(ls(f, "/"), ". .. caps ctl proc rcapfs.prom");
 	assert_string_equal(ls(f, "/caps"), ". .. db web");
 	assert_string_equal(ls(f, "/caps/web"),
 			    ". .. cap members procs rss stats");
@@ -657,6 +684,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_front__render),
+		T(test_front__prom),
 		T(test_front__getattr),
 		T(test_front__readdir),
 		T(test_front__permissions),

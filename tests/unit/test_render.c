@@ -143,6 +143,24 @@ static void test_render__stats_extremes(void **state)
 	rcapfs_buf_release(&b);
 }
 
+static const struct rcapfs_status busy_status = {
+	.mem = {.mem_total = 8589934592,
+		.mem_available = 5368709120,
+		.swap_total = 2147483648,
+		.swap_free = 1073741824},
+	.memory_utilization_pct = 37,
+	.collections = 3,
+	.fidelity = RCAPFS_FIDELITY_PAGE,
+	.enforcement = true,
+	.features = {.process_madvise = true,
+		     .pagemap_scan = false,
+		     .idle_page_tracking = true,
+		     .soft_dirty = true,
+		     .pfn_visible = false,
+		     .cgroup_v2 = true},
+	.uptime_s = 3600,
+};
+
 static void test_render__status(void **state)
 {
 	static const char *const keys[] = {
@@ -163,23 +181,7 @@ static void test_render__status(void **state)
 		"uptime_s",
 		"version",
 	};
-	struct rcapfs_status st = {
-		.mem = {.mem_total = 8589934592,
-			.mem_available = 5368709120,
-			.swap_total = 2147483648,
-			.swap_free = 1073741824},
-		.memory_utilization_pct = 37,
-		.collections = 3,
-		.fidelity = RCAPFS_FIDELITY_PAGE,
-		.enforcement = true,
-		.features = {.process_madvise = true,
-			     .pagemap_scan = false,
-			     .idle_page_tracking = true,
-			     .soft_dirty = true,
-			     .pfn_visible = false,
-			     .cgroup_v2 = true},
-		.uptime_s = 3600,
-	};
+	struct rcapfs_status st = busy_status;
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
 
 	(void)state;
@@ -192,6 +194,132 @@ static void test_render__status(void **state)
 	rcapfs_buf_reset(&b);
 	assert_int_equal(rcapfs_render_status(&st, "0.1.0", &b), 0);
 	assert_non_null(strstr(b.data, "\nenforcement unsupported\n"));
+	rcapfs_buf_release(&b);
+}
+
+/* Every line is a comment (HELP or TYPE) or a sample; every family has a
+ * HELP and then a TYPE before its samples, and its samples are all
+ * together; counters end in _total. */
+static void assert_prom_shape(const struct rcapfs_buf *b)
+{
+	char family[128] = "", help[128] = "", type[16] = "";
+	const char *line = b->data, *nl, *value;
+
+	for (; (nl = strchr(line, '\n')); line = nl + 1) {
+		char name[128], word[16];
+		size_t len = strcspn(line, "{ ");
+
+		assert_true(len < sizeof(name));
+		if (sscanf(line, "# HELP %127s", help) == 1) {
+			assert_string_not_equal(help, family);
+			continue;
+		}
+		if (sscanf(line, "# TYPE %127s %15s", family, word) == 2) {
+			assert_string_equal(family, help);
+			assert_true(!strcmp(word, "gauge") ||
+				    !strcmp(word, "counter"));
+			strcpy(type, word);
+			if (!strcmp(type, "counter"))
+				assert_non_null(strstr(family, "_total"));
+			continue;
+		}
+		memcpy(name, line, len);
+		name[len] = '\0';
+		if (strcmp(name, family)) {
+			print_error("sample of %s under the TYPE of %s\n", name,
+				    family);
+			fail();
+		}
+		/* A value after the last space, a whole number or a
+		 * decimal. */
+		value = nl;
+		while (value > line && value[-1] != ' ')
+			value--;
+		assert_true(value > line && value < nl);
+		assert_true(strspn(value, "0123456789.") ==
+			    (size_t)(nl - value));
+	}
+	assert_int_equal(*line, '\0');
+}
+
+static void test_render__prom(void **state)
+{
+	struct rcapfs_named_stats colls[3] = {
+		{.name = "A-9", .st = {.version = RCAPFS_STATS_VERSION}},
+		{.name = "db.replica_2", .st = busy_stats},
+		{.name = "web", .st = busy_stats},
+	};
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+
+	(void)state;
+	colls[2].st.scan_time_ns = 2000000001;
+	colls[2].st.cap_bytes = 0;
+	assert_int_equal(
+		rcapfs_render_prom(&busy_status, "0.1.0", colls, 3, &b), 0);
+	assert_one_newline(&b);
+	assert_prom_shape(&b);
+	assert_non_null(strstr(
+		b.data, "\nrcapfs_rss_bytes{collection=\"db.replica_2\"} "
+			"104857600\n"));
+	assert_non_null(strstr(
+		b.data, "\nrcapfs_scan_seconds_total{collection=\"web\"} "
+			"2.000000001\n"));
+	assert_non_null(strstr(b.data, "\nrcapfs_memory_utilization_ratio "
+				       "0.37\n"));
+	golden_check("prom.ok", &b);
+	rcapfs_buf_release(&b);
+}
+
+/* No collection: the global gauges, and each family's HELP and TYPE. */
+static void test_render__prom_empty(void **state)
+{
+	struct rcapfs_status st = busy_status;
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+
+	(void)state;
+	st.collections = 0;
+	st.memory_utilization_pct = 100;
+	assert_int_equal(rcapfs_render_prom(&st, "0.1.0", NULL, 0, &b), 0);
+	assert_one_newline(&b);
+	assert_prom_shape(&b);
+	assert_non_null(strstr(b.data, "\nrcapfs_collections 0\n"));
+	assert_non_null(strstr(b.data, "\nrcapfs_memory_utilization_ratio "
+				       "1.00\n"));
+	assert_null(strstr(b.data, "collection=\""));
+	assert_non_null(strstr(b.data, "# TYPE rcapfs_cap_bytes gauge\n"));
+	rcapfs_buf_release(&b);
+}
+
+/* A label value escapes backslash, double quote and newline, and nothing
+ * else. No collection name rcapfs takes ([A-Za-z0-9._-]) has any of them,
+ * so names pass unchanged; the version string goes through it too. */
+static void test_render__prom_label(void **state)
+{
+	static const char legal[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+				    "opqrstuvwxyz0123456789._-";
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+	struct rcapfs_named_stats odd = {.name = "a\"b\\c\nd"};
+
+	(void)state;
+	assert_int_equal(rcapfs_render_prom_label(legal, &b), 0);
+	assert_string_equal(b.data, legal);
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_render_prom_label("a\\b\"c\nd\te", &b), 0);
+	assert_string_equal(b.data, "a\\\\b\\\"c\\nd\te");
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_render_prom_label("\"\n\\", &b), 0);
+	assert_string_equal(b.data, "\\\"\\n\\\\");
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_render_prom_label("", &b), 0);
+	assert_int_equal(b.len, 0);
+	/* The renderer escapes names and the version through it. */
+	assert_int_equal(rcapfs_render_prom(&busy_status, "1\"2", &odd, 1, &b),
+			 0);
+	assert_non_null(strstr(b.data, "{version=\"1\\\"2\","));
+	assert_non_null(strstr(
+		b.data,
+		"\nrcapfs_cap_bytes{collection=\"a\\\"b\\\\c\\nd\"} 0\n"));
+	assert_prom_shape(&b);
 	rcapfs_buf_release(&b);
 }
 
@@ -283,6 +411,9 @@ int main(void)
 		cmocka_unit_test(test_render__stats_empty),
 		cmocka_unit_test(test_render__stats_extremes),
 		cmocka_unit_test(test_render__status),
+		cmocka_unit_test(test_render__prom),
+		cmocka_unit_test(test_render__prom_empty),
+		cmocka_unit_test(test_render__prom_label),
 		cmocka_unit_test(test_render__pids),
 		cmocka_unit_test(test_render__single_values),
 		cmocka_unit_test(test_render__appends),

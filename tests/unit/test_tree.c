@@ -64,6 +64,8 @@ static void test_tree__lookup(void **state)
 	assert_int_equal(kind_of(f, "/ctl/scan_interval"),
 			 RCAPFS_NODE_CTL_KNOB);
 	assert_int_equal(kind_of(f, "/proc"), RCAPFS_NODE_PROC);
+	assert_int_equal(kind_of(f, "/rcapfs.prom"), RCAPFS_NODE_PROM);
+	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_PROM), 0444);
 	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/web/cap", &n), 0);
 	assert_string_equal(n.name, "web");
 }
