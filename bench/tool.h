@@ -1,0 +1,42 @@
+/*
+ * Small helpers shared by the benchmarks' C programs in bench/: their
+ * command-line numbers and their clock. Header-only: each program is one
+ * file plus this.
+ */
+#ifndef RCAPFS_BENCH_TOOL_H
+#define RCAPFS_BENCH_TOOL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define TOOL_NS_PER_MS UINT64_C(1000000)
+#define TOOL_NS_PER_S  UINT64_C(1000000000)
+
+/* s as a decimal number; prog says so and exits 2 when it is not one. */
+static inline uint64_t tool_number(const char *prog, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end) {
+		fprintf(stderr, "%s: not a number: %s\n", prog, s);
+		exit(2);
+	}
+	return v;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t tool_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * TOOL_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+#endif
