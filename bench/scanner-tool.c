@@ -33,23 +33,14 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Resident bytes of pid (statm). */
+/* Resident bytes of pid. */
 static uint64_t rss_bytes(pid_t pid)
 {
-	unsigned long long size, resident;
-	char path[64];
-	FILE *f;
-	int n;
+	uint64_t bytes;
 
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		die(path);
-	n = fscanf(f, "%llu %llu", &size, &resident);
-	fclose(f);
-	if (n != 2)
+	if (tool_resident_bytes(pid, &bytes))
 		die("statm");
-	return resident * (uint64_t)sysconf(_SC_PAGESIZE);
+	return bytes;
 }
 
 /* The largest mapping of pid: its start and length. */

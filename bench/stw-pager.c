@@ -206,21 +206,12 @@ static uint64_t pss_sum_kb(const pid_t *pid, size_t n)
 	return kb;
 }
 
-/* Resident KiB of pid from statm (cheap: read between pageout calls). */
+/* Resident KiB of pid; 0 once it is gone. */
 static uint64_t rss_kb(pid_t pid)
 {
-	unsigned long long size, resident;
-	char path[64];
-	FILE *f;
-	int n;
+	uint64_t bytes;
 
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fscanf(f, "%llu %llu", &size, &resident);
-	fclose(f);
-	return n == 2 ? resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024 : 0;
+	return tool_resident_bytes(pid, &bytes) ? 0 : bytes / 1024;
 }
 
 static int swap_active(void)
