@@ -23,6 +23,9 @@ nproc_of() { awk '$1 == "nproc" {print $2}' "$M/caps/$1/stats"; }
 wait_for "pid rule: sleep appears in procs" 20 has_pid bypid "$S1"
 wait_for "pid rule: the shell appears" 20 has_pid bypid "$SH"
 GC=$(pgrep -P "$SH" sleep)
+# It outlives its shell: teardown kills it too, or it would keep the
+# descriptors it inherited (a caller's flock, say) open for 1001 s.
+VICTIMS="$VICTIMS $GC"
 wait_for "pid rule: the shell's child sleep is a member" 20 has_pid bypid "$GC"
 wait_for "comm rule: sleep appears" 20 has_pid bycomm "$S1"
 wait_for "comm rule: the grandchild sleep appears" 20 has_pid bycomm "$GC"
