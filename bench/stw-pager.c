@@ -8,13 +8,15 @@
  *       Every INTERVAL_MS, when the summed Pss of ROOT and its descendants
  *       is over CAP_KB, pages out the excess. Members are taken in turn
  *       from where the last pass stopped (rcapd's clock hand). For each:
- *       its resident private ranges are read from smaps (before the stop,
- *       as rcapd read pagedata and xmap before it grabbed a victim); the
- *       process is stopped (SIGSTOP, then a wait until it is); the ranges
- *       are paged out in address order with process_madvise(MADV_PAGEOUT),
- *       each at most the excess long, the RSS re-read after each call as
- *       rcapd re-read psinfo; then SIGCONT. Runs until SIGTERM or SIGINT
- *       (never leaving a process stopped), then prints one line of totals.
+ *       the runs of its pages that are present and mapped by it alone are
+ *       read from smaps and pagemap (before the stop, as rcapd read
+ *       pagedata and xmap before it grabbed a victim); the process is
+ *       stopped (SIGSTOP, then a wait until it is); the runs are paged out
+ *       in address order with process_madvise(MADV_PAGEOUT), in batches of
+ *       at most 1024 as rcapfs sends them, a batch at most the excess
+ *       long, the RSS re-read after each call as rcapd re-read psinfo;
+ *       then SIGCONT. Runs until SIGTERM or SIGINT (never leaving a
+ *       process stopped), then prints one line of totals.
  *
  *   stw-pager watch ROOT INTERVAL_MS
  *       Every INTERVAL_MS, one line "MS PSS_KB": milliseconds since the
@@ -22,9 +24,9 @@
  *       SIGTERM or SIGINT.
  *
  *   stw-pager size ROOT
- *       One line "PSS_KB PAGEABLE_KB": the summed Pss, and the private
- *       pages of the mappings the pager would page out (pages mapped by
- *       one process only: the kernel leaves shared ones alone).
+ *       One line "PSS_KB PAGEABLE_KB": the summed Pss, and the pages the
+ *       pager would page out (present pages mapped by one process only:
+ *       the kernel leaves shared ones alone).
  *
  * As rcapfs does, anonymous memory (and shmem) is left out when no swap
  * is active: it could not leave.
@@ -33,6 +35,7 @@
 #include "tool.h"
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
@@ -48,11 +51,12 @@
 /* How long a process may take to stop before the pager goes on anyway
  * (one in uninterruptible sleep stops once it wakes). */
 #define STOP_WAIT_NS TOOL_NS_PER_S
+/* iovecs per process_madvise call, as rcapfs batches them (UIO_MAXIOV). */
+#define IOV_BATCH 1024
 
 struct range {
 	uint64_t start;
 	uint64_t end;
-	uint64_t private_kb;
 };
 
 struct ranges {
@@ -255,8 +259,12 @@ static int refused(const char *vmflags)
 	return 0;
 }
 
-static void ranges_add(struct ranges *rs, const struct range *r)
+static void ranges_add(struct ranges *rs, uint64_t start, uint64_t end)
 {
+	if (rs->n && rs->r[rs->n - 1].end == start) {
+		rs->r[rs->n - 1].end = end;
+		return;
+	}
 	if (rs->n == rs->cap) {
 		rs->cap = rs->cap ? 2 * rs->cap : 64;
 		rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
@@ -265,26 +273,69 @@ static void ranges_add(struct ranges *rs, const struct range *r)
 			exit(1);
 		}
 	}
-	rs->r[rs->n++] = *r;
+	rs->r[rs->n].start = start;
+	rs->r[rs->n++].end = end;
 }
 
 /*
- * The mappings of pid that hold private pages the kernel may page out,
- * ascending, into rs (emptied first). Returns their private KiB.
+ * The runs of [start, end) whose pages are present and mapped by this
+ * process only (pagemap bits 63 and 56), appended to rs: what
+ * MADV_PAGEOUT can take. Returns their bytes.
+ */
+static uint64_t exclusive_runs(int pagemap, uint64_t start, uint64_t end,
+			       struct ranges *rs)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), bytes = 0;
+	uint64_t entry[512];
+
+	for (uint64_t a = start; a < end;) {
+		size_t want = (size_t)((end - a) / page);
+		ssize_t got;
+
+		if (want > sizeof(entry) / sizeof(entry[0]))
+			want = sizeof(entry) / sizeof(entry[0]);
+		got = pread(pagemap, entry, want * sizeof(entry[0]),
+			    (off_t)(a / page * sizeof(entry[0])));
+		if (got <= 0)
+			break;
+		for (size_t i = 0; i < (size_t)got / sizeof(entry[0]); i++) {
+			if ((entry[i] >> 63 & 1) && (entry[i] >> 56 & 1)) {
+				ranges_add(rs, a + i * page,
+					   a + (i + 1) * page);
+				bytes += page;
+			}
+		}
+		a += (uint64_t)got / sizeof(entry[0]) * page;
+	}
+	return bytes;
+}
+
+/*
+ * The pages of pid the kernel may page out, as ascending runs in rs
+ * (emptied first): present pages mapped by pid alone, in mappings that
+ * madvise takes, leaving out those that need swap when there is none.
+ * Returns their KiB.
  */
 static uint64_t ranges_of(pid_t pid, int swap, struct ranges *rs)
 {
-	uint64_t total = 0, inode = 0, rss = 0, anon = 0, priv = 0;
-	struct range cur = {0, 0, 0};
+	uint64_t bytes = 0, start = 0, end = 0, inode = 0, rss = 0, anon = 0,
+		 priv = 0;
 	char path[64], *line = NULL, name[4096];
 	size_t len = 0;
+	int pagemap;
 	FILE *f;
 
 	rs->n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	pagemap = open(path, O_RDONLY | O_CLOEXEC);
+	if (pagemap < 0)
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
 	f = fopen(path, "re");
-	if (!f)
+	if (!f) {
+		close(pagemap);
 		return 0;
+	}
 	name[0] = '\0';
 	while (getline(&line, &len, f) > 0) {
 		unsigned long long lo, hi, ino, v;
@@ -292,8 +343,8 @@ static uint64_t ranges_of(pid_t pid, int swap, struct ranges *rs)
 
 		if (sscanf(line, "%llx-%llx %*s %*s %*s %llu %n", &lo, &hi,
 			   &ino, &off) == 3) {
-			cur.start = lo;
-			cur.end = hi;
+			start = lo;
+			end = hi;
 			inode = ino;
 			snprintf(name, sizeof(name), "%s", line + off);
 			rss = anon = priv = 0;
@@ -305,23 +356,19 @@ static uint64_t ranges_of(pid_t pid, int swap, struct ranges *rs)
 			   sscanf(line, "Private_Dirty: %llu", &v) == 1) {
 			priv += v;
 		} else if (strncmp(line, "VmFlags:", 8) == 0) {
-			/* The last line of a mapping's block. */
+			/* The last line of a mapping's block. Without swap,
+			 * the copied-on-write pages of a file mapping stay
+			 * in its runs: the kernel skips them. */
 			if (priv == 0 || refused(line + 8) ||
 			    (!swap && needs_swap(inode, name, anon, rss)))
 				continue;
-			/* Without swap only the file pages can leave. */
-			if (!swap)
-				priv = priv > anon ? priv - anon : 0;
-			if (priv == 0)
-				continue;
-			cur.private_kb = priv;
-			ranges_add(rs, &cur);
-			total += priv;
+			bytes += exclusive_runs(pagemap, start, end, rs);
 		}
 	}
 	free(line);
 	fclose(f);
-	return total;
+	close(pagemap);
+	return bytes / 1024;
 }
 
 /* Send sig to the process behind pidfd; 0 or -1. */
@@ -344,13 +391,17 @@ static void wait_stopped(pid_t pid)
 }
 
 /*
- * Stop pid, page out its ranges from h->addr on until *excess_kb is
- * covered, resume it. Moves the hand; counts in t.
+ * Stop pid, page out its runs from h->addr on until *excess_kb is
+ * covered, resume it. As rcapfs does, the runs go to the kernel in
+ * batches of at most IOV_BATCH; the RSS is re-read after each call, as
+ * rcapd re-read psinfo. Moves the hand; counts in t.
  */
 static void page_member(pid_t pid, const struct ranges *rs, struct hand *h,
 			int64_t *excess_kb, struct totals *t)
 {
+	struct iovec iov[IOV_BATCH];
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), t0, dt;
+	size_t i = 0;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	if (pidfd < 0)
@@ -361,28 +412,38 @@ static void page_member(pid_t pid, const struct ranges *rs, struct hand *h,
 		return;
 	}
 	wait_stopped(pid);
-	for (size_t i = 0; i < rs->n && excess_kb[0] > 0; i++) {
-		uint64_t a = rs->r[i].start, want, before, after;
-		struct iovec iov;
+	while (i < rs->n && excess_kb[0] > 0) {
+		uint64_t left = (uint64_t)*excess_kb * 1024, before, after;
+		size_t n = 0;
 
-		if (h->pid == pid && h->addr > a)
-			a = h->addr;
-		if (a >= rs->r[i].end)
-			continue;
-		want = ((uint64_t)*excess_kb * 1024 + page - 1) / page * page;
-		iov.iov_base = (void *)(uintptr_t)a;
-		iov.iov_len = rs->r[i].end - a < want ? rs->r[i].end - a : want;
+		for (; i < rs->n && n < IOV_BATCH && left > 0; i++) {
+			uint64_t a = rs->r[i].start, l;
+
+			if (h->pid == pid && h->addr > a)
+				a = h->addr;
+			if (a >= rs->r[i].end)
+				continue;
+			l = rs->r[i].end - a;
+			/* Whole pages: a run is made of them. */
+			if (l > left && (left + page - 1) / page * page < l)
+				l = (left + page - 1) / page * page;
+			iov[n].iov_base = (void *)(uintptr_t)a;
+			iov[n++].iov_len = l;
+			left = l < left ? left - l : 0;
+			h->pid = pid;
+			h->addr = a + l;
+			t->advised_kb += l / 1024;
+		}
+		if (n == 0)
+			break;
 		before = rss_kb(pid);
-		/* Errors (EINVAL on a mapping gone meanwhile) skip it. */
-		syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_PAGEOUT, 0);
+		/* An error (a mapping gone meanwhile) ends the batch. */
+		syscall(SYS_process_madvise, pidfd, iov, n, MADV_PAGEOUT, 0);
 		after = rss_kb(pid);
-		t->advised_kb += iov.iov_len / 1024;
 		if (after < before) {
 			t->dropped_kb += before - after;
 			*excess_kb -= (int64_t)(before - after);
 		}
-		h->pid = pid;
-		h->addr = a + iov.iov_len;
 	}
 	signal_pidfd(pidfd, SIGCONT);
 	dt = tool_now_ns() - t0;
