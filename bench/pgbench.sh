@@ -251,9 +251,14 @@ slice() {
 	echo "$3" >>"$PGD/$1.p99"
 	echo "$4" >>"$PGD/$1.p999"
 	awk '{ print $2 }' "$PGD/$sl_name.pss" >>"$PGD/$1.pss"
+	# How soon a cap holds: the pss of the slice's second half apart.
+	sl_late=$(awk 'NR == FNR { if ($1 > t) t = $1; next }
+		$1 >= t / 2 { print $2 }' "$PGD/$sl_name.pss" \
+		"$PGD/$sl_name.pss" | percentiles 0.9)
 	echo "pgbench: round $2, $1: tps $(tps_of "$sl_name"), latency p99" \
 		"$3 us, p99.9 $4 us, max $5 us; pss p90" \
-		"$(awk '{ print $2 }' "$PGD/$sl_name.pss" | percentiles 0.9) KiB"
+		"$(awk '{ print $2 }' "$PGD/$sl_name.pss" | percentiles 0.9) KiB," \
+		"in its second half $sl_late KiB"
 }
 
 order=$RUNS
