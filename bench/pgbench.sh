@@ -107,8 +107,10 @@ pg_cleanup() {
 }
 trap pg_cleanup EXIT
 
-# pg_start: a fresh postmaster on the cluster (PM); skips with the
-# server's last words when it does not come up.
+# pg_start: a fresh postmaster on the cluster (PM). When it does not come
+# up, the benchmark skips with the server's last words the first time
+# (this machine cannot run PostgreSQL), and fails after (it could).
+PG_STARTED=
 pg_start() {
 	as_pg "$PG_BINDIR/postgres" -D "$PGD/data" -c listen_addresses= \
 		-c unix_socket_directories="$PGD" -c shared_buffers=16MB \
@@ -121,11 +123,14 @@ pg_start() {
 		if ! kill -0 "$PM" 2>/dev/null || [ $ps_i -ge 300 ]; then
 			reason=$(grep -E 'FATAL|ERROR' "$PGD/server.log" | tail -n 1)
 			pg_stop
+			[ -z "$PG_STARTED" ] || bench_fail "PostgreSQL did not" \
+				"restart: ${reason:-no word}"
 			bench_skip "PostgreSQL did not start: ${reason:-no word}"
 		fi
 		ps_i=$((ps_i + 1))
 		sleep 0.1
 	done
+	PG_STARTED=1
 }
 
 # pgbench_run NAME [ARGS...]: pgbench -S for SECS, its per-transaction
