@@ -112,6 +112,8 @@ trap pg_cleanup EXIT
 # (this machine cannot run PostgreSQL), and fails after (it could).
 PG_STARTED=
 pg_start() {
+	# The last server's log would say "ready" before this one is.
+	rm -f "$PGD/server.log"
 	as_pg "$PG_BINDIR/postgres" -D "$PGD/data" -c listen_addresses= \
 		-c unix_socket_directories="$PGD" -c shared_buffers=16MB \
 		-c max_connections=$((CLIENTS + 10)) -c fsync=off \
@@ -119,7 +121,7 @@ pg_start() {
 		-c autovacuum=off >"$PGD/server.log" 2>&1 &
 	PM=$!
 	ps_i=0
-	until grep -q 'ready to accept connections' "$PGD/server.log"; do
+	until grep -qs 'ready to accept connections' "$PGD/server.log"; do
 		if ! kill -0 "$PM" 2>/dev/null || [ $ps_i -ge 300 ]; then
 			reason=$(grep -E 'FATAL|ERROR' "$PGD/server.log" | tail -n 1)
 			pg_stop
