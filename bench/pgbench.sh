@@ -97,7 +97,10 @@ stop_bg() {
 
 # The pager first (it resumes its victim), then the clients, the server,
 # and only then the swap: swapoff would have to bring their pages back.
+# Not to be cut short: timeout(1) sends its TERM twice (to the shell and
+# to its group), a terminal its INT to the whole group.
 pg_cleanup() {
+	trap '' INT TERM
 	stop_bg "$STW_PID"
 	stop_bg "$WATCH_PID"
 	[ -z "$CLIENT_PID" ] || kill -9 "$CLIENT_PID" 2>/dev/null
