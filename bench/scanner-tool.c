@@ -13,7 +13,7 @@
  *       nanoseconds from the write's return to then; exits 1 on timeout.
  */
 #include "config.h"
-
+#include "tool.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -27,53 +27,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NS_PER_S 1000000000ULL
-
 static void die(const char *what)
 {
 	fprintf(stderr, "scanner-tool: %s: %s\n", what, strerror(errno));
 	exit(1);
 }
 
-static uint64_t number(const char *s)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end) {
-		fprintf(stderr, "scanner-tool: not a number: %s\n", s);
-		exit(2);
-	}
-	return v;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-/* Resident bytes of pid (statm). */
+/* Resident bytes of pid. */
 static uint64_t rss_bytes(pid_t pid)
 {
-	unsigned long long size, resident;
-	char path[64];
-	FILE *f;
-	int n;
+	uint64_t bytes;
 
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		die(path);
-	n = fscanf(f, "%llu %llu", &size, &resident);
-	fclose(f);
-	if (n != 2)
+	if (tool_resident_bytes(pid, &bytes))
 		die("statm");
-	return resident * (uint64_t)sysconf(_SC_PAGESIZE);
+	return bytes;
 }
 
 /* The largest mapping of pid: its start and length. */
@@ -117,11 +84,11 @@ static int raw(pid_t pid, uint64_t bytes, uint64_t step, uint64_t target_kb)
 
 		if (target_kb && rss_bytes(pid) <= target_kb * 1024)
 			break;
-		t0 = now_ns();
+		t0 = tool_now_ns();
 		if (syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_PAGEOUT,
 			    0) < 0)
 			die("process_madvise");
-		spent += now_ns() - t0;
+		spent += tool_now_ns() - t0;
 	}
 	close(pidfd);
 	printf("%" PRIu64 "\n", spent);
@@ -132,7 +99,7 @@ static int cap(const char *file, const char *value, pid_t pid,
 	       uint64_t timeout_s)
 {
 	struct timespec ms = {0, 1000 * 1000};
-	uint64_t limit = number(value), t0, t;
+	uint64_t limit = tool_number("scanner-tool", value), t0, t;
 	size_t len = strlen(value);
 	int fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC);
 
@@ -142,28 +109,31 @@ static int cap(const char *file, const char *value, pid_t pid,
 		die("write");
 	if (close(fd))
 		die("close");
-	t0 = now_ns();
+	t0 = tool_now_ns();
 	while (rss_bytes(pid) > limit) {
-		t = now_ns();
-		if (t - t0 > timeout_s * NS_PER_S) {
+		t = tool_now_ns();
+		if (t - t0 > timeout_s * TOOL_NS_PER_S) {
 			fprintf(stderr, "scanner-tool: rss still over %s\n",
 				value);
 			return 1;
 		}
 		nanosleep(&ms, NULL);
 	}
-	printf("%" PRIu64 "\n", now_ns() - t0);
+	printf("%" PRIu64 "\n", tool_now_ns() - t0);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 6 && strcmp(argv[1], "raw") == 0)
-		return raw((pid_t)number(argv[2]), number(argv[3]),
-			   number(argv[4]), number(argv[5]));
+		return raw((pid_t)tool_number("scanner-tool", argv[2]),
+			   tool_number("scanner-tool", argv[3]),
+			   tool_number("scanner-tool", argv[4]),
+			   tool_number("scanner-tool", argv[5]));
 	if (argc == 6 && strcmp(argv[1], "cap") == 0)
-		return cap(argv[2], argv[3], (pid_t)number(argv[4]),
-			   number(argv[5]));
+		return cap(argv[2], argv[3],
+			   (pid_t)tool_number("scanner-tool", argv[4]),
+			   tool_number("scanner-tool", argv[5]));
 	fprintf(stderr, "usage: scanner-tool raw PID BYTES STEP TARGET_KB\n"
 			"       scanner-tool cap FILE CAP PID TIMEOUT_S\n");
 	return 2;

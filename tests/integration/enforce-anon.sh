@@ -8,15 +8,9 @@
 require_backend linux "pageout"
 VICTIM=$top_builddir/tests/victim
 [ -x "$VICTIM" ] || skip "tests/victim not built"
-ZRAM=
+# shellcheck source=tests/integration/lib-zram.sh
+. "$SRCDIR/tests/integration/lib-zram.sh"
 
-swap_active() { [ "$(awk 'NR > 1' /proc/swaps | wc -l)" -gt 0 ]; }
-zram_undo() {
-	[ -n "$ZRAM" ] || return 0
-	swapoff /dev/zram0 2>/dev/null
-	echo 1 >/sys/block/zram0/reset
-	ZRAM=
-}
 # The victims go first: swapoff would have to bring their pages back.
 cleanup() {
 	# shellcheck disable=SC2086
@@ -25,24 +19,11 @@ cleanup() {
 	zram_undo
 	teardown
 }
-zram_do() {
-	echo 256M >/sys/block/zram0/disksize 2>/dev/null ||
-		skip "cannot size /dev/zram0"
-	ZRAM=1
-	if ! mkswap /dev/zram0 >/dev/null 2>&1 || ! swapon /dev/zram0; then
-		skip "cannot enable a swap on /dev/zram0"
-	fi
-}
 
 setup
 NOSWAP=
 if ! swap_active; then
-	[ -b /dev/zram0 ] || skip "no swap is active and there is no /dev/zram0"
-	[ "$(cat /sys/block/zram0/disksize)" = 0 ] ||
-		skip "no swap is active and /dev/zram0 is in use"
-	if ! command -v mkswap >/dev/null || ! command -v swapon >/dev/null; then
-		skip "no swap is active and mkswap or swapon is missing"
-	fi
+	zram_usable || skip "no swap is active and $ZRAM_WHY"
 	NOSWAP=1
 	trap cleanup EXIT
 fi
@@ -71,7 +52,7 @@ if [ -n "$NOSWAP" ]; then
 		test "$(cat "$M/caps/anon/rss")" -gt $((rss / 2))
 	check "no swap: the log says why" \
 		grep -q 'anonymous memory cannot be paged out: no swap' "$LOG"
-	zram_do
+	zram_do || skip "$ZRAM_WHY"
 fi
 wait_for "anon: rss brought under a quarter of it" 60 under_cap anon
 check "the victim lives" kill -0 "$V"
