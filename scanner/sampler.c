@@ -145,9 +145,9 @@ static int resample_members(struct rcapfs_scanner *sc, struct snap *snaps,
 			return -ENOMEM;
 		for (size_t j = 0; j < c->nmembers; j++) {
 			struct member m = c->members[j];
+			struct rcapfs_proc_usage u;
 			int rc = be->ops->proc_sample(be->ctx, m.pid,
-						      m.start_ticks, &m.rss_kb,
-						      &m.vm_kb);
+						      m.start_ticks, &u);
 
 			if (rc == -ESRCH)
 				continue;
@@ -155,7 +155,9 @@ static int resample_members(struct rcapfs_scanner *sc, struct snap *snaps,
 				log_debug("collection %s: cannot sample pid "
 					  "%d: %s",
 					  c->name, (int)m.pid, strerror(-rc));
-				m = c->members[j];
+			} else {
+				m.rss_kb = u.rss_kb;
+				m.vm_kb = u.vm_kb;
 			}
 			s->members[s->nmembers++] = m;
 			s->rss_kb += m.rss_kb;
