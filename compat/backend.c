@@ -4,6 +4,24 @@
 
 #include <stdlib.h>
 
+unsigned rcapfs_features_can(const struct rcapfs_features *f)
+{
+	unsigned can = 0;
+
+	if (f->idle_page_tracking && f->pfn_visible)
+		can |= RCAPFS_CAN_PAGE_REFERENCED;
+	if (f->soft_dirty)
+		can |= RCAPFS_CAN_PAGE_DIRTY;
+	if (f->clear_refs)
+		can |= RCAPFS_CAN_MAPPING_REFERENCED;
+	return can;
+}
+
+bool rcapfs_backend_can(const struct rcapfs_backend *be, unsigned what)
+{
+	return (be->ops->can(be->ctx) & what) == what;
+}
+
 void rcapfs_backend_free(struct rcapfs_backend *be)
 {
 	if (!be)

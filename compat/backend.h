@@ -1,6 +1,6 @@
 /*
  * The OS backend: every OS-specific call rcapfs makes goes through this ops
- * table. compat/linux.c implements it for Linux, compat/stub.c answers
+ * table. compat/linux/ implements it for Linux, compat/stub.c answers
  * -ENOSYS everywhere so other hosts still build, and tests plug in fakes.
  * Every op returns 0 or -errno; -ENOSYS means "absent on this host".
  */
@@ -27,7 +27,7 @@ struct rcapfs_proc {
 	uint64_t majflt;      /* major page faults */
 	char comm[RCAPFS_COMM_LEN];
 	char *cgroup; /* v2 path (or v1 memory path); NULL unless asked for */
-	/* The soft RLIMIT_RSS, or the hard one where lower, when finite;
+	/* The soft RLIMIT_RSS (never above the hard one) when finite;
 	 * only with RCAPFS_PROCS_RLIMIT. */
 	bool rlimit_rss_set;
 	uint64_t rlimit_rss_bytes;
@@ -70,6 +70,24 @@ struct rcapfs_features {
 	bool cgroup_v2;
 	bool clear_refs; /* per-mapping Referenced can be reset */
 };
+
+/*
+ * What a backend can do (can()): scanner/ and fs/ ask for these instead
+ * of assuming a kernel. Without a bit, the op it names answers -ENOSYS,
+ * or leaves those bits out of what it fills.
+ */
+/* pageout() advises memory out of a process */
+#define RCAPFS_CAN_PAGEOUT 0x01
+/* pages() tells each page present, swapped or the zero page */
+#define RCAPFS_CAN_PAGE_PRESENT 0x02
+/* pages() tells each page referenced since clear() */
+#define RCAPFS_CAN_PAGE_REFERENCED 0x04
+/* pages() tells each page written since clear() */
+#define RCAPFS_CAN_PAGE_DIRTY 0x08
+/* mappings() tells referenced_kb of each mapping since clear() */
+#define RCAPFS_CAN_MAPPING_REFERENCED 0x10
+/* forks_open() gives fork events (it may still be refused: privileges) */
+#define RCAPFS_CAN_FORK_EVENTS 0x20
 
 /* ---- The memory of one process: scanner, pagedata and xmap ---- */
 
@@ -187,6 +205,9 @@ struct rcapfs_backend_ops {
 	/* Features found at creation. Returns 0 or -ENOSYS. */
 	int (*features)(void *ctx, struct rcapfs_features *out);
 
+	/* What the backend can do: RCAPFS_CAN_* bits, fixed at creation. */
+	unsigned (*can)(void *ctx);
+
 	/* Name <-> id lookups for membership rules: 0, -ENOENT or -errno. */
 	int (*user_uid)(void *ctx, const char *name, uid_t *out);
 	int (*group_gid)(void *ctx, const char *name, gid_t *out);
@@ -225,9 +246,9 @@ struct rcapfs_backend_ops {
 	 * mapping or several) into flags[(end - start) / page_size].
 	 * RCAPFS_PAGE_EXCLUSIVE is filled only when asked for in want (it
 	 * costs a pagemap read on top of PAGEMAP_SCAN); _REFERENCED and
-	 * _DIRTY only when asked for and the kernel can tell them (idle
-	 * page tracking, soft-dirty); the other bits always. Returns 0 or
-	 * -errno. */
+	 * _DIRTY only when asked for and the backend can tell them
+	 * (RCAPFS_CAN_PAGE_REFERENCED, _PAGE_DIRTY); the other bits always.
+	 * Returns 0 or -errno. */
 	int (*pages)(void *ctx, struct rcapfs_task *t, uint64_t start,
 		     uint64_t end, unsigned want, uint8_t *flags);
 
@@ -284,6 +305,14 @@ struct rcapfs_backend {
  */
 int rcapfs_backend_new(const char *proc_root, const char *sys_root,
 		       struct rcapfs_backend **out);
+
+/* The RCAPFS_CAN_* bits that features imply on their own: referenced
+ * pages (idle page tracking with visible PFNs), written pages
+ * (soft-dirty), referenced mappings (clear_refs). */
+unsigned rcapfs_features_can(const struct rcapfs_features *f);
+
+/* Whether be can do all of what (RCAPFS_CAN_* bits). */
+bool rcapfs_backend_can(const struct rcapfs_backend *be, unsigned what);
 
 /* Free a backend from rcapfs_backend_new() (or a test's); NULL is fine. */
 void rcapfs_backend_free(struct rcapfs_backend *be);

@@ -7,8 +7,9 @@
 
 /*
  * The backend for hosts rcapfs has no port to yet: every op answers -ENOSYS
- * ("absent on this host"), so the daemon builds, starts and serves its
- * control files there while capping nothing.
+ * ("absent on this host") and it can do nothing (can() is 0), so the
+ * daemon builds, starts and serves its control files there while capping
+ * nothing.
  */
 
 static int stub_procs(void *ctx, unsigned flags, struct rcapfs_proc_list *out)
@@ -38,6 +39,11 @@ static int stub_meminfo(void *ctx, struct rcapfs_meminfo *out)
 static int stub_features(void *ctx, struct rcapfs_features *out)
 {
 	return -ENOSYS;
+}
+
+static unsigned stub_can(void *ctx)
+{
+	return 0;
 }
 
 static int stub_user_uid(void *ctx, const char *name, uid_t *out)
@@ -144,6 +150,7 @@ static const struct rcapfs_backend_ops stub_ops = {
 	.proc_sample = stub_proc_sample,
 	.meminfo = stub_meminfo,
 	.features = stub_features,
+	.can = stub_can,
 	.user_uid = stub_user_uid,
 	.group_gid = stub_group_gid,
 	.task_open = stub_task_open,

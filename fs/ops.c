@@ -54,8 +54,9 @@ static int proc_check(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 	int rc;
 
 	rc = fs->be->ops->proc(fs->be->ctx, n->pid, 0, out);
+	/* No such process, or no process table on this host. */
 	if (rc)
-		return rc == -ESRCH ? -ENOENT : rc;
+		return rc == -ESRCH || rc == -ENOSYS ? -ENOENT : rc;
 	rcapfs_proc_release(out);
 	if (owner_only && caller != 0 && caller != out->ruid)
 		return -EACCES;
@@ -88,7 +89,8 @@ static int proc_getattr(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 	return 0;
 }
 
-/* M/proc: the processes the backend sees. */
+/* M/proc: the processes the backend sees; none on a host without a
+ * process table. */
 static int readdir_procs(struct rcapfs_fs *fs, void *buf,
 			 fuse_fill_dir_t filler)
 {
@@ -99,7 +101,7 @@ static int readdir_procs(struct rcapfs_fs *fs, void *buf,
 
 	rc = fs->be->ops->procs(fs->be->ctx, 0, &list);
 	if (rc)
-		return rc;
+		return rc == -ENOSYS ? 0 : rc;
 	for (i = 0; i < list.n; i++) {
 		snprintf(name, sizeof(name), "%d", (int)list.procs[i].pid);
 		if (filler(buf, name, NULL, 0, 0))

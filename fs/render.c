@@ -57,6 +57,7 @@ int rcapfs_render_status(const struct rcapfs_status *st, const char *version,
 		"swap_free %" PRIu64 "\n"
 		"collections %" PRIu64 "\n"
 		"fidelity %s\n"
+		"enforcement %s\n"
 		"process_madvise %d\n"
 		"pagemap_scan %d\n"
 		"idle_page_tracking %d\n"
@@ -68,6 +69,7 @@ int rcapfs_render_status(const struct rcapfs_status *st, const char *version,
 		st->memory_utilization_pct, st->mem.mem_total,
 		st->mem.mem_available, st->mem.swap_total, st->mem.swap_free,
 		st->collections, rcapfs_fidelity_name(st->fidelity),
+		st->enforcement ? "supported" : "unsupported",
 		f->process_madvise, f->pagemap_scan, f->idle_page_tracking,
 		f->soft_dirty, f->pfn_visible, f->cgroup_v2, st->uptime_s,
 		version);

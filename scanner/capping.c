@@ -57,7 +57,8 @@ void scanner_decide(struct rcapfs_scanner *sc, struct sampling *smp)
 			scanner_account(sc, ctl->accounting, s);
 		if (s->rss_kb * 1024 <= s->cap_bytes)
 			continue;
-		s->unenforced = !should_enforce(ctl, smp->util_pct);
+		s->unenforced = !should_enforce(ctl, smp->util_pct) ||
+				!rcapfs_backend_can(sc->be, RCAPFS_SCAN_NEEDS);
 		if (s->unenforced)
 			continue;
 		s->victims = victims_of(s);

@@ -100,7 +100,9 @@ static void *forks_main(void *arg)
 void scanner_forks_start(struct rcapfs_scanner *sc)
 {
 	const struct rcapfs_backend *be = sc->be;
-	int rc = be->ops->forks_open(be->ctx, &sc->forks);
+	int rc = rcapfs_backend_can(be, RCAPFS_CAN_FORK_EVENTS)
+			 ? be->ops->forks_open(be->ctx, &sc->forks)
+			 : -ENOSYS;
 
 	if (rc == 0) {
 		rc = -pthread_create(&sc->forks_thread, NULL, forks_main, sc);

@@ -88,8 +88,8 @@ static int hot_group(struct run *run, const struct kept *kp, size_t n,
 	if (v->unscannable || vm->ignored)
 		return 0;
 	rc = hot_victim(run, kp->victim);
-	for (size_t i = 0; rc == 0 && !run->map_refused && i < n &&
-			   scan_left(run) > unknown;
+	for (size_t i = 0;
+	     rc == 0 && !run->map_refused && i < n && scan_left(run) > unknown;
 	     i++) {
 		size_t nruns;
 

@@ -82,7 +82,8 @@ static int walk_members(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 	if (!any_rules)
 		return 0;
 	rc = be->ops->procs(be->ctx, flags, &list);
-	if (rc)
+	/* A host without a process table: every collection is empty. */
+	if (rc && rc != -ENOSYS)
 		return rc;
 	rc = rcapfs_proc_order_new(&list, &order);
 	if (rc)
@@ -306,6 +307,11 @@ int rcapfs_scanner_start(struct rcapfs_scanner *sc)
 		sc->running = rc == 0;
 		if (sc->running)
 			scanner_forks_start(sc);
+		if (sc->running &&
+		    !rcapfs_backend_can(sc->be, RCAPFS_SCAN_NEEDS))
+			log_warn("the %s backend cannot page out: caps are not "
+				 "enforced",
+				 sc->be->ops->name);
 	}
 	pthread_mutex_unlock(&sc->lock);
 	return rc;

@@ -67,6 +67,9 @@
  * noticed, at least this often (a fraction of a second even to swap);
  * smaller calls cost more per byte. */
 #define RCAPFS_SCAN_BATCH_BYTES (256ULL << 20)
+/* What a scan needs of the backend: a backend without it cannot enforce a
+ * cap (ctl/status says "enforcement unsupported"). */
+#define RCAPFS_SCAN_NEEDS (RCAPFS_CAN_PAGEOUT | RCAPFS_CAN_PAGE_PRESENT)
 
 struct rcapfs_scan; /* opaque: the hand and what was learnt of victims */
 

@@ -150,6 +150,7 @@ int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out)
 		return rc;
 	out->memory_utilization_pct = scanner_utilization_pct(&out->mem);
 	out->fidelity = rcapfs_tracker_fidelity(sc->tr);
+	out->enforcement = rcapfs_backend_can(be, RCAPFS_SCAN_NEEDS);
 	out->uptime_s = (now - sc->created_ns) / RCAPFS_NS_PER_S;
 	pthread_mutex_lock(&sc->lock);
 	out->collections = sc->ncolls;

@@ -56,6 +56,7 @@ struct rcapfs_status {
 	unsigned memory_utilization_pct;
 	uint64_t collections;
 	enum rcapfs_fidelity fidelity;
+	bool enforcement; /* the backend can enforce caps (RCAPFS_SCAN_NEEDS) */
 	struct rcapfs_features features;
 	uint64_t uptime_s; /* of the daemon */
 };

@@ -72,7 +72,7 @@ int rcapfs_tracker_new(struct rcapfs_backend *be, struct rcapfs_tracker **out)
 
 	*out = NULL;
 	memset(&f, 0, sizeof(f));
-	/* A backend without features tracks nothing but presence. */
+	/* A backend without features has the default page size. */
 	if (be->ops->features(be->ctx, &f))
 		memset(&f, 0, sizeof(f));
 	tr = calloc(1, sizeof(*tr));
@@ -80,15 +80,15 @@ int rcapfs_tracker_new(struct rcapfs_backend *be, struct rcapfs_tracker **out)
 		return -ENOMEM;
 	tr->be = be;
 	tr->page_size = f.page_size ? f.page_size : 4096;
-	if (f.idle_page_tracking && f.pfn_visible) {
+	if (rcapfs_backend_can(be, RCAPFS_CAN_PAGE_REFERENCED)) {
 		tr->fidelity = RCAPFS_FIDELITY_PAGE;
 		tr->want = RCAPFS_PAGE_REFERENCED;
 		tr->clear_what = RCAPFS_CLEAR_REFERENCED;
-		if (f.soft_dirty) {
+		if (rcapfs_backend_can(be, RCAPFS_CAN_PAGE_DIRTY)) {
 			tr->want |= RCAPFS_PAGE_DIRTY;
 			tr->clear_what |= RCAPFS_CLEAR_DIRTY;
 		}
-	} else if (f.clear_refs) {
+	} else if (rcapfs_backend_can(be, RCAPFS_CAN_MAPPING_REFERENCED)) {
 		tr->fidelity = RCAPFS_FIDELITY_MAPPING;
 		tr->clear_what = RCAPFS_CLEAR_REFERENCED;
 	} else {

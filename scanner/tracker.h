@@ -22,9 +22,9 @@ struct rcapfs_tracker;	      /* opaque */
 struct rcapfs_tracker_reader; /* opaque */
 
 /* Returns 0 and a tracker over be (borrowed, must outlive it), freed with
- * rcapfs_tracker_free(); or -ENOMEM. The fidelity is decided here from the
- * backend's features: page (idle page tracking with visible PFNs), mapping
- * (clear_refs and per-mapping Referenced), or none. */
+ * rcapfs_tracker_free(); or -ENOMEM. The fidelity is decided here from
+ * what the backend can do: page (RCAPFS_CAN_PAGE_REFERENCED), mapping
+ * (RCAPFS_CAN_MAPPING_REFERENCED), or none. */
 int rcapfs_tracker_new(struct rcapfs_backend *be, struct rcapfs_tracker **out);
 
 /* Free a tracker whose readers are all closed. NULL is fine. */

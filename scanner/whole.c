@@ -34,10 +34,9 @@ static int whole_mapping(struct run *run, size_t mi)
 
 		if (scan_cancelled(run))
 			return -ECANCELED;
-		rc = scan_add_runs(run,
-				   scan_collect_runs(run->s, &all, pages,
-						     (size_t)a, (size_t)b,
-						     m->start));
+		rc = scan_add_runs(run, scan_collect_runs(run->s, &all, pages,
+							  (size_t)a, (size_t)b,
+							  m->start));
 		if (rc == 0 && !run->map_refused &&
 		    run->s->batch_bytes >= RCAPFS_SCAN_BATCH_BYTES)
 			rc = scan_flush(run);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # kill -9 loses no acknowledged write; a restart recovers the dead mount.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "a way to detach a dead mount"
 setup
 start_daemon
 mkdir "$M/caps/a" "$M/caps/b"

@@ -5,6 +5,7 @@
 # for its own length (root, /dev/zram0 present and unused) and removes it
 # after; where it cannot, it skips.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "pageout"
 VICTIM=$top_builddir/tests/victim
 [ -x "$VICTIM" ] || skip "tests/victim not built"
 ZRAM=

@@ -6,6 +6,7 @@
 # a victim with a terabyte of reserved address space is enforced too.
 # The waits are generous: they check behaviour, not speed.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "pageout"
 VICTIM=$top_builddir/tests/victim
 [ -x "$VICTIM" ] || skip "tests/victim not built"
 setup

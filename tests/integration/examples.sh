@@ -1,6 +1,7 @@
 #!/bin/sh
 # The shipped examples run against a real mount, so they cannot rot.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "user lookups"
 setup
 start_daemon
 echo 1 >"$M/ctl/sample_interval"

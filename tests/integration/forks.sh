@@ -3,6 +3,7 @@
 # forks the daemon and exits at once, so no walk of /proc ever sees the
 # daemon's parent. The kernel's fork events keep the daemon a member.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "a process table and fork events"
 setup
 start_daemon
 if grep -q 'no fork events' "$LOG"; then

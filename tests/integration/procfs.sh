@@ -3,6 +3,7 @@
 # shape (tests/integration/procfs-victim.c), read by a program that knows
 # only include/rcapfs/procfs.h (procfs-check.c) and by the examples.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "the mappings and pages of processes"
 CHECK=$top_builddir/tests/integration/procfs-check
 VICTIM=$top_builddir/tests/integration/procfs-victim
 PMAPX=$top_builddir/examples/pmapx

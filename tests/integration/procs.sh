@@ -2,6 +2,7 @@
 # Real processes join collections through pid (with descendants) and comm
 # rules; rss and stats follow them.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "a process table"
 setup
 start_daemon
 echo 1 >"$M/ctl/sample_interval"
@@ -23,6 +24,8 @@ nproc_of() { awk '$1 == "nproc" {print $2}' "$M/caps/$1/stats"; }
 wait_for "pid rule: sleep appears in procs" 20 has_pid bypid "$S1"
 wait_for "pid rule: the shell appears" 20 has_pid bypid "$SH"
 GC=$(pgrep -P "$SH" sleep)
+# Outlives its shell: teardown kills it too.
+VICTIMS="$VICTIMS $GC"
 wait_for "pid rule: the shell's child sleep is a member" 20 has_pid bypid "$GC"
 wait_for "comm rule: sleep appears" 20 has_pid bycomm "$S1"
 wait_for "comm rule: the grandchild sleep appears" 20 has_pid bycomm "$GC"

@@ -2,6 +2,7 @@
 # Writes to control files: good values, bad values (EINVAL/ERANGE) that
 # change nothing, members replace/append, read-only files.
 . "$top_builddir/tests/integration/lib.sh"
+require_backend linux "user, group and process lookups"
 setup
 start_daemon
 mkdir "$M/caps/c"

@@ -53,6 +53,8 @@ struct fake_ctx {
 	unsigned walks;
 	unsigned samples;
 	struct rcapfs_features features;
+	bool can_set; /* can() is can, not what the features imply */
+	unsigned can;
 	uint64_t swap_used;
 	struct fake_as *as;
 	size_t nas;
@@ -275,6 +277,21 @@ static int fake_features(void *ctx, struct rcapfs_features *out)
 	*out = c->features;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
+}
+
+static unsigned fake_can(void *ctx)
+{
+	struct fake_ctx *c = ctx;
+	unsigned can;
+
+	pthread_mutex_lock(&c->lock);
+	can = c->can;
+	if (!c->can_set)
+		can = RCAPFS_CAN_PAGEOUT | RCAPFS_CAN_PAGE_PRESENT |
+		      rcapfs_features_can(&c->features) |
+		      (c->forks_enabled ? RCAPFS_CAN_FORK_EVENTS : 0);
+	pthread_mutex_unlock(&c->lock);
+	return can;
 }
 
 static int lookup_name(struct fake_ctx *c, const struct fake_name *names,
@@ -761,6 +778,7 @@ static int fake_forks_open(void *ctx, struct rcapfs_forks **out)
 
 	pthread_mutex_lock(&c->lock);
 	on = c->forks_enabled;
+	c->counts.forks_opens++;
 	pthread_mutex_unlock(&c->lock);
 	*out = on ? xcalloc(1, sizeof(**out)) : NULL;
 	return on ? 0 : -ENOSYS;
@@ -817,6 +835,7 @@ static const struct rcapfs_backend_ops fake_ops = {
 	.proc_sample = fake_proc_sample,
 	.meminfo = fake_meminfo,
 	.features = fake_features,
+	.can = fake_can,
 	.user_uid = fake_user_uid,
 	.group_gid = fake_group_gid,
 	.task_open = fake_task_open,
@@ -1298,6 +1317,16 @@ void fake_backend_set_sample_hook(struct rcapfs_backend *be,
 	pthread_mutex_lock(&c->lock);
 	c->sample_hook = hook;
 	c->sample_hook_arg = arg;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_set_can(struct rcapfs_backend *be, unsigned can)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	c->can_set = true;
+	c->can = can;
 	pthread_mutex_unlock(&c->lock);
 }
 

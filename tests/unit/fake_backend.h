@@ -55,7 +55,11 @@ unsigned fake_backend_samples(const struct rcapfs_backend *be);
 /* What features() reports. page_size must stay a power of two; change it
  * only before adding mappings. Idle page tracking makes pages() report
  * REFERENCED, soft_dirty makes it report DIRTY, pfn_visible makes
- * task_pfns() answer (else -EPERM). */
+ * task_pfns() answer (else -EPERM). can() follows as on Linux: it always
+ * has RCAPFS_CAN_PAGEOUT and _PAGE_PRESENT, _PAGE_REFERENCED with idle
+ * page tracking and pfn_visible, _PAGE_DIRTY with soft_dirty,
+ * _MAPPING_REFERENCED with clear_refs, _FORK_EVENTS once forks are
+ * enabled (below). */
 void fake_backend_set_features(struct rcapfs_backend *be,
 			       const struct rcapfs_features *f);
 
@@ -66,6 +70,10 @@ void fake_backend_set_features(struct rcapfs_backend *be,
 extern const struct rcapfs_features fake_backend_page_features;
 extern const struct rcapfs_features fake_backend_mapping_features;
 extern const struct rcapfs_features fake_backend_none_features;
+
+/* What can() reports from now on (RCAPFS_CAN_* bits), whatever the
+ * features; the ops themselves behave as before. */
+void fake_backend_set_can(struct rcapfs_backend *be, unsigned can);
 
 /* Empty swap space of bytes (0 = no swap: anonymous pages cannot be paged
  * out): swap_total and swap_free, less what pageout puts there. */
@@ -141,6 +149,7 @@ struct fake_backend_counts {
 	uint64_t advised_bytes; /* sum of pageout()'s *done_bytes */
 	uint64_t pfns;		/* task_pfns() calls */
 	uint64_t pss;		/* task_pss() calls */
+	unsigned forks_opens;	/* forks_open() calls */
 };
 void fake_backend_counts(struct rcapfs_backend *be,
 			 struct fake_backend_counts *out);

@@ -206,6 +206,31 @@ static void test_capping__enforce_off(void **state)
 	assert_int_equal(scanner_fixture_stats(f->sc, "c").scans, 0);
 }
 
+/* A backend that cannot page out: a collection over its cap is not
+ * enforced, which its unenforced counts, and ctl/status says so. */
+static void test_capping__enforce_unsupported(void **state)
+{
+	struct scanner_fixture *f = *state;
+	struct fake_backend_counts counts;
+	struct rcapfs_status st;
+	const pid_t pid = 10;
+
+	use_features(f, &fake_backend_mapping_features);
+	fake_backend_set_can(f->be, RCAPFS_CAN_PAGE_PRESENT |
+					    RCAPFS_CAN_MAPPING_REFERENCED);
+	victims(f, &pid, 1, 8);
+	capped(f, "c", pid, 2 * MIB);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	fake_backend_counts(f->be, &counts);
+	assert_int_equal(counts.pageouts, 0);
+	assert_int_equal(scanner_fixture_stats(f->sc, "c").unenforced, 2);
+	assert_int_equal(scanner_fixture_stats(f->sc, "c").scans, 0);
+	assert_int_equal(rcapfs_scanner_status(f->sc, &st), 0);
+	assert_false(st.enforcement);
+}
+
 static void test_capping__cold_mode(void **state)
 {
 	struct scanner_fixture *f = *state;
@@ -535,6 +560,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, scanner_fixture_setup, teardown)
 		T(test_capping__enforce),
 		T(test_capping__enforce_off),
+		T(test_capping__enforce_unsupported),
 		T(test_capping__cold_mode),
 		T(test_capping__cap_lifted),
 		T(test_capping__cap_lifted_mid_scan),

@@ -268,6 +268,16 @@ static void test_linux__features_fixture(void **state)
 	assert_int_equal(f.process_madvise, real.process_madvise);
 }
 
+/* A fixture root tells pages as its pagemap files say, but holds no
+ * process to page out or to hear forks of. */
+static void test_linux__can_fixture(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(e->fixture->ops->can(e->fixture->ctx),
+			 RCAPFS_CAN_PAGE_PRESENT | RCAPFS_CAN_PAGE_DIRTY);
+}
+
 static void remove_tree(const char *root, const char *const *rels)
 {
 	char path[PATH_MAX], *slash;
@@ -293,17 +303,21 @@ static void test_linux__features_sys_probes(void **state)
 	char sys[] = "/tmp/rcapfs-sys-XXXXXX";
 	struct rcapfs_backend *be = NULL;
 	struct rcapfs_features f;
+	unsigned can;
 
 	assert_non_null(mkdtemp(sys));
 	for (size_t i = 0; files[i]; i++)
 		fixture_file_put(sys, files[i], "", 0);
 	assert_int_equal(rcapfs_backend_new(e->proc_root, sys, &be), 0);
 	assert_int_equal(be->ops->features(be->ctx, &f), 0);
+	can = be->ops->can(be->ctx);
 	rcapfs_backend_free(be);
 	remove_tree(sys, files);
 	assert_true(f.idle_page_tracking);
 	assert_true(f.cgroup_v2);
 	assert_false(f.pagemap_scan);
+	/* the bitmap and the fixture's visible PFNs: referenced pages */
+	assert_true(can & RCAPFS_CAN_PAGE_REFERENCED);
 }
 
 /* Our memory cgroup as /proc/self/cgroup shows it, read with stdio: the v1
@@ -497,6 +511,28 @@ static void test_linux__real_features(void **state)
 		      "cgroup_v2 %d\n",
 		      f.process_madvise, f.pagemap_scan, f.idle_page_tracking,
 		      f.soft_dirty, f.pfn_visible, f.cgroup_v2);
+}
+
+/* What the backend can do follows from the features it found. */
+static void test_linux__real_can(void **state)
+{
+	struct env *e = *state;
+	struct rcapfs_features f;
+	unsigned can = e->real->ops->can(e->real->ctx);
+
+	assert_int_equal(e->real->ops->features(e->real->ctx, &f), 0);
+	assert_true(can & RCAPFS_CAN_PAGE_PRESENT);
+	assert_true(can & RCAPFS_CAN_FORK_EVENTS);
+	assert_int_equal(!!(can & RCAPFS_CAN_PAGEOUT), f.process_madvise);
+	assert_int_equal(!!(can & RCAPFS_CAN_PAGE_REFERENCED),
+			 f.idle_page_tracking && f.pfn_visible);
+	assert_int_equal(!!(can & RCAPFS_CAN_PAGE_DIRTY), f.soft_dirty);
+	assert_int_equal(!!(can & RCAPFS_CAN_MAPPING_REFERENCED), f.clear_refs);
+	/* all of what is asked, not any */
+	assert_true(rcapfs_backend_can(e->real, can));
+	for (unsigned bit = 1; bit <= RCAPFS_CAN_FORK_EVENTS; bit <<= 1)
+		if (!(can & bit))
+			assert_false(rcapfs_backend_can(e->real, can | bit));
 }
 
 static void test_linux__user_group(void **state)
@@ -754,12 +790,14 @@ int main(void)
 		cmocka_unit_test(test_linux__proc_sample_fixture),
 		cmocka_unit_test(test_linux__meminfo_fixture),
 		cmocka_unit_test(test_linux__features_fixture),
+		cmocka_unit_test(test_linux__can_fixture),
 		cmocka_unit_test(test_linux__features_sys_probes),
 		cmocka_unit_test(test_linux__real_self),
 		cmocka_unit_test(test_linux__real_thread_is_not_a_process),
 		cmocka_unit_test(test_linux__real_concurrent_walks),
 		cmocka_unit_test(test_linux__real_meminfo),
 		cmocka_unit_test(test_linux__real_features),
+		cmocka_unit_test(test_linux__real_can),
 		cmocka_unit_test(test_linux__user_group),
 		cmocka_unit_test(test_linux__forks_double_fork),
 		cmocka_unit_test(test_linux__forks_not_threads),

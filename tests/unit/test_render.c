@@ -152,6 +152,7 @@ static void test_render__status(void **state)
 		"swap_free",
 		"collections",
 		"fidelity",
+		"enforcement",
 		"process_madvise",
 		"pagemap_scan",
 		"idle_page_tracking",
@@ -161,7 +162,7 @@ static void test_render__status(void **state)
 		"uptime_s",
 		"version",
 	};
-	const struct rcapfs_status st = {
+	struct rcapfs_status st = {
 		.mem = {.mem_total = 8589934592,
 			.mem_available = 5368709120,
 			.swap_total = 2147483648,
@@ -169,6 +170,7 @@ static void test_render__status(void **state)
 		.memory_utilization_pct = 37,
 		.collections = 3,
 		.fidelity = RCAPFS_FIDELITY_PAGE,
+		.enforcement = true,
 		.features = {.process_madvise = true,
 			     .pagemap_scan = false,
 			     .idle_page_tracking = true,
@@ -184,6 +186,11 @@ static void test_render__status(void **state)
 	assert_one_newline(&b);
 	assert_keys(&b, keys, sizeof(keys) / sizeof(keys[0]));
 	golden_check("status.ok", &b);
+	/* a backend that cannot page out, such as the stub */
+	st.enforcement = false;
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_render_status(&st, "0.1.0", &b), 0);
+	assert_non_null(strstr(b.data, "\nenforcement unsupported\n"));
 	rcapfs_buf_release(&b);
 }
 

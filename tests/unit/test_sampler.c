@@ -351,6 +351,22 @@ static void test_sampler__remove_keeps_others(void **state)
  * 11, which forks 12 and exits; 12 is re-parented to init before a walk
  * sees 11. Fork events keep 12 in the collection; a process re-parented
  * the same way without them does not join. */
+/* A backend without fork events is not asked for them, even one whose
+ * forks_open would answer. */
+static void test_sampler__no_fork_events(void **state)
+{
+	struct scanner_fixture *f = *state;
+	struct fake_backend_counts counts;
+
+	fake_backend_enable_forks(f->be);
+	fake_backend_set_can(f->be,
+			     RCAPFS_CAN_PAGEOUT | RCAPFS_CAN_PAGE_PRESENT);
+	assert_int_equal(rcapfs_scanner_start(f->sc), 0);
+	rcapfs_scanner_stop(f->sc);
+	fake_backend_counts(f->be, &counts);
+	assert_int_equal(counts.forks_opens, 0);
+}
+
 static void test_sampler__fork_events(void **state)
 {
 	struct scanner_fixture *f = *state;
@@ -459,6 +475,7 @@ int main(void)
 		T(test_sampler__procs_sorted),
 		T(test_sampler__remove_keeps_others),
 		T(test_sampler__fork_events),
+		T(test_sampler__no_fork_events),
 		T(test_sampler__thread),
 #undef T
 	};

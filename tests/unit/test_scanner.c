@@ -240,6 +240,7 @@ static void test_scanner__status(void **state)
 	assert_int_equal(st.memory_utilization_pct, 50);
 	assert_int_equal(st.collections, 2);
 	assert_int_equal(st.fidelity, RCAPFS_FIDELITY_NONE);
+	assert_true(st.enforcement);
 	assert_false(st.features.process_madvise);
 	assert_false(st.features.cgroup_v2);
 	/* Counted from when the scanner was made. */

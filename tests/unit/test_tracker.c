@@ -161,6 +161,35 @@ static void test_tracker__fidelity(void **state)
 	}
 }
 
+/* The fidelity is what the backend says it can do, whatever its features
+ * would suggest on Linux. */
+static void test_tracker__fidelity_asks_the_backend(void **state)
+{
+	static const struct rcapfs_features bare = {.page_size = 4096};
+	static const struct {
+		const struct rcapfs_features *f;
+		unsigned can;
+		enum rcapfs_fidelity want;
+	} cases[] = {
+		{&page_features, 0, RCAPFS_FIDELITY_NONE},
+		{&page_features, RCAPFS_CAN_MAPPING_REFERENCED,
+		 RCAPFS_FIDELITY_MAPPING},
+		{&bare, RCAPFS_CAN_PAGE_REFERENCED, RCAPFS_FIDELITY_PAGE},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rcapfs_backend *be = fake_backend_new();
+		struct rcapfs_tracker *tr;
+
+		fake_backend_set_features(be, cases[i].f);
+		fake_backend_set_can(be, cases[i].can);
+		assert_int_equal(rcapfs_tracker_new(be, &tr), 0);
+		assert_int_equal(rcapfs_tracker_fidelity(tr), cases[i].want);
+		rcapfs_tracker_free(tr);
+		rcapfs_backend_free(be);
+	}
+}
+
 static void test_tracker__page_bits(void **state)
 {
 	struct fixture *f = fixture_new(&page_features);
@@ -474,6 +503,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tracker__fidelity),
+		cmocka_unit_test(test_tracker__fidelity_asks_the_backend),
 		cmocka_unit_test(test_tracker__page_bits),
 		cmocka_unit_test(test_tracker__reservation),
 		cmocka_unit_test(test_tracker__peek_keeps_bits),
