@@ -230,7 +230,6 @@ static void swap_out(struct rcapfs_enforcer *e)
 			  e->label, (int)v[i].pid,
 			  (unsigned long long)(res.pg_bytes / 1024),
 			  (unsigned long long)(res.scan_ns / 1000));
-		e->scan_ns += res.scan_ns;
 		if (rc == -ESRCH)
 			continue;
 		if (rc == 0) {
