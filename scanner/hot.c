@@ -82,10 +82,14 @@ static int hot_group(struct run *run, const struct kept *kp, size_t n,
 		&run->snaps[kp->victim].maps.maps[kp->map];
 	uint8_t *pages = scan_pages(run, kp->victim, kp->map);
 	struct victim *v = &s->victims[kp->victim];
-	struct vmap *vm = &v->maps[kp->map];
+	struct vmap *vm;
 	int rc;
 
-	if (v->unscannable || vm->ignored)
+	/* Gone or refused since the pass kept these: its maps are no more. */
+	if (v->unscannable)
+		return 0;
+	vm = &v->maps[kp->map];
+	if (vm->ignored)
 		return 0;
 	rc = hot_victim(run, kp->victim);
 	for (size_t i = 0;
