@@ -236,6 +236,12 @@ static void swap_out(struct rcapfs_enforcer *e)
 			e->swapouts_done++;
 			e->swapout_bytes += res.pg_bytes;
 			e->unpageable = res.unpageable;
+			/* What left counts against the excess of a scan
+			 * asked for by the same sample. */
+			e->params.excess_bytes -=
+				res.pg_bytes < e->params.excess_bytes
+					? res.pg_bytes
+					: e->params.excess_bytes;
 		}
 		tell(e, rc, &res);
 	}
