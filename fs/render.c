@@ -31,7 +31,10 @@ int rcapfs_render_stats(const struct rcapfs_stats *st, struct rcapfs_buf *out)
 		"fidelity %s\n"
 		"unpageable_anon %" PRIu64 "\n"
 		"unpageable_locked %" PRIu64 "\n"
-		"unpageable_shared %" PRIu64 "\n",
+		"unpageable_shared %" PRIu64 "\n"
+		"majflt %" PRIu64 "\n"
+		"swapouts %" PRIu64 "\n"
+		"swapout_bytes %" PRIu64 "\n",
 		st->nproc, st->rss_bytes, st->vm_bytes, st->cap_bytes,
 		st->excess_bytes, st->samples, st->at_bytes, st->pg_bytes,
 		st->scans, st->scans_complete, st->scans_ineffective,
@@ -40,7 +43,8 @@ int rcapfs_render_stats(const struct rcapfs_stats *st, struct rcapfs_buf *out)
 		rcapfs_accounting_name((enum rcapfs_accounting)st->accounting),
 		rcapfs_fidelity_name((enum rcapfs_fidelity)st->fidelity),
 		st->unpageable_anon_bytes, st->unpageable_locked_bytes,
-		st->unpageable_shared_bytes);
+		st->unpageable_shared_bytes, st->majflt, st->swapouts,
+		st->swapout_bytes);
 }
 
 int rcapfs_render_status(const struct rcapfs_status *st, const char *version,
@@ -65,14 +69,16 @@ int rcapfs_render_status(const struct rcapfs_status *st, const char *version,
 		"pfn_visible %d\n"
 		"cgroup_v2 %d\n"
 		"uptime_s %" PRIu64 "\n"
-		"version %s\n",
+		"version %s\n"
+		"rlimit_processes %" PRIu64 "\n"
+		"rlimit_pg %" PRIu64 "\n",
 		st->memory_utilization_pct, st->mem.mem_total,
 		st->mem.mem_available, st->mem.swap_total, st->mem.swap_free,
 		st->collections, rcapfs_fidelity_name(st->fidelity),
 		st->enforcement ? "supported" : "unsupported",
 		f->process_madvise, f->pagemap_scan, f->idle_page_tracking,
 		f->soft_dirty, f->pfn_visible, f->cgroup_v2, st->uptime_s,
-		version);
+		version, st->rlimit_processes, st->rlimit_pg_bytes);
 }
 
 int rcapfs_render_pids(const pid_t *pids, size_t n, struct rcapfs_buf *out)

@@ -13,7 +13,7 @@ for kv in enforce=1 pressure=0 sample_interval=5 scan_interval=15 \
 	expect_eq "default ctl/${kv%%=*}" "${kv#*=}" "$(cat "$M/ctl/${kv%%=*}")"
 done
 expect_eq "status keys in order" \
-	"memory_utilization_pct mem_total mem_available swap_total swap_free collections fidelity enforcement process_madvise pagemap_scan idle_page_tracking soft_dirty pfn_visible cgroup_v2 uptime_s version" \
+	"memory_utilization_pct mem_total mem_available swap_total swap_free collections fidelity enforcement process_madvise pagemap_scan idle_page_tracking soft_dirty pfn_visible cgroup_v2 uptime_s version rlimit_processes rlimit_pg" \
 	"$(cut -d' ' -f1 "$M/ctl/status" | tr '\n' ' ' | sed 's/ $//')"
 status_of() {
 	awk -v k="$1" '$1 == k {print $2}' "$M/ctl/status"
@@ -44,7 +44,7 @@ expect_eq "new cap is 0 (uncapped)" 0 "$(cat "$M/caps/web/cap")"
 expect_eq "new members empty" "" "$(cat "$M/caps/web/members")"
 expect_eq "new procs empty" "" "$(cat "$M/caps/web/procs")"
 expect_eq "stats keys in order" \
-	"nproc rss vm cap excess samples at pg scans scans_complete scans_ineffective unenforced scan_time_ns rss_min rss_max last_sample_unix accounting fidelity unpageable_anon unpageable_locked unpageable_shared" \
+	"nproc rss vm cap excess samples at pg scans scans_complete scans_ineffective unenforced scan_time_ns rss_min rss_max last_sample_unix accounting fidelity unpageable_anon unpageable_locked unpageable_shared majflt swapouts swapout_bytes" \
 	"$(cut -d' ' -f1 "$M/caps/web/stats" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "status counts the collection" 1 "$(status_of collections)"
 for f in caps/web/cap caps/web/members ctl/enforce ctl/mode; do
