@@ -137,6 +137,7 @@ static int render(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 	struct rcapfs_status status;
 	struct rcapfs_stats st;
 	struct rcapfs_ctl ctl;
+	unsigned swap_idle_s;
 	uint64_t cap;
 	pid_t *pids;
 	size_t npids;
@@ -163,6 +164,9 @@ static int render(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 	case RCAPFS_NODE_COLL_STATS:
 		rc = rcapfs_scanner_stats(sc, n->name, &st);
 		return rc ? rc : rcapfs_render_stats(&st, out);
+	case RCAPFS_NODE_COLL_SWAP_IDLE:
+		rc = rcapfs_scanner_get_swap_idle(sc, n->name, &swap_idle_s);
+		return rc ? rc : rcapfs_render_u64(swap_idle_s, out);
 	case RCAPFS_NODE_CTL_ENFORCE:
 		return rcapfs_render_u64(ctl.enforce, out);
 	case RCAPFS_NODE_CTL_PRESSURE:
@@ -178,6 +182,10 @@ static int render(struct rcapfs_fs *fs, const struct rcapfs_node *n,
 	case RCAPFS_NODE_CTL_ACCOUNTING:
 		return rcapfs_render_word(
 			rcapfs_accounting_name(ctl.accounting), out);
+	case RCAPFS_NODE_CTL_IDLE_THRESHOLD:
+		return rcapfs_render_u64(ctl.idle_threshold_s, out);
+	case RCAPFS_NODE_CTL_RLIMIT_RSS:
+		return rcapfs_render_u64(ctl.rlimit_rss, out);
 	case RCAPFS_NODE_CTL_STATUS:
 		rc = rcapfs_scanner_status(sc, &status);
 		return rc ? rc
@@ -366,6 +374,11 @@ static int set_ctl_field(struct rcapfs_ctl *ctl, enum rcapfs_node_kind kind,
 		return rcapfs_parse_mode(buf, size, &ctl->mode);
 	case RCAPFS_NODE_CTL_ACCOUNTING:
 		return rcapfs_parse_accounting(buf, size, &ctl->accounting);
+	case RCAPFS_NODE_CTL_IDLE_THRESHOLD:
+		return rcapfs_parse_uint(buf, size, 0, 86400,
+					 &ctl->idle_threshold_s);
+	case RCAPFS_NODE_CTL_RLIMIT_RSS:
+		return rcapfs_parse_bool(buf, size, &ctl->rlimit_rss);
 	default:
 		return -EACCES;
 	}
@@ -436,6 +449,28 @@ static int write_cap(struct rcapfs_fs *fs, struct rcapfs_fh *fh,
 	return 0;
 }
 
+static int write_swap_idle(struct rcapfs_fs *fs, struct rcapfs_fh *fh,
+			   const char *buf, size_t size)
+{
+	unsigned seconds, old;
+	int rc;
+
+	rc = rcapfs_parse_uint(buf, size, 0, RCAPFS_SWAP_IDLE_MAX_S, &seconds);
+	if (rc)
+		return rc;
+	rc = rcapfs_scanner_get_swap_idle(fs->sc, fh->node.name, &old);
+	if (rc)
+		return rc;
+	rc = rcapfs_scanner_set_swap_idle(fs->sc, fh->node.name, seconds);
+	if (rc)
+		return rc;
+	if (save(fs)) {
+		rcapfs_scanner_set_swap_idle(fs->sc, fh->node.name, old);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int write_ctl(struct rcapfs_fs *fs, struct rcapfs_fh *fh,
 		     const char *buf, size_t size)
 {
@@ -474,6 +509,8 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		rc = write_members(fs, fh, buf, size, err, sizeof(err));
 	else if (fh->node.kind == RCAPFS_NODE_COLL_CAP)
 		rc = write_cap(fs, fh, buf, size);
+	else if (fh->node.kind == RCAPFS_NODE_COLL_SWAP_IDLE)
+		rc = write_swap_idle(fs, fh, buf, size);
 	else
 		rc = write_ctl(fs, fh, buf, size);
 	pthread_mutex_unlock(&fs->state_lock);
@@ -547,6 +584,7 @@ static int op_rmdir(const char *path)
 	struct rcapfs_fs *fs = fs_ctx();
 	struct rcapfs_buf members = RCAPFS_BUF_INIT;
 	struct rcapfs_node n;
+	unsigned swap_idle_s = 0;
 	uint64_t cap = 0;
 	char ignored[8];
 	int rc;
@@ -562,6 +600,8 @@ static int op_rmdir(const char *path)
 	/* Keep what is needed to put the collection back if saving fails. */
 	rc = rcapfs_scanner_get_cap(fs->sc, n.name, &cap);
 	if (!rc)
+		rc = rcapfs_scanner_get_swap_idle(fs->sc, n.name, &swap_idle_s);
+	if (!rc)
 		rc = rcapfs_scanner_members(fs->sc, n.name, RCAPFS_RULES_STATE,
 					    &members);
 	if (!rc)
@@ -569,6 +609,8 @@ static int op_rmdir(const char *path)
 	if (!rc && save(fs)) {
 		if (!rcapfs_scanner_create(fs->sc, n.name)) {
 			rcapfs_scanner_set_cap(fs->sc, n.name, cap);
+			rcapfs_scanner_set_swap_idle(fs->sc, n.name,
+						     swap_idle_s);
 			rcapfs_scanner_set_members(
 				fs->sc, n.name,
 				members.data ? members.data : "", members.len,

@@ -28,6 +28,7 @@
  *	...
  *	collection NAME            one block per collection
  *	cap BYTES
+ *	swap_idle SECONDS          optional, 0 when left out
  *	member RULE                one per rule, in RCAPFS_RULES_STATE syntax
  *	end
  *	end                        the last line: a file cut short lacks it
@@ -53,18 +54,23 @@ enum ctl_key {
 	CTL_REPORT_INTERVAL,
 	CTL_MODE,
 	CTL_ACCOUNTING,
+	CTL_IDLE_THRESHOLD,
+	CTL_RLIMIT_RSS,
 	CTL_KEYS,
 };
 
 static const char *const ctl_names[CTL_KEYS] = {
-	"enforce",	   "pressure", "sample_interval", "scan_interval",
-	"report_interval", "mode",     "accounting",
+	"enforce",	 "pressure",	    "sample_interval",
+	"scan_interval", "report_interval", "mode",
+	"accounting",	 "idle_threshold",  "rlimit_rss",
 };
 
 static int format_ctl(const struct rcapfs_ctl *ctl, struct rcapfs_buf *out)
 {
 	return rcapfs_buf_printf(
-		out, "%s %d\n%s %u\n%s %u\n%s %u\n%s %u\n%s %s\n%s %s\n",
+		out,
+		"%s %d\n%s %u\n%s %u\n%s %u\n%s %u\n%s %s\n%s %s\n"
+		"%s %u\n%s %d\n",
 		ctl_names[CTL_ENFORCE], ctl->enforce ? 1 : 0,
 		ctl_names[CTL_PRESSURE], ctl->pressure_pct,
 		ctl_names[CTL_SAMPLE_INTERVAL], ctl->sample_interval_s,
@@ -72,7 +78,9 @@ static int format_ctl(const struct rcapfs_ctl *ctl, struct rcapfs_buf *out)
 		ctl_names[CTL_REPORT_INTERVAL], ctl->report_interval_s,
 		ctl_names[CTL_MODE], rcapfs_mode_name(ctl->mode),
 		ctl_names[CTL_ACCOUNTING],
-		rcapfs_accounting_name(ctl->accounting));
+		rcapfs_accounting_name(ctl->accounting),
+		ctl_names[CTL_IDLE_THRESHOLD], ctl->idle_threshold_s,
+		ctl_names[CTL_RLIMIT_RSS], ctl->rlimit_rss ? 1 : 0);
 }
 
 /* Append one collection's block; rules is scratch space. Returns 0,
@@ -81,18 +89,22 @@ static int format_collection(struct rcapfs_scanner *sc, const char *name,
 			     struct rcapfs_buf *rules, struct rcapfs_buf *out)
 {
 	const char *line, *end, *nl;
+	unsigned swap_idle_s;
 	uint64_t cap_bytes;
 	int rc;
 
 	rcapfs_buf_reset(rules);
 	rc = rcapfs_scanner_get_cap(sc, name, &cap_bytes);
+	if (rc == 0)
+		rc = rcapfs_scanner_get_swap_idle(sc, name, &swap_idle_s);
 	if (rc)
 		return rc;
 	rc = rcapfs_scanner_members(sc, name, RCAPFS_RULES_STATE, rules);
 	if (rc)
 		return rc;
-	rc = rcapfs_buf_printf(out, "collection %s\ncap %" PRIu64 "\n", name,
-			       cap_bytes);
+	rc = rcapfs_buf_printf(out,
+			       "collection %s\ncap %" PRIu64 "\nswap_idle %u\n",
+			       name, cap_bytes, swap_idle_s);
 	/* An empty rule set has no storage at all: nothing to walk. */
 	line = rules->len ? rules->data : "";
 	end = line + rules->len;
@@ -274,6 +286,8 @@ struct coll {
 	unsigned lineno; /* of its "collection" line */
 	bool have_cap;
 	uint64_t cap_bytes;
+	bool have_swap_idle;
+	unsigned swap_idle_s;
 	size_t nrules;
 	struct rcapfs_buf rules; /* one rule per line, RCAPFS_RULES_STATE */
 };
@@ -351,6 +365,13 @@ static int load_ctl(struct loader *ld, enum ctl_key k, const char *v,
 	case CTL_ACCOUNTING:
 		rc = rcapfs_parse_accounting(v, vlen, &ctl->accounting);
 		break;
+	case CTL_IDLE_THRESHOLD:
+		rc = rcapfs_parse_uint(v, vlen, 0, UINT_MAX,
+				       &ctl->idle_threshold_s);
+		break;
+	case CTL_RLIMIT_RSS:
+		rc = rcapfs_parse_bool(v, vlen, &ctl->rlimit_rss);
+		break;
 	case CTL_KEYS:
 		break;
 	}
@@ -422,6 +443,16 @@ static int load_block(struct loader *ld, const char *key, size_t klen,
 			return bad_line(ld, "bad cap \"%.*s\"", quote_len(vlen),
 					v);
 		c->have_cap = true;
+		return 0;
+	}
+	if (key_is(key, klen, "swap_idle")) {
+		if (c->have_swap_idle)
+			return bad_line(ld, "swap_idle given twice");
+		if (rcapfs_parse_uint(v, vlen, 0, RCAPFS_SWAP_IDLE_MAX_S,
+				      &c->swap_idle_s))
+			return bad_line(ld, "bad swap_idle \"%.*s\"",
+					quote_len(vlen), v);
+		c->have_swap_idle = true;
 		return 0;
 	}
 	if (key_is(key, klen, "member")) {
@@ -577,6 +608,9 @@ static int apply(struct rcapfs_scanner *sc, const struct loader *ld)
 			goto undo;
 		created++;
 		rc = rcapfs_scanner_set_cap(sc, c->name, c->cap_bytes);
+		if (rc == 0)
+			rc = rcapfs_scanner_set_swap_idle(sc, c->name,
+							  c->swap_idle_s);
 		if (rc)
 			goto undo;
 		if (c->rules.len == 0)

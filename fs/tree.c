@@ -19,6 +19,7 @@ static const struct rcapfs_child coll_children[] = {
 	{"procs", RCAPFS_NODE_COLL_PROCS},
 	{"rss", RCAPFS_NODE_COLL_RSS},
 	{"stats", RCAPFS_NODE_COLL_STATS},
+	{"swap_idle", RCAPFS_NODE_COLL_SWAP_IDLE},
 	{NULL, 0},
 };
 
@@ -30,6 +31,8 @@ static const struct rcapfs_child ctl_children[] = {
 	{"report_interval", RCAPFS_NODE_CTL_REPORT_INTERVAL},
 	{"mode", RCAPFS_NODE_CTL_MODE},
 	{"accounting", RCAPFS_NODE_CTL_ACCOUNTING},
+	{"idle_threshold", RCAPFS_NODE_CTL_IDLE_THRESHOLD},
+	{"rlimit_rss", RCAPFS_NODE_CTL_RLIMIT_RSS},
 	{"status", RCAPFS_NODE_CTL_STATUS},
 	{NULL, 0},
 };
@@ -174,6 +177,7 @@ bool rcapfs_node_writable(enum rcapfs_node_kind kind)
 	switch (kind) {
 	case RCAPFS_NODE_COLL_CAP:
 	case RCAPFS_NODE_COLL_MEMBERS:
+	case RCAPFS_NODE_COLL_SWAP_IDLE:
 	case RCAPFS_NODE_CTL_ENFORCE:
 	case RCAPFS_NODE_CTL_PRESSURE:
 	case RCAPFS_NODE_CTL_SAMPLE_INTERVAL:
@@ -181,6 +185,8 @@ bool rcapfs_node_writable(enum rcapfs_node_kind kind)
 	case RCAPFS_NODE_CTL_REPORT_INTERVAL:
 	case RCAPFS_NODE_CTL_MODE:
 	case RCAPFS_NODE_CTL_ACCOUNTING:
+	case RCAPFS_NODE_CTL_IDLE_THRESHOLD:
+	case RCAPFS_NODE_CTL_RLIMIT_RSS:
 		return true;
 	default:
 		return false;

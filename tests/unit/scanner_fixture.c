@@ -107,6 +107,8 @@ void scanner_fixture_assert_ctl_equal(const struct rcapfs_ctl *a,
 	assert_int_equal(a->report_interval_s, b->report_interval_s);
 	assert_int_equal(a->mode, b->mode);
 	assert_int_equal(a->accounting, b->accounting);
+	assert_int_equal(a->idle_threshold_s, b->idle_threshold_s);
+	assert_int_equal(a->rlimit_rss, b->rlimit_rss);
 }
 
 void scanner_fixture_set_enforce(struct rcapfs_scanner *sc, bool enforce,

@@ -62,6 +62,12 @@ static void test_tree__lookup(void **state)
 	assert_int_equal(kind_of(f, "/ctl/status"), RCAPFS_NODE_CTL_STATUS);
 	assert_int_equal(kind_of(f, "/ctl/scan_interval"),
 			 RCAPFS_NODE_CTL_SCAN_INTERVAL);
+	assert_int_equal(kind_of(f, "/ctl/idle_threshold"),
+			 RCAPFS_NODE_CTL_IDLE_THRESHOLD);
+	assert_int_equal(kind_of(f, "/ctl/rlimit_rss"),
+			 RCAPFS_NODE_CTL_RLIMIT_RSS);
+	assert_int_equal(kind_of(f, "/caps/web/swap_idle"),
+			 RCAPFS_NODE_COLL_SWAP_IDLE);
 	assert_int_equal(kind_of(f, "/proc"), RCAPFS_NODE_PROC);
 	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/web/cap", &n), 0);
 	assert_string_equal(n.name, "web");
@@ -120,13 +126,17 @@ static void test_tree__modes(void **state)
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_COLL_STATS), 0444);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_STATUS), 0444);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_MODE), 0644);
+	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_IDLE_THRESHOLD),
+			 0644);
+	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_RLIMIT_RSS), 0644);
+	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_COLL_SWAP_IDLE), 0644);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CAPS), 0755);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_PROC), 0555);
 	assert_false(rcapfs_node_writable(RCAPFS_NODE_COLL_RSS));
 	assert_true(rcapfs_node_writable(RCAPFS_NODE_CTL_ACCOUNTING));
 	for (c = rcapfs_node_children(RCAPFS_NODE_CTL); c->name; c++)
 		n++;
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 10);
 	assert_null(rcapfs_node_children(RCAPFS_NODE_CAPS));
 }
 
