@@ -72,8 +72,8 @@ int scanner_rlimits_resample(struct rcapfs_scanner *sc, struct sampling *smp)
 				     .limit_bytes = sc->rlim[i].limit_bytes,
 				     .rss_kb = sc->rlim[i].rss_kb};
 		struct rcapfs_proc_usage u;
-		int rc = be->ops->proc_sample(be->ctx, r.pid, r.start_ticks,
-					      &u);
+		int rc =
+			be->ops->proc_sample(be->ctx, r.pid, r.start_ticks, &u);
 
 		if (rc == -ESRCH)
 			continue;

@@ -213,8 +213,7 @@ static void test_idle__swap_idle_values(void **state)
 	assert_int_equal(rcapfs_scanner_get_swap_idle(f->sc, "c", &s), 0);
 	assert_int_equal(s, 86400);
 	assert_int_equal(rcapfs_scanner_set_swap_idle(f->sc, "x", 1), -ENOENT);
-	assert_int_equal(rcapfs_scanner_get_swap_idle(f->sc, "x", &s),
-			 -ENOENT);
+	assert_int_equal(rcapfs_scanner_get_swap_idle(f->sc, "x", &s), -ENOENT);
 
 	rcapfs_scanner_get_ctl(f->sc, &ctl);
 	assert_int_equal(ctl.idle_threshold_s, 10);
