@@ -23,25 +23,36 @@ wait_settled() {
 	done
 }
 
+# capped NAME: a victim (V) of 1 GiB in collection NAME, capped at 256
+# MiB right after a sample found it there; LAT, the latency, and COST0,
+# the collection's scan_time_ns before the cap.
+capped() {
+	start_victim "v$1" --size 1024
+	V=$VPID
+	mkdir "$M/caps/$1"
+	echo "pid $V" >"$M/caps/$1/members"
+	wait_sampled "$1" 1000
+	COST0=$(stat_of "$1" scan_time_ns)
+	LAT=$("$TOOL" cap "$M/caps/$1/cap" $((256 * MIB)) "$V" 60) ||
+		bench_fail "$1: victim not brought under its cap"
+}
+# drop NAME: remove collection NAME and kill its victim.
+drop() {
+	rmdir "$M/caps/$1"
+	kill -9 "$V"
+	wait "$V" 2>/dev/null
+}
+
 costs=
 raws=
 lats=
 i=0
 while [ $i -lt "$BENCH_RUNS" ]; do
-	start_victim "a$i" --size 1024
-	V=$VPID
-	mkdir "$M/caps/c$i"
-	echo "pid $V" >"$M/caps/c$i/members"
-	wait_sampled "c$i" 1000
-	before=$(stat_of "c$i" scan_time_ns)
-	lat=$("$TOOL" cap "$M/caps/c$i/cap" $((256 * MIB)) "$V" 60) ||
-		bench_fail "victim not brought under its cap"
+	capped "c$i"
 	wait_settled "c$i"
-	costs="$costs $(($(stat_of "c$i" scan_time_ns) - before))"
-	lats="$lats $lat"
-	rmdir "$M/caps/c$i"
-	kill -9 "$V"
-	wait "$V" 2>/dev/null
+	costs="$costs $(($(stat_of "c$i" scan_time_ns) - COST0))"
+	lats="$lats $LAT"
+	drop "c$i"
 
 	start_victim "b$i" --size 1024
 	V=$VPID
@@ -55,17 +66,9 @@ echo 5 >"$M/ctl/sample_interval"
 lats5=
 i=0
 while [ $i -lt "$BENCH_RUNS" ]; do
-	start_victim "l$i" --size 1024
-	V=$VPID
-	mkdir "$M/caps/l$i"
-	echo "pid $V" >"$M/caps/l$i/members"
-	wait_sampled "l$i" 1000
-	lat=$("$TOOL" cap "$M/caps/l$i/cap" $((256 * MIB)) "$V" 60) ||
-		bench_fail "victim not brought under its cap (sample_interval 5)"
-	lats5="$lats5 $lat"
-	rmdir "$M/caps/l$i"
-	kill -9 "$V"
-	wait "$V" 2>/dev/null
+	capped "l$i"
+	lats5="$lats5 $LAT"
+	drop "l$i"
 	i=$((i + 1))
 done
 echo "scan_time_ns:$costs"

@@ -3,7 +3,9 @@
 # (256 MiB of clean file-backed memory, the same hot 64 MiB in the middle):
 # the busy one, started first so that it comes first in pid order, keeps
 # reading its hot set every 100 ms; the other read it once and sleeps. The
-# cap is half of their rss. Figure: the busy member's major faults from the
+# cap is half of their rss, and the 4 MiB of libraries and stacks the
+# sleeper cannot give (shared, or anonymous without swap): the excess is
+# what its data can cover. Figure: the busy member's major faults from the
 # cap write until they stop, with ctl/idle_threshold 2 (the sleeper, idle
 # by then, is scanned first), against the same with idle_threshold 0 (the
 # hand goes in pid order), in the same run (target <= 0.5).
@@ -11,23 +13,6 @@
 . "$(dirname "$0")/lib-scanner.sh"
 [ -e "$M/ctl/idle_threshold" ] || bench_skip "no ctl/idle_threshold"
 SHAPE="--size 256 --hot-start 96 --hot-size 64"
-
-majflt() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $10 }'; }
-# settle PID: wait (10 s at most) until PID has had no major fault for
-# half a second.
-settle() {
-	st_last=$(majflt "$1")
-	st_i=0
-	while sleep 0.5; do
-		st_now=$(majflt "$1")
-		[ "$st_now" != "$st_last" ] || break
-		st_last=$st_now
-		st_i=$((st_i + 1))
-		[ $st_i -lt 20 ] || break
-	done
-}
-# rss_of PID: resident bytes.
-rss_of() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
 
 # one NAME THRESHOLD: FAULTS, the busy member's major faults in one such
 # run.
@@ -51,7 +36,7 @@ one() {
 	# Past the threshold, seen by samples (one a second).
 	sleep 3
 	f0=$(majflt "$B")
-	cap=$((($(rss_of "$B") + $(rss_of "$S")) / 2))
+	cap=$((($(rss_of "$B") + $(rss_of "$S")) / 2 + 4 * MIB))
 	echo "$cap" >"$M/caps/$1/cap"
 	wait_n=0
 	until [ "$(cat "$M/caps/$1/rss")" -le "$cap" ]; do
