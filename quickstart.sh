@@ -36,6 +36,121 @@ install_deps() {
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 }
 
+# The ports checked by `test` beyond the native build: the whole tree
+# cross-built for arm64, and the readers of pagedata and xmap built as
+# 32-bit (i386) programs. Their packages come from Debian's multiarch
+# archive; a machine that cannot have them skips these stages and says why
+# (PORT_WHY_ARM64, PORT_WHY_I386).
+PORT_WHY_ARM64=
+PORT_WHY_I386=
+
+# port_install ARCH PACKAGE...: install what is missing, adding the foreign
+# architecture ARCH first if dpkg does not have it (and taking it away again
+# if the install fails). Never removes a package: gcc-multilib, for one,
+# cannot stay beside a cross compiler on Debian 12, so the i386 readers use
+# its parts (lib32gcc, libc6-dev-i386, linux-libc-dev:i386) instead.
+port_install() {
+	arch=$1
+	shift
+	missing=
+	for p in "$@"; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	[ -n "$missing" ] || return 0
+	echo "quickstart: installing$missing"
+	added=
+	if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+		$SUDO dpkg --add-architecture "$arch" || return 1
+		added=$arch
+	fi
+	# shellcheck disable=SC2086
+	if $SUDO apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+			--no-remove $missing; then
+		return 0
+	fi
+	[ -z "$added" ] || $SUDO dpkg --remove-architecture "$added" || true
+	return 1
+}
+
+install_port_deps() {
+	if [ "$(dpkg --print-architecture 2>/dev/null)" != amd64 ]; then
+		PORT_WHY_ARM64="this is not an amd64 Debian machine"
+		PORT_WHY_I386=$PORT_WHY_ARM64
+		return 0
+	fi
+	gcc_major=$(gcc -dumpversion | cut -d. -f1)
+	port_install i386 "lib32gcc-$gcc_major-dev" libc6-dev-i386 \
+		linux-libc-dev:i386 ||
+		PORT_WHY_I386="apt-get could not install lib32gcc-$gcc_major-dev, libc6-dev-i386 and linux-libc-dev:i386"
+	proc_dev=libproc2-dev
+	apt-cache show libproc2-dev:arm64 >/dev/null 2>&1 ||
+		proc_dev=libprocps-dev
+	port_install arm64 gcc-aarch64-linux-gnu libfuse3-dev:arm64 \
+		libcmocka-dev:arm64 "$proc_dev:arm64" ||
+		PORT_WHY_ARM64="apt-get could not install gcc-aarch64-linux-gnu and the arm64 libfuse3-dev, libcmocka-dev and $proc_dev"
+}
+
+# port_stage NAME WHY COMMAND...: the stage NAME (see stage) and how long it
+# took, or when WHY is set, a SKIP line that says why.
+port_stage() {
+	name=$1
+	why=$2
+	shift 2
+	if [ -n "$why" ]; then
+		echo "SKIP: $name because $why" | tee -a build/stages
+		return 0
+	fi
+	t0=$(date +%s)
+	stage "$name" "$@"
+	echo "$name: $(($(date +%s) - t0)) s"
+}
+
+# machines DIR PROGRAM...: "PROGRAM: MACHINE" from each one's ELF header.
+machines() {
+	dir=$1
+	shift
+	for p in "$@"; do
+		echo "$p: $(readelf -h "$dir/$p" | sed -n 's/^ *Machine: *//p')"
+	done
+}
+
+# cross_arm64: every program of the tree (daemon, examples, tools,
+# benchmarks, tests) compiled and linked for aarch64, warnings as errors;
+# nothing runs. Each must be an AArch64 ELF.
+cross_arm64() {
+	build build-arm64 --host=aarch64-linux-gnu --enable-werror \
+		PKG_CONFIG=pkg-config \
+		PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig ||
+		return 1
+	make -C build-arm64 -j"$JOBS" check TESTS= >/dev/null || return 1
+	# shellcheck disable=SC2016
+	progs=$(printf 'p:\n\t@echo $(bin_PROGRAMS) $(noinst_PROGRAMS) $(check_PROGRAMS)\n' |
+		make -s -C build-arm64 -f Makefile -f - p) || return 1
+	# shellcheck disable=SC2086
+	machines build-arm64 $progs | tee build-arm64/machines
+	[ -n "$progs" ] && ! grep -v ': AArch64$' build-arm64/machines
+}
+
+# i386_readers: pmapx, wss and procfs-dump built as i386 programs in the
+# native build (configure's "32-bit readers"); the check stages then run
+# tests/integration/procfs32.sh, which compares what they read from the
+# 64-bit daemon with what the 64-bit readers read.
+i386_readers() {
+	progs="tests/integration/procfs-dump32 tests/integration/pmapx32
+		tests/integration/wss32"
+	# shellcheck disable=SC2086
+	if ! make -C build -j"$JOBS" $progs; then
+		echo "the 32-bit readers do not build, or configure did not" \
+			"find that $(sed -n 's/^CC = //p' build/Makefile) -m32" \
+			"links (see build/config.log)"
+		return 1
+	fi
+	# shellcheck disable=SC2086
+	machines build $progs | tee build/i386-machines
+	! grep -v ': Intel 80386$' build/i386-machines
+}
+
 # build DIR [CONFIGURE ARGS...]: an out-of-tree build in DIR.
 build() {
 	dir=$1
@@ -70,6 +185,7 @@ mount)
 	;;
 test)
 	install_deps
+	install_port_deps
 	build build --enable-werror
 	build build-san CC=clang --enable-werror --enable-sanitizers
 	build build-stub --enable-werror --with-backend=stub
@@ -96,6 +212,9 @@ test)
 	: >build/stages
 	# Every .c and .h as the repository's .clang-format lays it out.
 	stage format-check make -C build format-check
+	# The ports: an arm64 cross-build, and 32-bit readers.
+	port_stage cross-arm64 "$PORT_WHY_ARM64" cross_arm64
+	port_stage i386-readers "$PORT_WHY_I386" i386_readers
 	# gcc: unit and integration tests, then all of them under memcheck.
 	stage check make -C build -j"$JOBS" check
 	cp build/test-suite.log build/check.log
@@ -125,15 +244,16 @@ test)
 		build/check-sanitizers.log"
 	# shellcheck disable=SC2086
 	pass=$(($(count PASS $logs) + $(lines '^PASS: valgrind' build/check-valgrind.out) +
-		$(lines '^PASS: \(fuzz\|check-rel\|format\)' build/stages)))
+		$(lines '^PASS: \(fuzz\|check-rel\|format\|cross\|i386\)' build/stages)))
 	# shellcheck disable=SC2086
 	fail=$(($(count FAIL $logs) + $(count ERROR $logs) +
 		$(lines '^FAIL: valgrind' build/check-valgrind.out) +
-		$(lines '^FAIL: \(fuzz\|check-rel\|format\)' build/stages)))
+		$(lines '^FAIL: \(fuzz\|check-rel\|format\|cross\|i386\)' build/stages)))
 	# shellcheck disable=SC2086
 	[ "$fail" = 0 ] && [ "$status" != 0 ] && fail=1
 	# shellcheck disable=SC2086
-	echo "$pass passed, $fail failed, $(count SKIP $logs) skipped"
+	skip=$(($(count SKIP $logs) + $(lines '^SKIP' build/stages)))
+	echo "$pass passed, $fail failed, $skip skipped"
 	exit $status
 	;;
 *)

@@ -6,6 +6,7 @@
 
 #include "compat/backend.h"
 #include "compat/log.h"
+#include "fs/front.h"
 #include "fs/ops.h"
 #include "fs/procfs.h"
 #include "fs/state.h"
@@ -200,6 +201,7 @@ int main(int argc, char *argv[])
 	struct rcapfs_backend *be = NULL;
 	struct rcapfs_scanner *sc = NULL;
 	struct rcapfs_procfs_cache *maps_cache = NULL;
+	struct rcapfs_front *front = NULL;
 	struct rcapfs_fs fs;
 	struct opts o = {0};
 	int rc, ret = 1;
@@ -271,26 +273,32 @@ int main(int argc, char *argv[])
 	if (fuse_opt_add_arg(&args, "-ofsname=rcapfs,subtype=rcapfs") ||
 	    fuse_opt_add_arg(&args, "-omax_threads=16,max_idle_threads=8"))
 		goto out;
-	memset(&fs, 0, sizeof(fs));
-	fs.sc = sc;
-	fs.be = be;
-	fs.tr = rcapfs_scanner_tracker(sc);
-	fs.maps_cache = maps_cache;
-	fs.state_path = o.state;
-	fs.start_time = time(NULL);
-	pthread_mutex_init(&fs.state_lock, NULL);
-	g_fs = &fs;
-	if (catch_termination()) {
-		pthread_mutex_destroy(&fs.state_lock);
+	rc = rcapfs_front_new(
+		&(struct rcapfs_front_config){.sc = sc,
+					      .be = be,
+					      .maps_cache = maps_cache,
+					      .state_path = o.state,
+					      .start_time = time(NULL)},
+		&front);
+	if (rc) {
+		log_err("cannot create the front: %s", strerror(-rc));
 		goto out;
 	}
+	memset(&fs, 0, sizeof(fs));
+	fs.sc = sc;
+	fs.front = front;
+	g_fs = &fs;
+	if (catch_termination())
+		goto out;
 	log_info("rcapfs %s mounting %s (state %s)", PACKAGE_VERSION,
 		 o.mountpoint, o.state);
 	ret = fuse_main(args.argc, args.argv, rcapfs_fs_ops(), &fs);
 	/* The session is gone: a late signal just ends the process. */
 	g_fs = NULL;
-	pthread_mutex_destroy(&fs.state_lock);
 out:
+	/* Files whose RELEASE never came (the mount ended first) go here,
+	 * before the tracker their readers use. */
+	rcapfs_front_free(front);
 	rcapfs_procfs_cache_free(maps_cache);
 	rcapfs_scanner_free(sc);
 	rcapfs_backend_free(be);

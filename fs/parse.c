@@ -159,68 +159,27 @@ int rcapfs_parse_uint(const char *s, size_t len, unsigned min, unsigned max,
 	return 0;
 }
 
-int rcapfs_parse_bool(const char *s, size_t len, bool *out)
+int rcapfs_parse_knob(const struct rcapfs_ctl_knob *k, const char *s,
+		      size_t len, unsigned *out)
 {
 	size_t n = strip_newline(s, len);
 
-	if (word_is(s, n, "0") || word_is(s, n, "1")) {
-		*out = s[0] == '1';
-		return 0;
+	if (!k->words)
+		return rcapfs_parse_uint(s, len, k->min, k->max, out);
+	for (unsigned v = k->min; v <= k->max && k->words[v]; v++) {
+		if (word_is(s, n, k->words[v])) {
+			*out = v;
+			return 0;
+		}
 	}
 	return -EINVAL;
 }
 
-int rcapfs_parse_mode(const char *s, size_t len, enum rcapfs_mode *out)
-{
-	size_t n = strip_newline(s, len);
-
-	if (word_is(s, n, "pageout"))
-		*out = RCAPFS_MODE_PAGEOUT;
-	else if (word_is(s, n, "cold"))
-		*out = RCAPFS_MODE_COLD;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-int rcapfs_parse_accounting(const char *s, size_t len,
-			    enum rcapfs_accounting *out)
-{
-	size_t n = strip_newline(s, len);
-
-	if (word_is(s, n, "rss"))
-		*out = RCAPFS_ACCT_RSS;
-	else if (word_is(s, n, "pss"))
-		*out = RCAPFS_ACCT_PSS;
-	else if (word_is(s, n, "unique"))
-		*out = RCAPFS_ACCT_UNIQUE;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-const char *rcapfs_mode_name(enum rcapfs_mode mode)
-{
-	switch (mode) {
-	case RCAPFS_MODE_PAGEOUT:
-		return "pageout";
-	case RCAPFS_MODE_COLD:
-		return "cold";
-	}
-	return "unknown";
-}
-
 const char *rcapfs_accounting_name(enum rcapfs_accounting acct)
 {
-	switch (acct) {
-	case RCAPFS_ACCT_RSS:
-		return "rss";
-	case RCAPFS_ACCT_PSS:
-		return "pss";
-	case RCAPFS_ACCT_UNIQUE:
-		return "unique";
-	}
-	return "unknown";
+	return (unsigned)acct <= RCAPFS_ACCT_UNIQUE
+		       ? rcapfs_ctl_words_accounting[acct]
+		       : "unknown";
 }
 
 const char *rcapfs_fidelity_name(enum rcapfs_fidelity fid)

@@ -26,18 +26,12 @@ int rcapfs_parse_cap(const char *s, size_t len, uint64_t *out_bytes);
 int rcapfs_parse_uint(const char *s, size_t len, unsigned min, unsigned max,
 		      unsigned *out);
 
-/* enforce: 1 or 0. */
-int rcapfs_parse_bool(const char *s, size_t len, bool *out);
+/* The value of a ctl knob as its file takes it: a decimal number in
+ * [min, max] (as rcapfs_parse_uint), or one of its words exactly. */
+int rcapfs_parse_knob(const struct rcapfs_ctl_knob *k, const char *s,
+		      size_t len, unsigned *out);
 
-/* mode: pageout | cold. */
-int rcapfs_parse_mode(const char *s, size_t len, enum rcapfs_mode *out);
-
-/* accounting: rss | pss | unique. */
-int rcapfs_parse_accounting(const char *s, size_t len,
-			    enum rcapfs_accounting *out);
-
-/* Names of the enum values as files show them. */
-const char *rcapfs_mode_name(enum rcapfs_mode mode);
+/* Names of the enum values as files show them ("unknown" for others). */
 const char *rcapfs_accounting_name(enum rcapfs_accounting acct);
 const char *rcapfs_fidelity_name(enum rcapfs_fidelity fid);
 

@@ -4,6 +4,7 @@
 
 #include "fs/parse.h"
 
+#include <errno.h>
 #include <inttypes.h>
 
 /* One printf per file: rcapfs_buf_printf appends all of it or nothing. */
@@ -103,7 +104,12 @@ int rcapfs_render_u64(uint64_t v, struct rcapfs_buf *out)
 	return rcapfs_buf_printf(out, "%" PRIu64 "\n", v);
 }
 
-int rcapfs_render_word(const char *w, struct rcapfs_buf *out)
+int rcapfs_render_knob(const struct rcapfs_ctl_knob *k, unsigned v,
+		       struct rcapfs_buf *out)
 {
-	return rcapfs_buf_printf(out, "%s\n", w);
+	if (!k->words)
+		return rcapfs_buf_printf(out, "%u\n", v);
+	if (v < k->min || v > k->max)
+		return -EINVAL;
+	return rcapfs_buf_printf(out, "%s\n", k->words[v]);
 }

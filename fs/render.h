@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* caps/NAME/stats: "key value" lines in the DESIGN order. */
+/* caps/NAME/stats: "key value" lines in the order rcapfs(8) lists them. */
 int rcapfs_render_stats(const struct rcapfs_stats *st, struct rcapfs_buf *out);
 
 /* ctl/status: "key value" lines; version is the package version. */
@@ -26,7 +26,9 @@ int rcapfs_render_pids(const pid_t *pids, size_t n, struct rcapfs_buf *out);
 /* A single unsigned value followed by a newline (cap, rss, ctl numbers). */
 int rcapfs_render_u64(uint64_t v, struct rcapfs_buf *out);
 
-/* A single word followed by a newline (mode, accounting). */
-int rcapfs_render_word(const char *w, struct rcapfs_buf *out);
+/* The value v of a ctl knob as its file shows it: a decimal number or its
+ * word, and a newline; -EINVAL for a value no word stands for. */
+int rcapfs_render_knob(const struct rcapfs_ctl_knob *k, unsigned v,
+		       struct rcapfs_buf *out);
 
 #endif

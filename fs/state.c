@@ -5,6 +5,7 @@
 #include "compat/buf.h"
 #include "compat/log.h"
 #include "fs/parse.h"
+#include "fs/render.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,12 +24,12 @@
  * The file, version 1: line-based text, every line ended by a newline.
  *
  *	rcapfs-state 1
- *	enforce 1                  ctl values, as the ctl/ files show them
- *	pressure 0
+ *	enforce 1                  ctl values, as the ctl/ files show them,
+ *	pressure 0                 keyed by file name (scanner/ctl.h)
  *	...
  *	collection NAME            one block per collection
  *	cap BYTES
- *	swap_idle SECONDS          optional, 0 when left out
+ *	swap_idle SECONDS          left out in files written before it: 0
  *	member RULE                one per rule, in RCAPFS_RULES_STATE syntax
  *	end
  *	end                        the last line: a file cut short lacks it
@@ -45,42 +46,19 @@
  */
 static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* ctl keys, in the order they are written. */
-enum ctl_key {
-	CTL_ENFORCE,
-	CTL_PRESSURE,
-	CTL_SAMPLE_INTERVAL,
-	CTL_SCAN_INTERVAL,
-	CTL_REPORT_INTERVAL,
-	CTL_MODE,
-	CTL_ACCOUNTING,
-	CTL_IDLE_THRESHOLD,
-	CTL_RLIMIT_RSS,
-	CTL_KEYS,
-};
-
-static const char *const ctl_names[CTL_KEYS] = {
-	"enforce",	 "pressure",	    "sample_interval",
-	"scan_interval", "report_interval", "mode",
-	"accounting",	 "idle_threshold",  "rlimit_rss",
-};
-
+/* The ctl values, one "file value" line per knob in table order. */
 static int format_ctl(const struct rcapfs_ctl *ctl, struct rcapfs_buf *out)
 {
-	return rcapfs_buf_printf(
-		out,
-		"%s %d\n%s %u\n%s %u\n%s %u\n%s %u\n%s %s\n%s %s\n"
-		"%s %u\n%s %d\n",
-		ctl_names[CTL_ENFORCE], ctl->enforce ? 1 : 0,
-		ctl_names[CTL_PRESSURE], ctl->pressure_pct,
-		ctl_names[CTL_SAMPLE_INTERVAL], ctl->sample_interval_s,
-		ctl_names[CTL_SCAN_INTERVAL], ctl->scan_interval_s,
-		ctl_names[CTL_REPORT_INTERVAL], ctl->report_interval_s,
-		ctl_names[CTL_MODE], rcapfs_mode_name(ctl->mode),
-		ctl_names[CTL_ACCOUNTING],
-		rcapfs_accounting_name(ctl->accounting),
-		ctl_names[CTL_IDLE_THRESHOLD], ctl->idle_threshold_s,
-		ctl_names[CTL_RLIMIT_RSS], ctl->rlimit_rss ? 1 : 0);
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < RCAPFS_CTL_NKNOBS; i++) {
+		const struct rcapfs_ctl_knob *k = &rcapfs_ctl_knobs[i];
+
+		rc = rcapfs_buf_printf(out, "%s ", k->file);
+		if (rc == 0)
+			rc = rcapfs_render_knob(k, rcapfs_ctl_get(ctl, k), out);
+	}
+	return rc;
 }
 
 /* Append one collection's block; rules is scratch space. Returns 0,
@@ -121,8 +99,10 @@ static int format_collection(struct rcapfs_scanner *sc, const char *name,
 	return rc;
 }
 
-/* The whole file text of sc's configuration. Returns 0 or -ENOMEM. */
-static int format_state(struct rcapfs_scanner *sc, struct rcapfs_buf *out)
+/* The whole file text of sc's configuration, collection without (if not
+ * NULL) left out. Returns 0 or -ENOMEM. */
+static int format_state(struct rcapfs_scanner *sc, const char *without,
+			struct rcapfs_buf *out)
 {
 	struct rcapfs_buf rules = RCAPFS_BUF_INIT;
 	struct rcapfs_ctl ctl;
@@ -137,6 +117,8 @@ static int format_state(struct rcapfs_scanner *sc, struct rcapfs_buf *out)
 	if (rc == 0)
 		rc = rcapfs_scanner_names(sc, &names, &n);
 	for (i = 0; rc == 0 && i < n; i++) {
+		if (without && strcmp(names[i], without) == 0)
+			continue;
 		rc = format_collection(sc, names[i], &rules, out);
 		/* Removed since the names were taken: its remover saves. */
 		if (rc == -ENOENT)
@@ -217,6 +199,12 @@ static int open_tmp(const char *tmp)
 
 int rcapfs_state_save(struct rcapfs_scanner *sc, const char *path)
 {
+	return rcapfs_state_save_without(sc, path, NULL);
+}
+
+int rcapfs_state_save_without(struct rcapfs_scanner *sc, const char *path,
+			      const char *without)
+{
 	struct rcapfs_buf text = RCAPFS_BUF_INIT;
 	char *dir = NULL, *tmp = NULL;
 	const char *slash;
@@ -226,7 +214,7 @@ int rcapfs_state_save(struct rcapfs_scanner *sc, const char *path)
 	if (!path || !*path)
 		return -EINVAL;
 	pthread_mutex_lock(&save_lock);
-	rc = format_state(sc, &text);
+	rc = format_state(sc, without, &text);
 	if (rc)
 		goto out;
 	slash = strrchr(path, '/');
@@ -297,7 +285,7 @@ struct loader {
 	const char *path;
 	unsigned lineno;
 	struct rcapfs_ctl ctl;
-	unsigned ctl_seen;  /* bit per enum ctl_key */
+	bool ctl_seen[RCAPFS_CTL_NKNOBS];
 	struct coll *colls; /* room for RCAPFS_COLLECTIONS_MAX */
 	size_t n;
 	struct coll *cur; /* the open collection block, or NULL */
@@ -331,53 +319,19 @@ static bool key_is(const char *key, size_t klen, const char *want)
 	return strlen(want) == klen && memcmp(key, want, klen) == 0;
 }
 
-static int load_ctl(struct loader *ld, enum ctl_key k, const char *v,
-		    size_t vlen)
+static int load_ctl(struct loader *ld, const struct rcapfs_ctl_knob *k,
+		    const char *v, size_t vlen)
 {
-	struct rcapfs_ctl *ctl = &ld->ctl;
-	int rc = -EINVAL;
+	size_t i = (size_t)(k - rcapfs_ctl_knobs);
+	unsigned value;
 
-	if (ld->ctl_seen & (1u << k))
-		return bad_line(ld, "%s given twice", ctl_names[k]);
-	ld->ctl_seen |= 1u << k;
-	switch (k) {
-	case CTL_ENFORCE:
-		rc = rcapfs_parse_bool(v, vlen, &ctl->enforce);
-		break;
-	case CTL_PRESSURE:
-		rc = rcapfs_parse_uint(v, vlen, 0, 100, &ctl->pressure_pct);
-		break;
-	case CTL_SAMPLE_INTERVAL:
-		rc = rcapfs_parse_uint(v, vlen, 1, UINT_MAX,
-				       &ctl->sample_interval_s);
-		break;
-	case CTL_SCAN_INTERVAL:
-		rc = rcapfs_parse_uint(v, vlen, 1, UINT_MAX,
-				       &ctl->scan_interval_s);
-		break;
-	case CTL_REPORT_INTERVAL:
-		rc = rcapfs_parse_uint(v, vlen, 0, UINT_MAX,
-				       &ctl->report_interval_s);
-		break;
-	case CTL_MODE:
-		rc = rcapfs_parse_mode(v, vlen, &ctl->mode);
-		break;
-	case CTL_ACCOUNTING:
-		rc = rcapfs_parse_accounting(v, vlen, &ctl->accounting);
-		break;
-	case CTL_IDLE_THRESHOLD:
-		rc = rcapfs_parse_uint(v, vlen, 0, UINT_MAX,
-				       &ctl->idle_threshold_s);
-		break;
-	case CTL_RLIMIT_RSS:
-		rc = rcapfs_parse_bool(v, vlen, &ctl->rlimit_rss);
-		break;
-	case CTL_KEYS:
-		break;
-	}
-	if (rc)
-		return bad_line(ld, "bad %s \"%.*s\"", ctl_names[k],
-				quote_len(vlen), v);
+	if (ld->ctl_seen[i])
+		return bad_line(ld, "%s given twice", k->file);
+	ld->ctl_seen[i] = true;
+	if (rcapfs_parse_knob(k, v, vlen, &value))
+		return bad_line(ld, "bad %s \"%.*s\"", k->file, quote_len(vlen),
+				v);
+	rcapfs_ctl_set(&ld->ctl, k, value);
 	return 0;
 }
 
@@ -385,6 +339,7 @@ static int load_ctl(struct loader *ld, enum ctl_key k, const char *v,
 static int load_top(struct loader *ld, const char *key, size_t klen,
 		    const char *v, size_t vlen, bool has_value)
 {
+	const struct rcapfs_ctl_knob *k;
 	struct coll *c;
 	size_t i;
 
@@ -415,10 +370,9 @@ static int load_top(struct loader *ld, const char *key, size_t klen,
 		ld->cur = c;
 		return 0;
 	}
-	for (i = 0; i < CTL_KEYS; i++) {
-		if (key_is(key, klen, ctl_names[i]))
-			return load_ctl(ld, (enum ctl_key)i, v, vlen);
-	}
+	k = rcapfs_ctl_find(key, klen);
+	if (k)
+		return load_ctl(ld, k, v, vlen);
 	return bad_line(ld, "unknown key \"%.*s\"", quote_len(klen), key);
 }
 
@@ -448,7 +402,7 @@ static int load_block(struct loader *ld, const char *key, size_t klen,
 	if (key_is(key, klen, "swap_idle")) {
 		if (c->have_swap_idle)
 			return bad_line(ld, "swap_idle given twice");
-		if (rcapfs_parse_uint(v, vlen, 0, RCAPFS_SWAP_IDLE_MAX_S,
+		if (rcapfs_parse_uint(v, vlen, 0, RCAPFS_INTERVAL_MAX_S,
 				      &c->swap_idle_s))
 			return bad_line(ld, "bad swap_idle \"%.*s\"",
 					quote_len(vlen), v);

@@ -19,6 +19,14 @@
 int rcapfs_state_save(struct rcapfs_scanner *sc, const char *path);
 
 /*
+ * The same, as if collection without were gone (NULL: sc as it is), so a
+ * removal can be saved before it is made and a failed save leaves the
+ * collection as it was, counters and all.
+ */
+int rcapfs_state_save_without(struct rcapfs_scanner *sc, const char *path,
+			      const char *without);
+
+/*
  * Load path into sc (which should be empty). A missing file is not an error
  * (returns 0, nothing loaded). A malformed file loads nothing, is reported
  * in the log with its line number and returns -EINVAL; a pid rule whose

@@ -23,17 +23,12 @@ static const struct rcapfs_child coll_children[] = {
 	{NULL, 0},
 };
 
+#define CTL_CHILD(field, file, min, max, def, words)                           \
+	{file, RCAPFS_NODE_CTL_KNOB},
+
+/* In table order, so a knob's index is its position here. */
 static const struct rcapfs_child ctl_children[] = {
-	{"enforce", RCAPFS_NODE_CTL_ENFORCE},
-	{"pressure", RCAPFS_NODE_CTL_PRESSURE},
-	{"sample_interval", RCAPFS_NODE_CTL_SAMPLE_INTERVAL},
-	{"scan_interval", RCAPFS_NODE_CTL_SCAN_INTERVAL},
-	{"report_interval", RCAPFS_NODE_CTL_REPORT_INTERVAL},
-	{"mode", RCAPFS_NODE_CTL_MODE},
-	{"accounting", RCAPFS_NODE_CTL_ACCOUNTING},
-	{"idle_threshold", RCAPFS_NODE_CTL_IDLE_THRESHOLD},
-	{"rlimit_rss", RCAPFS_NODE_CTL_RLIMIT_RSS},
-	{"status", RCAPFS_NODE_CTL_STATUS},
+	RCAPFS_CTL_KNOBS(CTL_CHILD){"status", RCAPFS_NODE_CTL_STATUS},
 	{NULL, 0},
 };
 
@@ -82,7 +77,7 @@ static int parse_pid(const char *comp, size_t len, pid_t *out)
 static int step(struct rcapfs_scanner *sc, struct rcapfs_node *node,
 		const char *comp, size_t len)
 {
-	const struct rcapfs_child *c;
+	const struct rcapfs_child *children, *c;
 	int rc;
 
 	if (node->kind == RCAPFS_NODE_CAPS) {
@@ -103,10 +98,11 @@ static int step(struct rcapfs_scanner *sc, struct rcapfs_node *node,
 		node->kind = RCAPFS_NODE_PROC_PID;
 		return 0;
 	}
-	c = rcapfs_node_children(node->kind);
-	for (; c && c->name; c++) {
+	children = rcapfs_node_children(node->kind);
+	for (c = children; c && c->name; c++) {
 		if (strlen(c->name) == len && !memcmp(c->name, comp, len)) {
 			node->kind = c->kind;
+			node->knob = (unsigned)(c - children);
 			return 0;
 		}
 	}
@@ -116,7 +112,7 @@ static int step(struct rcapfs_scanner *sc, struct rcapfs_node *node,
 int rcapfs_tree_lookup(struct rcapfs_scanner *sc, const char *path,
 		       struct rcapfs_node *out)
 {
-	struct rcapfs_node node = {RCAPFS_NODE_ROOT, "", 0, 0};
+	struct rcapfs_node node = {.kind = RCAPFS_NODE_ROOT};
 	const char *p = path;
 	int rc;
 
@@ -130,15 +126,28 @@ int rcapfs_tree_lookup(struct rcapfs_scanner *sc, const char *path,
 		end = strchr(p, '/');
 		if (!end)
 			end = p + strlen(p);
-		if ((size_t)(end - p) > 255)
-			return -ENAMETOOLONG;
-		rc = step(sc, &node, p, (size_t)(end - p));
+		rc = rcapfs_tree_child(sc, &node, p, (size_t)(end - p), &node);
 		if (rc)
 			return rc;
 		p = end;
 	}
 	*out = node;
 	return 0;
+}
+
+int rcapfs_tree_child(struct rcapfs_scanner *sc,
+		      const struct rcapfs_node *parent, const char *name,
+		      size_t len, struct rcapfs_node *out)
+{
+	struct rcapfs_node node = *parent;
+	int rc;
+
+	if (len > 255)
+		return -ENAMETOOLONG;
+	rc = step(sc, &node, name, len);
+	if (rc == 0)
+		*out = node;
+	return rc;
 }
 
 int rcapfs_tree_parent(struct rcapfs_scanner *sc, const char *path,
@@ -178,15 +187,7 @@ bool rcapfs_node_writable(enum rcapfs_node_kind kind)
 	case RCAPFS_NODE_COLL_CAP:
 	case RCAPFS_NODE_COLL_MEMBERS:
 	case RCAPFS_NODE_COLL_SWAP_IDLE:
-	case RCAPFS_NODE_CTL_ENFORCE:
-	case RCAPFS_NODE_CTL_PRESSURE:
-	case RCAPFS_NODE_CTL_SAMPLE_INTERVAL:
-	case RCAPFS_NODE_CTL_SCAN_INTERVAL:
-	case RCAPFS_NODE_CTL_REPORT_INTERVAL:
-	case RCAPFS_NODE_CTL_MODE:
-	case RCAPFS_NODE_CTL_ACCOUNTING:
-	case RCAPFS_NODE_CTL_IDLE_THRESHOLD:
-	case RCAPFS_NODE_CTL_RLIMIT_RSS:
+	case RCAPFS_NODE_CTL_KNOB:
 		return true;
 	default:
 		return false;

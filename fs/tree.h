@@ -22,15 +22,7 @@ enum rcapfs_node_kind {
 	RCAPFS_NODE_COLL_STATS,
 	RCAPFS_NODE_COLL_SWAP_IDLE,
 	RCAPFS_NODE_CTL,
-	RCAPFS_NODE_CTL_ENFORCE,
-	RCAPFS_NODE_CTL_PRESSURE,
-	RCAPFS_NODE_CTL_SAMPLE_INTERVAL,
-	RCAPFS_NODE_CTL_SCAN_INTERVAL,
-	RCAPFS_NODE_CTL_REPORT_INTERVAL,
-	RCAPFS_NODE_CTL_MODE,
-	RCAPFS_NODE_CTL_ACCOUNTING,
-	RCAPFS_NODE_CTL_IDLE_THRESHOLD,
-	RCAPFS_NODE_CTL_RLIMIT_RSS,
+	RCAPFS_NODE_CTL_KNOB, /* one per line of scanner/ctl.h's table */
 	RCAPFS_NODE_CTL_STATUS,
 	RCAPFS_NODE_PROC,
 	RCAPFS_NODE_PROC_PID,
@@ -40,12 +32,14 @@ enum rcapfs_node_kind {
 
 /* A resolved path. name is the collection for RCAPFS_NODE_COLL*, pid the
  * process for RCAPFS_NODE_PROC_* below M/proc; start_ticks is 0 from a
- * lookup (whoever has the pid) and the process's start time once opened. */
+ * lookup (whoever has the pid) and the process's start time once opened;
+ * knob the index in rcapfs_ctl_knobs of a RCAPFS_NODE_CTL_KNOB. */
 struct rcapfs_node {
 	enum rcapfs_node_kind kind;
 	char name[RCAPFS_NAME_MAX + 1];
 	pid_t pid;
 	uint64_t start_ticks;
+	unsigned knob;
 };
 
 /* Resolve a path ("/caps/web/cap"). Returns 0, or -ENOENT when there is no
@@ -54,6 +48,13 @@ struct rcapfs_node {
  * checked: whether the process exists is the backend's to say. */
 int rcapfs_tree_lookup(struct rcapfs_scanner *sc, const char *path,
 		       struct rcapfs_node *out);
+
+/* The child called name[0..len) of directory parent into *out (which may
+ * be parent), as a lookup of one more path component: 0, -ENOENT or
+ * -ENAMETOOLONG; *out is unchanged on error. */
+int rcapfs_tree_child(struct rcapfs_scanner *sc,
+		      const struct rcapfs_node *parent, const char *name,
+		      size_t len, struct rcapfs_node *out);
 
 /* Split "/caps/NAME" style paths for mkdir/rmdir/create: on success *parent
  * is the resolved parent directory and leaf points into path. Returns 0,
@@ -69,7 +70,7 @@ bool rcapfs_node_writable(enum rcapfs_node_kind kind);
 /* Files only their process's owner (and root) may open: pagedata, xmap. */
 bool rcapfs_node_owner_only(enum rcapfs_node_kind kind);
 
-/* Mode bits as DESIGN section 3 lists them (without the file type). */
+/* Mode bits as doc/design.md §3 lists them (without the file type). */
 mode_t rcapfs_node_mode(enum rcapfs_node_kind kind);
 
 struct rcapfs_child {
@@ -78,7 +79,8 @@ struct rcapfs_child {
 };
 
 /* The fixed children of a directory node, ended by a NULL name; NULL for a
- * node without fixed children. Static storage. */
+ * node without fixed children. Static storage. The children of M/ctl are
+ * the knobs in table order (child i is rcapfs_ctl_knobs[i]), then status. */
 const struct rcapfs_child *rcapfs_node_children(enum rcapfs_node_kind kind);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * Capping, as rcapd's do_capping(): which collections a sample found over
- * their cap are enforced now (ctl/enforce and ctl/pressure, DESIGN section
- * 4), and handing each to its enforcer (scanner/enforcer.h) with the
+ * their cap are enforced now (ctl/enforce and ctl/pressure, doc/design.md
+ * §4), and handing each to its enforcer (scanner/enforcer.h) with the
  * excess and the victims to scan, the idle ones first; and the members
  * idle for longer than their collection's swap_idle, to be paged out
  * whole.
@@ -23,7 +23,7 @@ unsigned scanner_utilization_pct(const struct rcapfs_meminfo *mi)
 }
 
 /*
- * The rcapd rule (DESIGN section 4): caps are enforced when enforcement is
+ * The rcapd rule (doc/design.md §4): caps are enforced when enforcement is
  * on and either pressure is 0 or memory utilization exceeds it.
  */
 static bool should_enforce(const struct rcapfs_ctl *ctl, unsigned util_pct)

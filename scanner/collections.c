@@ -237,7 +237,7 @@ int rcapfs_scanner_set_swap_idle(struct rcapfs_scanner *sc, const char *name,
 {
 	struct collection *c;
 
-	if (seconds > RCAPFS_SWAP_IDLE_MAX_S)
+	if (seconds > RCAPFS_INTERVAL_MAX_S)
 		return -ERANGE;
 	pthread_mutex_lock(&sc->lock);
 	c = scanner_find(sc, name);

@@ -1,5 +1,5 @@
 /*
- * Membership rules of a collection (DESIGN section 3, "members"): parsed
+ * Membership rules of a collection (doc/design.md §3, "members"): parsed
  * from text, matched against processes, rendered back. A rule set is
  * immutable once parsed, so a sample can match against it without a lock.
  */

@@ -1,5 +1,5 @@
 /*
- * scan(collection, excess) as rcapd does it (DESIGN section 4), with
+ * scan(collection, excess) as rcapd does it (doc/design.md §4), with
  * Linux means: a clock hand per collection that remembers its victim and
  * resume address; a victim's pages read through the reference tracker;
  * referenced pages get a second chance (skipped this pass, their bits

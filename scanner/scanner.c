@@ -86,26 +86,10 @@ void rcapfs_scanner_get_ctl(struct rcapfs_scanner *sc, struct rcapfs_ctl *out)
 	pthread_mutex_unlock(&sc->lock);
 }
 
-static int ctl_check(const struct rcapfs_ctl *ctl)
-{
-	if (ctl->mode != RCAPFS_MODE_PAGEOUT && ctl->mode != RCAPFS_MODE_COLD)
-		return -EINVAL;
-	if (ctl->accounting != RCAPFS_ACCT_RSS &&
-	    ctl->accounting != RCAPFS_ACCT_PSS &&
-	    ctl->accounting != RCAPFS_ACCT_UNIQUE)
-		return -EINVAL;
-	if (ctl->pressure_pct > 100 || ctl->sample_interval_s < 1 ||
-	    ctl->sample_interval_s > 86400 || ctl->scan_interval_s < 1 ||
-	    ctl->scan_interval_s > 86400 || ctl->report_interval_s > 86400 ||
-	    ctl->idle_threshold_s > 86400)
-		return -ERANGE;
-	return 0;
-}
-
 int rcapfs_scanner_set_ctl(struct rcapfs_scanner *sc,
 			   const struct rcapfs_ctl *ctl)
 {
-	int rc = ctl_check(ctl);
+	int rc = rcapfs_ctl_check(ctl);
 
 	if (rc)
 		return rc;

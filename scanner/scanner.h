@@ -6,7 +6,7 @@
  * Each sample measures every collection (sum of VmRSS; where that is over
  * the cap and ctl/accounting asks for it, sum of Pss or each physical page
  * once) and hands each collection over its cap whose enforcement is
- * allowed (DESIGN section 4) to that collection's enforcer
+ * allowed (doc/design.md §4) to that collection's enforcer
  * (scanner/enforcer.h): a thread of its own running the rcapd-style scan
  * (scanner/scan.h), so no collection waits for another's scan and no scan
  * holds the table lock. Its counters (at, pg, scans ...) show in the
@@ -21,6 +21,7 @@
 #include "compat/backend.h"
 #include "compat/buf.h"
 #include "rcapfs/stats.h"
+#include "scanner/ctl.h"
 #include "scanner/members.h"
 #include "scanner/tracker.h"
 
@@ -30,33 +31,6 @@
 
 #define RCAPFS_NAME_MAX	       31 /* collection name bytes */
 #define RCAPFS_COLLECTIONS_MAX 1024
-
-enum rcapfs_mode {
-	RCAPFS_MODE_PAGEOUT = 0, /* MADV_PAGEOUT */
-	RCAPFS_MODE_COLD = 1,	 /* MADV_COLD */
-};
-
-/* ctl/ values. */
-struct rcapfs_ctl {
-	bool enforce;
-	unsigned pressure_pct;	    /* 0..100, 0 = always enforce */
-	unsigned sample_interval_s; /* > 0 */
-	unsigned scan_interval_s;   /* > 0 */
-	unsigned report_interval_s; /* 0 = off */
-	enum rcapfs_mode mode;
-	enum rcapfs_accounting accounting;
-	/* Seconds without CPU time that make a member idle (scanned before
-	 * busy ones); 0 = off. */
-	unsigned idle_threshold_s;
-	bool rlimit_rss; /* hold every process to its RLIMIT_RSS */
-};
-
-/* The defaults of DESIGN section 3. */
-#define RCAPFS_CTL_DEFAULTS                                                    \
-	{                                                                      \
-		true, 0, 5, 15, 5, RCAPFS_MODE_PAGEOUT, RCAPFS_ACCT_RSS, 10,   \
-			true                                                   \
-	}
 
 /* ctl/status. */
 struct rcapfs_status {
@@ -143,8 +117,7 @@ int rcapfs_scanner_procs(struct rcapfs_scanner *sc, const char *name,
 
 /* Seconds a member must stay idle (no CPU time) before it is paged out
  * whole, once per idle period; 0 = never. set returns 0, -ENOENT or
- * -ERANGE (above RCAPFS_SWAP_IDLE_MAX_S). */
-#define RCAPFS_SWAP_IDLE_MAX_S 86400
+ * -ERANGE (above RCAPFS_INTERVAL_MAX_S). */
 int rcapfs_scanner_set_swap_idle(struct rcapfs_scanner *sc, const char *name,
 				 unsigned seconds);
 int rcapfs_scanner_get_swap_idle(struct rcapfs_scanner *sc, const char *name,

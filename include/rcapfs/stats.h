@@ -20,7 +20,7 @@ enum rcapfs_accounting {
 	RCAPFS_ACCT_UNIQUE = 2, /* each physical page once per collection */
 };
 
-/* How precise the referenced/modified information is (DESIGN section 5). */
+/* How precise the referenced/modified information is (doc/design.md §5). */
 enum rcapfs_fidelity {
 	RCAPFS_FIDELITY_NONE = 0,    /* present bits only */
 	RCAPFS_FIDELITY_MAPPING = 1, /* referenced/dirty amounts per mapping */

@@ -32,7 +32,7 @@
 
 typedef unsigned __int128 u128;
 
-/* DESIGN section 3, "cap", as a regular expression (the C locale makes
+/* doc/design.md §3, "cap", as a regular expression (the C locale makes
  * the classes ASCII; REG_ICASE covers the units' case). */
 static regex_t syntax;
 

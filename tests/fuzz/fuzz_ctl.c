@@ -3,19 +3,20 @@
  * the bytes of the write:
  *
  *	uint MIN MAX\n<value>     rcapfs_parse_uint in [MIN, MAX]
- *	bool\n<value>             rcapfs_parse_bool
- *	mode\n<value>             rcapfs_parse_mode
- *	accounting\n<value>       rcapfs_parse_accounting
+ *	KNOB\n<value>             rcapfs_parse_knob of the ctl/KNOB file
+ *	                          (enforce, mode, sample_interval ...)
  *
- * Each verdict is checked against a plain reading of DESIGN section 3: the
- * exact errno, the value, the out parameter untouched on error, the same
- * verdict with or without a trailing newline, and names that read back.
+ * Each verdict is checked against a plain reading of doc/design.md §3 and
+ * the knob table: the exact errno, the value, the out parameter untouched
+ * on error, the same verdict with or without a trailing newline, and
+ * values that read back as written.
  */
 #include "config.h"
 
 #include "tests/fuzz/fuzz.h"
 
 #include "fs/parse.h"
+#include "fs/render.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -89,58 +90,44 @@ static int run_uint(const char *v, size_t len, unsigned min, unsigned max)
 	return rc;
 }
 
-static int run_bool(const char *v, size_t len)
+/* Expected verdict of rcapfs_parse_knob for a word knob: the value is
+ * one of its words, exactly. */
+static int expect_word(const struct rcapfs_ctl_knob *k, const char *v,
+		       size_t len, unsigned *want)
 {
-	size_t n = value_len(v, len);
-	bool want_ok = is_word(v, n, "0") || is_word(v, n, "1");
-	bool out = true, out2 = false;
-	int rc = rcapfs_parse_bool(v, len, &out);
-
-	FUZZ_CHECK(rc == (want_ok ? 0 : -EINVAL), "bool: rc %d", rc);
-	/* Both starting values: on error neither may change. */
-	FUZZ_CHECK(rcapfs_parse_bool(v, len, &out2) == rc, "bool: unstable");
-	if (rc)
-		FUZZ_CHECK(out && !out2, "bool: error wrote the output");
-	else
-		FUZZ_CHECK(out == (v[0] == '1') && out2 == out,
-			   "bool: wrong value");
-	return rc;
+	for (unsigned i = k->min; i <= k->max; i++) {
+		if (is_word(v, len, k->words[i])) {
+			*want = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
-static int run_mode(const char *v, size_t len)
+static int run_knob(const struct rcapfs_ctl_knob *k, const char *v, size_t len)
 {
-	enum rcapfs_mode out = (enum rcapfs_mode)SENTINEL;
+	struct rcapfs_buf shown = RCAPFS_BUF_INIT;
+	unsigned out = SENTINEL, want = 0;
 	size_t n = value_len(v, len);
-	bool want_ok = is_word(v, n, "pageout") || is_word(v, n, "cold");
-	int rc = rcapfs_parse_mode(v, len, &out);
+	int rc = rcapfs_parse_knob(k, v, len, &out);
+	int want_rc = k->words ? expect_word(k, v, n, &want)
+			       : expect_uint(v, n, k->min, k->max, &want);
 
-	FUZZ_CHECK(rc == (want_ok ? 0 : -EINVAL), "mode: rc %d", rc);
-	if (rc)
-		FUZZ_CHECK(out == (enum rcapfs_mode)SENTINEL,
-			   "mode: error wrote the output");
-	else
-		FUZZ_CHECK(is_word(v, n, rcapfs_mode_name(out)),
-			   "mode: \"%.*s\" reads back as %s", (int)n, v,
-			   rcapfs_mode_name(out));
-	return rc;
-}
-
-static int run_accounting(const char *v, size_t len)
-{
-	enum rcapfs_accounting out = (enum rcapfs_accounting)SENTINEL;
-	size_t n = value_len(v, len);
-	bool want_ok = is_word(v, n, "rss") || is_word(v, n, "pss") ||
-		       is_word(v, n, "unique");
-	int rc = rcapfs_parse_accounting(v, len, &out);
-
-	FUZZ_CHECK(rc == (want_ok ? 0 : -EINVAL), "accounting: rc %d", rc);
-	if (rc)
-		FUZZ_CHECK(out == (enum rcapfs_accounting)SENTINEL,
-			   "accounting: error wrote the output");
-	else
-		FUZZ_CHECK(is_word(v, n, rcapfs_accounting_name(out)),
-			   "accounting: \"%.*s\" reads back as %s", (int)n, v,
-			   rcapfs_accounting_name(out));
+	FUZZ_CHECK(rc == want_rc, "%s \"%.*s\": rc %d, want %d", k->file,
+		   (int)(n > 64 ? 64 : n), v, rc, want_rc);
+	FUZZ_CHECK(rc ? out == SENTINEL : out == want,
+		   "%s: rc %d, out %u, want %u", k->file, rc, out, want);
+	if (rc == 0) {
+		/* A read shows the value the way a write takes it. */
+		FUZZ_CHECK(rcapfs_render_knob(k, out, &shown) == 0,
+			   "%s: %u does not render", k->file, out);
+		FUZZ_CHECK(rcapfs_parse_knob(k, shown.data, shown.len, &want) ==
+					   0 &&
+				   want == out,
+			   "%s: %u reads back as \"%s\"", k->file, out,
+			   shown.data);
+	}
+	rcapfs_buf_release(&shown);
 	return rc;
 }
 
@@ -167,17 +154,13 @@ static bool uint_header(const char *h, unsigned *min, unsigned *max)
  * the header names none. */
 static int run(const char *header, const char *v, size_t len)
 {
+	const struct rcapfs_ctl_knob *k;
 	unsigned min, max;
 
 	if (uint_header(header, &min, &max))
 		return run_uint(v, len, min, max);
-	if (strcmp(header, "bool") == 0)
-		return run_bool(v, len);
-	if (strcmp(header, "mode") == 0)
-		return run_mode(v, len);
-	if (strcmp(header, "accounting") == 0)
-		return run_accounting(v, len);
-	return 1;
+	k = rcapfs_ctl_find(header, strlen(header));
+	return k ? run_knob(k, v, len) : 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

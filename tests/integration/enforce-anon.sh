@@ -19,10 +19,9 @@ zram_undo() {
 }
 # The victims go first: swapoff would have to bring their pages back.
 cleanup() {
-	for v in $VICTIMS; do
-		kill -9 "$v" 2>/dev/null
-		wait "$v" 2>/dev/null
-	done
+	# shellcheck disable=SC2086
+	kill_quietly $VICTIMS
+	VICTIMS=
 	zram_undo
 	teardown
 }

@@ -2,8 +2,10 @@
 # Enforcement on real processes: a file-backed victim in a collection (pid
 # rule) is brought under a cap of a quarter of its rss by pageout, without
 # being stopped; ctl/pressure holds enforcement back and counts it; cold
-# mode deactivates without freeing; two collections are enforced at once;
-# a victim with a terabyte of reserved address space is enforced too.
+# mode deactivates without freeing (the victim keeps its pages, where
+# pageout mode with the same cap frees them); two collections are enforced
+# at once; a victim with a terabyte of reserved address space is enforced
+# too.
 # The waits are generous: they check behaviour, not speed.
 . "$top_builddir/tests/integration/lib.sh"
 . "$SRCDIR/tests/integration/lib-enforce.sh"
@@ -42,19 +44,36 @@ echo 100 >"$M/ctl/pressure"
 echo $((cap / 2)) >"$M/caps/one/cap"
 unenforced=$(stat_of one unenforced)
 wait_for "pressure 100: samples over the cap count unenforced" 20 \
-	grew one unenforced $((unenforced + 1))
+	grew one unenforced "$unenforced"
 at=$(stat_of one at)
-sleep 2.5
+unenforced=$(stat_of one unenforced)
+wait_for "pressure 100: two samples more, over the cap" 20 \
+	grew one unenforced $((unenforced + 1))
 expect_eq "pressure 100: no pageout" "$at" "$(stat_of one at)"
 check "pressure 100: still over the cap" test "$(cat "$M/caps/one/rss")" -gt $((cap / 2))
 
-# Cold mode: pages are deactivated (at grows), processes untouched.
+# Cold mode: MADV_COLD moves pages to the inactive list without freeing
+# them. The scanner goes over more than the excess (at), and the victim
+# keeps every page: its rss stays over the cap. Then pageout mode, the
+# same victim and cap: the pages go.
+vrss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+rss=$(cat "$M/caps/one/rss")
+vrss=$(vrss_kb "$V1")
+pg=$(stat_of one pg)
 echo 0 >"$M/ctl/pressure"
 echo cold >"$M/ctl/mode"
-wait_for "cold: at grows" 20 grew one at "$at"
+wait_for "cold: the scanner went over more than the excess" 60 \
+	grew one at $((at + rss - cap / 2))
+check "cold: the victim keeps its pages ($vrss kB before, $(vrss_kb "$V1") kB after)" \
+	test "$(vrss_kb "$V1")" -ge $((vrss * 9 / 10))
+check "cold: still over the cap" test "$(cat "$M/caps/one/rss")" -gt $((cap / 2))
+check "cold: pg does not count what stayed" \
+	test $(($(stat_of one pg) - pg)) -lt $(((rss - cap / 2) / 2))
 check "cold: the victim lives" kill -0 "$V1"
 echo pageout >"$M/ctl/mode"
-wait_for "pageout again: under the lower cap" 60 under_cap one
+wait_for "pageout, the same cap: under it" 60 under_cap one
+check "pageout: the victim's pages went ($vrss kB before, $(vrss_kb "$V1") kB after)" \
+	test "$(vrss_kb "$V1")" -lt $((vrss * 9 / 10))
 
 # Two collections enforced at once.
 start_victim v2 --file "$T/data2" --size 32

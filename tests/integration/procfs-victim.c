@@ -12,7 +12,8 @@
  *		from elsewhere cannot change what the test counts
  *
  * Prints "NAME 0xSTART 0xEND" for each region, then "ready"; after each
- * SIGUSR1, "touched N". Runs until killed.
+ * SIGUSR1, "touched N"; after each SIGUSR2, once the hot set has been read
+ * whole since, "hot N". Runs until killed.
  */
 #include "config.h"
 
@@ -28,12 +29,18 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t touch_cold;
+static volatile sig_atomic_t hot_asked; /* SIGUSR2s so far */
 /* Where reads of the regions go, so they are not optimised away. */
 static volatile char sink;
 
 static void on_usr1(int sig)
 {
 	touch_cold = 1;
+}
+
+static void on_usr2(int sig)
+{
+	hot_asked++;
 }
 
 static void die(const char *what)
@@ -91,6 +98,7 @@ int main(int argc, char **argv)
 	struct timespec tick = {0, 10 * 1000 * 1000};
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long touched = 0;
+	sig_atomic_t hot_answered = 0;
 	int c, fd;
 
 	while ((c = getopt(argc, argv, "a:f:F:h:c:z:l")) != -1) {
@@ -123,7 +131,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (signal(SIGUSR1, on_usr1) == SIG_ERR)
+	if (signal(SIGUSR1, on_usr1) == SIG_ERR ||
+	    signal(SIGUSR2, on_usr2) == SIG_ERR)
 		die("signal");
 	if (anon_len) {
 		anon = region(anon_len);
@@ -162,8 +171,16 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
+		/* Asked before this pass began: answered when it ends. */
+		sig_atomic_t asked = hot_asked;
+
 		for (i = 0; i < hot_len; i += (size_t)page)
 			sink += hot[i];
+		if (asked != hot_answered) {
+			hot_answered = asked;
+			printf("hot %d\n", (int)asked);
+			fflush(stdout);
+		}
 		if (touch_cold) {
 			touch_cold = 0;
 			for (i = 0; i < cold_len; i += (size_t)page)

@@ -125,9 +125,12 @@ else
 		"$cold_pages" "$(cold_referenced fd:3)"
 	exec 3<&- 4<&-
 
-	# The hot set over one second, and nothing else of the victim's.
+	# The hot set, read whole by the victim since the open, and nothing
+	# else of the victim's.
 	exec 3<"$M/proc/$V/pagedata"
-	sleep 1
+	kill -USR2 "$V"
+	wait_for "the victim reads its hot set whole" 10 \
+		grep -qx "hot 1" "$T/victim.out"
 	"$CHECK" pagedata fd:3 "$ANON" "$FILE" "$HOT" "$COLD" >"$T/hot" 2>&1
 	exec 3<&-
 	expect_eq "hot set: all referenced" "$hot_pages" \
@@ -235,8 +238,7 @@ check "the owner reads its xmap" $NOBODY "$CHECK" xmap "$M/proc/$N/xmap"
 
 # An exited process: ENOENT, also through a descriptor opened before.
 exec 3<"$M/proc/$N/pagedata"
-kill -9 "$N"
-wait "$N" 2>/dev/null
+kill_quietly "$N"
 expect_eq "exited: a held pagedata descriptor reads ENOENT" "error ENOENT" \
 	"$("$CHECK" pagedata fd:3)"
 exec 3<&-

@@ -19,22 +19,34 @@ echo "pid $SH" >>"$M/caps/bypid/members"
 echo "comm sle?p" >"$M/caps/bycomm/members"
 
 has_pid() { grep -qx "$2" "$M/caps/$1/procs"; }
-nproc_of() { awk '$1 == "nproc" {print $2}' "$M/caps/$1/stats"; }
+stat_of() { awk -v k="$2" '$1 == k {print $2}' "$M/caps/$1/stats"; }
+grew() { [ "$(stat_of "$1" "$2")" -gt "$3" ]; }
 
 wait_for "pid rule: sleep appears in procs" 20 has_pid bypid "$S1"
 wait_for "pid rule: the shell appears" 20 has_pid bypid "$SH"
-GC=$(pgrep -P "$SH" sleep)
+# The shell forks its child in its own time.
+child_up() { pgrep -P "$SH" -x sleep >/dev/null; }
+wait_for "the shell's child sleep started" 20 child_up
+GC=$(pgrep -P "$SH" -x sleep)
 # Outlives its shell: teardown kills it too.
 VICTIMS="$VICTIMS $GC"
 wait_for "pid rule: the shell's child sleep is a member" 20 has_pid bypid "$GC"
 wait_for "comm rule: sleep appears" 20 has_pid bycomm "$S1"
 wait_for "comm rule: the grandchild sleep appears" 20 has_pid bycomm "$GC"
 check "comm rule leaves the shell out" sh -c "! grep -qx $SH '$M/caps/bycomm/procs'"
-expect_eq "procs ascending" "$(sort -n "$M/caps/bypid/procs")" "$(cat "$M/caps/bypid/procs")"
-expect_eq "nproc counts procs" "$(wc -l <"$M/caps/bypid/procs")" "$(nproc_of bypid)"
-rss=$(cat "$M/caps/bypid/rss")
+# procs, rss and stats of one sample.
+read_bypid() {
+	cp "$M/caps/bypid/procs" "$T/procs"
+	rss=$(cat "$M/caps/bypid/rss")
+	cp "$M/caps/bypid/stats" "$T/stats"
+}
+one_sample bypid read_bypid
+expect_eq "procs ascending" "$(sort -n "$T/procs")" "$(cat "$T/procs")"
+expect_eq "nproc counts procs" "$(wc -l <"$T/procs")" \
+	"$(awk '$1 == "nproc" {print $2}' "$T/stats")"
 check "rss > 0" test "$rss" -gt 0
-expect_eq "rss file matches stats" "$rss" "$(awk '$1 == "rss" {print $2}' "$M/caps/bypid/stats")"
+expect_eq "rss file matches stats" "$rss" \
+	"$(awk '$1 == "rss" {print $2}' "$T/stats")"
 
 # The parent exits: its child stays a member (Solaris project inheritance).
 kill "$SH"
@@ -42,19 +54,21 @@ wait "$SH" 2>/dev/null
 check "grandchild still alive" kill -0 "$GC"
 gone() { ! grep -qx "$SH" "$M/caps/bypid/procs"; }
 wait_for "exited shell leaves procs" 20 gone
-sleep 2.5
+# Two more samples, each with a walk (scan_interval is the sample's): the
+# orphan was judged without its parent, twice.
+samples=$(stat_of bypid samples)
+wait_for "two samples since" 20 grew bypid samples $((samples + 1))
 check "orphaned child stays a member" has_pid bypid "$GC"
 
 # Over the cap with enforcement off: counted as unenforced.
 echo 0 >"$M/ctl/enforce"
 echo 1K >"$M/caps/bypid/cap"
-unenforced() { [ "$(awk '$1 == "unenforced" {print $2}' "$M/caps/bypid/stats")" -gt 0 ]; }
-wait_for "over cap with enforce 0 counts unenforced" 20 unenforced
-excess=$(awk '$1 == "excess" {print $2}' "$M/caps/bypid/stats")
+wait_for "over cap with enforce 0 counts unenforced" 20 grew bypid unenforced 0
+excess=$(stat_of bypid excess)
 check "excess > 0 over the cap" test "$excess" -gt 0
-samples=$(awk '$1 == "samples" {print $2}' "$M/caps/bypid/stats")
+samples=$(stat_of bypid samples)
 check "samples counted" test "$samples" -gt 0
-last=$(awk '$1 == "last_sample_unix" {print $2}' "$M/caps/bypid/stats")
+last=$(stat_of bypid last_sample_unix)
 now=$(date +%s)
 check "last_sample_unix is recent" test $((now - last)) -lt 60
 stop_daemon

@@ -47,6 +47,8 @@ snapshot() {
 	ls "$M/caps"
 }
 fds_of() { ls "/proc/$1/fd" | wc -l; }
+samples_of() { awk '$1 == "samples" {print $2}' "$M/caps/$1/stats"; }
+samples_past() { [ "$(samples_of "$1")" -gt "$2" ]; }
 rss_kb_of() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 # ---- 3. Bad input at the mount ---------------------------------------------
@@ -189,7 +191,9 @@ done
 # (A bare "wait" would wait for the victims too.)
 # shellcheck disable=SC2086
 [ -z "$pids" ] || wait $pids
-sleep 2
+# Two samples (each with a walk) over what the churn left.
+samples=$(samples_of churn)
+wait_for "two samples after the churn" 30 samples_past churn $((samples + 1))
 RACE_FAULTS=0
 kill -0 "$DPID" 2>/dev/null || {
 	RACE_FAULTS=$((RACE_FAULTS + 1))
@@ -243,7 +247,10 @@ if [ -w /proc/sys/kernel/ns_last_pid ]; then
 	done
 	if [ -n "$NEW" ]; then
 		VICTIMS="$VICTIMS $NEW"
-		sleep 3
+		# Two samples, each with a walk, since the newcomer started.
+		samples=$(samples_of reuse)
+		wait_for "two samples with the newcomer" 30 \
+			samples_past reuse $((samples + 1))
 		if in_reuse "$NEW"; then
 			RACE_FAULTS=$((RACE_FAULTS + 1))
 			fail "a reused pid was taken for the member it replaced"
@@ -341,37 +348,17 @@ LOST=0
 k=0
 mkdir "$M/caps/h"
 while [ $k -lt "$KILLS" ]; do
-	(
-		n=1
-		while :; do
-			{ echo "$((k * 100000 + n))K" >"$M/caps/h/cap"; } 2>/dev/null || exit 0
-			echo "$((k * 100000 + n))" >"$T/acked"
-			n=$((n + 1))
-		done
-	) &
-	writer=$!
-	sleep "0.$(( (k * 37) % 9 + 1))"
-	kill9_daemon
-	wait "$writer"
-	acked=$(cat "$T/acked" 2>/dev/null || echo 0)
-	start_daemon
-	got=$(($(cat "$M/caps/h/cap") / 1024))
-	# The last acknowledged value, or the one in flight when the daemon
-	# died (saved, not yet answered).
-	if [ "$got" != "$acked" ] && [ "$got" != $((acked + 1)) ]; then
+	kill9_amid_writes "$M/caps/h/cap" K $((k * 100000 + 1)) \
+		"0.$(((k * 37) % 9 + 1))"
+	if [ "$GOT" != "$ACKED" ] && [ "$GOT" != $((ACKED + 1)) ]; then
 		LOST=$((LOST + 1))
-		fail "kill $k: acknowledged $acked, found $got"
+		fail "kill $k: acknowledged $ACKED, found $GOT"
 	fi
-	rm -f "$T/acked"
 	k=$((k + 1))
 done
 ls "$(dirname "$STATE")" | grep -qv '^state$' && fail "temporary state files left behind"
 # SIGTERM unmounts cleanly.
-kill -TERM "$DPID"
-status=0
-wait "$DPID" || status=$?
-DPID=
-expect_eq "SIGTERM: the daemon exits 0" 0 "$status"
+term_daemon "SIGTERM"
 check "SIGTERM: the mount is gone" sh -c "! mountpoint -q '$M'"
 
 printf '\nreliability report%s\n' "$([ "$SHORT" = 1 ] && echo ' (short)')"

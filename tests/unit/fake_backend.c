@@ -52,6 +52,7 @@ struct fake_ctx {
 	size_t ngroups;
 	unsigned walks;
 	unsigned samples;
+	int proc_err; /* what proc() answers instead, when not 0 */
 	struct rcapfs_features features;
 	bool can_set; /* can() is can, not what the features imply */
 	unsigned can;
@@ -216,11 +217,13 @@ static int fake_proc(void *ctx, pid_t pid, unsigned flags,
 	int ret = -ESRCH;
 
 	pthread_mutex_lock(&c->lock);
-	p = find_proc(c, pid);
+	p = c->proc_err ? NULL : find_proc(c, pid);
 	if (p) {
 		copy_proc(out, p, flags);
 		proc_figures(c, out);
 		ret = 0;
+	} else if (c->proc_err) {
+		ret = c->proc_err;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return ret;
@@ -956,6 +959,15 @@ void fake_backend_add_user(struct rcapfs_backend *be, const char *name,
 	struct fake_ctx *c = ctx_of(be);
 
 	add_name(c, &c->users, &c->nusers, name, (unsigned)uid);
+}
+
+void fake_backend_fail_proc(struct rcapfs_backend *be, int err)
+{
+	struct fake_ctx *c = ctx_of(be);
+
+	pthread_mutex_lock(&c->lock);
+	c->proc_err = err;
+	pthread_mutex_unlock(&c->lock);
 }
 
 void fake_backend_add_group(struct rcapfs_backend *be, const char *name,

@@ -46,6 +46,10 @@ void fake_backend_add_user(struct rcapfs_backend *be, const char *name,
 void fake_backend_add_group(struct rcapfs_backend *be, const char *name,
 			    gid_t gid);
 
+/* From now on proc() answers err (a -errno) for every pid, as when /proc
+ * cannot be read (the daemon out of fds); 0 makes it answer again. */
+void fake_backend_fail_proc(struct rcapfs_backend *be, int err);
+
 /* How many times procs() (a full walk) and proc_sample() were called. */
 unsigned fake_backend_walks(const struct rcapfs_backend *be);
 unsigned fake_backend_samples(const struct rcapfs_backend *be);

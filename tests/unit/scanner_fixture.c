@@ -100,15 +100,13 @@ void scanner_fixture_set_members(struct rcapfs_scanner *sc, const char *name,
 void scanner_fixture_assert_ctl_equal(const struct rcapfs_ctl *a,
 				      const struct rcapfs_ctl *b)
 {
-	assert_int_equal(a->enforce, b->enforce);
-	assert_int_equal(a->pressure_pct, b->pressure_pct);
-	assert_int_equal(a->sample_interval_s, b->sample_interval_s);
-	assert_int_equal(a->scan_interval_s, b->scan_interval_s);
-	assert_int_equal(a->report_interval_s, b->report_interval_s);
-	assert_int_equal(a->mode, b->mode);
-	assert_int_equal(a->accounting, b->accounting);
-	assert_int_equal(a->idle_threshold_s, b->idle_threshold_s);
-	assert_int_equal(a->rlimit_rss, b->rlimit_rss);
+	for (size_t i = 0; i < RCAPFS_CTL_NKNOBS; i++) {
+		const struct rcapfs_ctl_knob *k = &rcapfs_ctl_knobs[i];
+
+		if (rcapfs_ctl_get(a, k) != rcapfs_ctl_get(b, k))
+			fail_msg("ctl %s: %u, %u", k->file,
+				 rcapfs_ctl_get(a, k), rcapfs_ctl_get(b, k));
+	}
 }
 
 void scanner_fixture_set_enforce(struct rcapfs_scanner *sc, bool enforce,

@@ -50,8 +50,8 @@ void scanner_fixture_victims(struct rcapfs_backend *be, const pid_t *pids,
 void scanner_fixture_set_members(struct rcapfs_scanner *sc, const char *name,
 				 const char *text);
 
-/* Fail the test unless a and b hold the same settings, compared field by
- * field: the struct has padding. */
+/* Fail the test unless a and b hold the same settings, compared knob by
+ * knob (scanner/ctl.h), naming the first that differs. */
 void scanner_fixture_assert_ctl_equal(const struct rcapfs_ctl *a,
 				      const struct rcapfs_ctl *b);
 

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "fs/parse.h"
+#include "fs/render.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -358,108 +359,182 @@ static void test_parse__uint(void **state)
 	free(s);
 }
 
-static void test_parse__bool(void **state)
+/* The knob whose file is name; fails the test when there is none. */
+static const struct rcapfs_ctl_knob *knob(const char *name)
+{
+	const struct rcapfs_ctl_knob *k = rcapfs_ctl_find(name, strlen(name));
+
+	assert_non_null(k);
+	return k;
+}
+
+static void knob_ok(const char *name, const char *s, unsigned want)
+{
+	unsigned got = 12345;
+	int rc = rcapfs_parse_knob(knob(name), s, strlen(s), &got);
+
+	if (rc != 0 || got != want) {
+		print_error("%s \"%s\": rc %d, got %u, want %u\n", name,
+			    show(s, strlen(s)), rc, got, want);
+		fail();
+	}
+}
+
+static void knob_bad_len(const char *name, const char *s, size_t len,
+			 int want_rc)
+{
+	unsigned got = 777;
+	int rc = rcapfs_parse_knob(knob(name), s, len, &got);
+
+	if (rc != want_rc || got != 777) {
+		print_error("%s \"%s\": rc %d (want %d), out %u\n", name,
+			    show(s, len), rc, want_rc, got);
+		fail();
+	}
+}
+
+static void knob_bad(const char *name, const char *s, int want_rc)
+{
+	knob_bad_len(name, s, strlen(s), want_rc);
+}
+
+static void test_parse__knob_bool(void **state)
 {
 	static const char *const bad[] = {
 		"",   "\n",    "2",  "01", "10", "true", "yes",
 		"on", "1\n\n", " 1", "1 ", "-1", "+1",	 "0x1",
 	};
-	bool b = false;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(rcapfs_parse_bool("1", 1, &b), 0);
-	assert_true(b);
-	assert_int_equal(rcapfs_parse_bool("0\n", 2, &b), 0);
-	assert_false(b);
-	assert_int_equal(rcapfs_parse_bool("1\n", 2, &b), 0);
-	assert_true(b);
-	assert_int_equal(rcapfs_parse_bool("0", 1, &b), 0);
-	assert_false(b);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		b = true;
-		assert_int_equal(rcapfs_parse_bool(bad[i], strlen(bad[i]), &b),
-				 -EINVAL);
-		assert_true(b);
-	}
-	assert_int_equal(rcapfs_parse_bool("1\0", 2, &b), -EINVAL);
+	knob_ok("enforce", "1", 1);
+	knob_ok("enforce", "0\n", 0);
+	knob_ok("enforce", "1\n", 1);
+	knob_ok("enforce", "0", 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		knob_bad("enforce", bad[i], -EINVAL);
+	knob_bad_len("enforce", "1\0", 2, -EINVAL);
 }
 
-static void test_parse__mode(void **state)
+static void test_parse__knob_mode(void **state)
 {
 	static const char *const bad[] = {
-		"",	    "\n",	"Pageout", "COLD",  "page",
-		"pageoutx", "cold\n\n", " cold",   "cold ", "madv_cold",
+		"",	    "\n",    "Pageout", "COLD",	     "page", "pageoutx",
+		"cold\n\n", " cold", "cold ",	"madv_cold", "0",    "1",
 	};
-	enum rcapfs_mode m = RCAPFS_MODE_PAGEOUT;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(rcapfs_parse_mode("cold", 4, &m), 0);
-	assert_int_equal(m, RCAPFS_MODE_COLD);
-	assert_int_equal(rcapfs_parse_mode("pageout\n", 8, &m), 0);
-	assert_int_equal(m, RCAPFS_MODE_PAGEOUT);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		m = RCAPFS_MODE_COLD;
-		assert_int_equal(rcapfs_parse_mode(bad[i], strlen(bad[i]), &m),
-				 -EINVAL);
-		assert_int_equal(m, RCAPFS_MODE_COLD);
-	}
-	assert_int_equal(rcapfs_parse_mode("cold\0", 5, &m), -EINVAL);
+	knob_ok("mode", "cold", RCAPFS_MODE_COLD);
+	knob_ok("mode", "pageout\n", RCAPFS_MODE_PAGEOUT);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		knob_bad("mode", bad[i], -EINVAL);
+	knob_bad_len("mode", "cold\0", 5, -EINVAL);
 }
 
-static void test_parse__accounting(void **state)
+static void test_parse__knob_accounting(void **state)
 {
 	static const char *const bad[] = {
-		"",	   "\n",  "RSS",  "Pss",     "uniq",
-		"uniques", "vss", "rss ", "rss\n\n", " pss",
+		"",    "\n",   "RSS",	  "Pss",  "uniq", "uniques",
+		"vss", "rss ", "rss\n\n", " pss", "2",
 	};
-	enum rcapfs_accounting a = RCAPFS_ACCT_RSS;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(rcapfs_parse_accounting("pss", 3, &a), 0);
-	assert_int_equal(a, RCAPFS_ACCT_PSS);
-	assert_int_equal(rcapfs_parse_accounting("unique\n", 7, &a), 0);
-	assert_int_equal(a, RCAPFS_ACCT_UNIQUE);
-	assert_int_equal(rcapfs_parse_accounting("rss", 3, &a), 0);
-	assert_int_equal(a, RCAPFS_ACCT_RSS);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		a = RCAPFS_ACCT_UNIQUE;
-		assert_int_equal(
-			rcapfs_parse_accounting(bad[i], strlen(bad[i]), &a),
-			-EINVAL);
-		assert_int_equal(a, RCAPFS_ACCT_UNIQUE);
-	}
-	assert_int_equal(rcapfs_parse_accounting("rss\0", 4, &a), -EINVAL);
+	knob_ok("accounting", "pss", RCAPFS_ACCT_PSS);
+	knob_ok("accounting", "unique\n", RCAPFS_ACCT_UNIQUE);
+	knob_ok("accounting", "rss", RCAPFS_ACCT_RSS);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		knob_bad("accounting", bad[i], -EINVAL);
+	knob_bad_len("accounting", "rss\0", 4, -EINVAL);
 }
 
-/* What a read shows, a write accepts back. */
-static void test_parse__names_round_trip(void **state)
+/* Numbers take the bounds of the table: intervals up to one day. */
+static void test_parse__knob_numbers(void **state)
 {
-	static const enum rcapfs_mode modes[] = {RCAPFS_MODE_PAGEOUT,
-						 RCAPFS_MODE_COLD};
-	static const enum rcapfs_accounting accts[] = {
-		RCAPFS_ACCT_RSS, RCAPFS_ACCT_PSS, RCAPFS_ACCT_UNIQUE};
-	enum rcapfs_accounting a;
-	enum rcapfs_mode m;
-	const char *w;
+	(void)state;
+	knob_ok("pressure", "0", 0);
+	knob_ok("pressure", "100\n", 100);
+	knob_bad("pressure", "101", -ERANGE);
+	knob_bad("pressure", "abc", -EINVAL);
+	knob_ok("sample_interval", "1", 1);
+	knob_ok("sample_interval", "86400", 86400);
+	knob_bad("sample_interval", "0", -ERANGE);
+	knob_bad("sample_interval", "86401", -ERANGE);
+	knob_bad("scan_interval", "0", -ERANGE);
+	knob_bad("scan_interval", "86401", -ERANGE);
+	knob_ok("report_interval", "0", 0);
+	knob_bad("report_interval", "86401", -ERANGE);
+	knob_bad("report_interval", "4294967296", -ERANGE);
+	knob_bad("report_interval", "-1", -EINVAL);
+}
+
+/* The table holds together: every file found by its name, once; defaults
+ * within bounds; a word for each value of a word knob and no more. */
+static void test_parse__knob_table(void **state)
+{
+	size_t i, j, n;
+
+	(void)state;
+	for (i = 0; i < RCAPFS_CTL_NKNOBS; i++) {
+		const struct rcapfs_ctl_knob *k = &rcapfs_ctl_knobs[i];
+
+		assert_ptr_equal(knob(k->file), k);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(rcapfs_ctl_knobs[j].file,
+						k->file);
+		assert_true(k->min <= k->def && k->def <= k->max);
+		assert_true(k->offset + sizeof(unsigned) <=
+			    sizeof(struct rcapfs_ctl));
+		if (!k->words)
+			continue;
+		for (n = 0; k->words[n]; n++)
+			;
+		assert_int_equal(k->min, 0);
+		assert_int_equal(n, (size_t)k->max + 1);
+	}
+	assert_null(rcapfs_ctl_find("status", 6));
+	assert_null(rcapfs_ctl_find("mod", 3));
+}
+
+/* A value of k rendered and parsed back is itself. */
+static void knob_round_trip(const struct rcapfs_ctl_knob *k, unsigned v,
+			    struct rcapfs_buf *b)
+{
+	unsigned got = 777;
+
+	rcapfs_buf_reset(b);
+	assert_int_equal(rcapfs_render_knob(k, v, b), 0);
+	assert_int_equal(rcapfs_parse_knob(k, b->data, b->len, &got), 0);
+	assert_int_equal(got, v);
+}
+
+/* What a read shows, a write accepts back: every value of every word knob,
+ * the bounds and a middle value of every number. */
+static void test_parse__knob_round_trip(void **state)
+{
+	struct rcapfs_buf b = RCAPFS_BUF_INIT;
+	unsigned v;
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < 2; i++) {
-		w = rcapfs_mode_name(modes[i]);
-		assert_int_equal(rcapfs_parse_mode(w, strlen(w), &m), 0);
-		assert_int_equal(m, modes[i]);
+	for (i = 0; i < RCAPFS_CTL_NKNOBS; i++) {
+		const struct rcapfs_ctl_knob *k = &rcapfs_ctl_knobs[i];
+
+		if (k->words) {
+			for (v = k->min; v <= k->max; v++)
+				knob_round_trip(k, v, &b);
+			continue;
+		}
+		knob_round_trip(k, k->min, &b);
+		knob_round_trip(k, k->min + (k->max - k->min) / 2, &b);
+		knob_round_trip(k, k->max, &b);
 	}
-	for (i = 0; i < 3; i++) {
-		w = rcapfs_accounting_name(accts[i]);
-		assert_int_equal(rcapfs_parse_accounting(w, strlen(w), &a), 0);
-		assert_int_equal(a, accts[i]);
-	}
-	assert_string_equal(rcapfs_mode_name(RCAPFS_MODE_COLD), "cold");
+	rcapfs_buf_release(&b);
 	assert_string_equal(rcapfs_accounting_name(RCAPFS_ACCT_UNIQUE),
 			    "unique");
+	assert_string_equal(rcapfs_accounting_name((enum rcapfs_accounting)3),
+			    "unknown");
 	assert_string_equal(rcapfs_fidelity_name(RCAPFS_FIDELITY_NONE), "none");
 	assert_string_equal(rcapfs_fidelity_name(RCAPFS_FIDELITY_MAPPING),
 			    "mapping");
@@ -481,10 +556,12 @@ int main(void)
 		cmocka_unit_test(test_parse__cap_embedded_nul),
 		cmocka_unit_test(test_parse__cap_hostile_runs),
 		cmocka_unit_test(test_parse__uint),
-		cmocka_unit_test(test_parse__bool),
-		cmocka_unit_test(test_parse__mode),
-		cmocka_unit_test(test_parse__accounting),
-		cmocka_unit_test(test_parse__names_round_trip),
+		cmocka_unit_test(test_parse__knob_bool),
+		cmocka_unit_test(test_parse__knob_mode),
+		cmocka_unit_test(test_parse__knob_accounting),
+		cmocka_unit_test(test_parse__knob_numbers),
+		cmocka_unit_test(test_parse__knob_table),
+		cmocka_unit_test(test_parse__knob_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);

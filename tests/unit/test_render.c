@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,14 @@ static void test_render__pids(void **state)
 	rcapfs_buf_release(&b);
 }
 
+static const struct rcapfs_ctl_knob *knob(const char *name)
+{
+	const struct rcapfs_ctl_knob *k = rcapfs_ctl_find(name, strlen(name));
+
+	assert_non_null(k);
+	return k;
+}
+
 static void test_render__single_values(void **state)
 {
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
@@ -238,9 +247,22 @@ static void test_render__single_values(void **state)
 	assert_string_equal(b.data, "18446744073709551615\n");
 	assert_one_newline(&b);
 	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_render_word("cold", &b), 0);
+	assert_int_equal(rcapfs_render_knob(knob("mode"), RCAPFS_MODE_COLD, &b),
+			 0);
 	assert_string_equal(b.data, "cold\n");
 	assert_one_newline(&b);
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_render_knob(knob("enforce"), 1, &b), 0);
+	assert_string_equal(b.data, "1\n");
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_render_knob(knob("sample_interval"), 86400, &b),
+			 0);
+	assert_string_equal(b.data, "86400\n");
+	/* A value no word stands for is refused, the buffer untouched. */
+	rcapfs_buf_reset(&b);
+	assert_int_equal(rcapfs_render_knob(knob("accounting"), 3, &b),
+			 -EINVAL);
+	assert_int_equal(b.len, 0);
 	rcapfs_buf_release(&b);
 }
 
@@ -254,7 +276,8 @@ static void test_render__appends(void **state)
 	assert_int_equal(rcapfs_buf_add(&b, "x\n", 2), 0);
 	assert_int_equal(rcapfs_render_u64(5, &b), 0);
 	assert_int_equal(rcapfs_render_pids(pids, 2, &b), 0);
-	assert_int_equal(rcapfs_render_word("rss", &b), 0);
+	assert_int_equal(
+		rcapfs_render_knob(knob("accounting"), RCAPFS_ACCT_RSS, &b), 0);
 	assert_string_equal(b.data, "x\n5\n7\n8\nrss\n");
 	rcapfs_buf_reset(&b);
 	assert_int_equal(rcapfs_buf_add(&b, "y\n", 2), 0);

@@ -3,6 +3,7 @@
 #include "fs/state.h"
 
 #include "tests/unit/fake_backend.h"
+#include "tests/unit/fixture_file.h"
 #include "tests/unit/scanner_fixture.h"
 
 #include <stdarg.h>
@@ -14,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,15 +33,6 @@ struct fixture {
 	struct rcapfs_backend *be;
 	struct rcapfs_scanner *sc;
 };
-
-static int remove_entry(const char *path, const struct stat *st, int type,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -72,31 +63,10 @@ static int teardown(void **state)
 
 	scanner_fixture_free(f->be, f->sc);
 	chmod(f->sub, 0700);
-	nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_file_remove_tree(f->dir);
 	free(f->sub);
 	free(f);
 	return 0;
-}
-
-/* A whole file into a NUL-terminated string the caller frees. */
-static char *slurp(const char *path, size_t *len)
-{
-	char *s = NULL;
-	size_t n = 0;
-	FILE *fp = fopen(path, "r");
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = (size_t)ftell(fp);
-	rewind(fp);
-	s = malloc(n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, n, fp), n);
-	s[n] = '\0';
-	fclose(fp);
-	if (len)
-		*len = n;
-	return s;
 }
 
 static void spit(const char *path, const char *data, size_t len)
@@ -262,8 +232,8 @@ static void test_state__round_trip(void **state)
 	/* Saving what was loaded gives the same bytes. */
 	snprintf(path2, sizeof(path2), "%s/state2", f->dir);
 	assert_int_equal(rcapfs_state_save(sc2, path2), 0);
-	text = slurp(f->path, NULL);
-	text2 = slurp(path2, NULL);
+	text = fixture_file_get(f->path, NULL);
+	text2 = fixture_file_get(path2, NULL);
 	assert_string_equal(text, text2);
 	free(text);
 	free(text2);
@@ -279,7 +249,7 @@ static void test_state__format(void **state)
 
 	configure(f->sc);
 	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
-	text = slurp(f->path, NULL);
+	text = fixture_file_get(f->path, NULL);
 	assert_string_equal(text, "rcapfs-state 1\n"
 				  "enforce 0\n"
 				  "pressure 80\n"
@@ -337,10 +307,10 @@ static void test_state__replaced_atomically(void **state)
 
 	configure(f->sc);
 	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
-	before = slurp(f->path, NULL);
+	before = fixture_file_get(f->path, NULL);
 	assert_int_equal(rcapfs_scanner_remove(f->sc, "idle"), 0);
 	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
-	after = slurp(f->path, NULL);
+	after = fixture_file_get(f->path, NULL);
 	assert_null(strstr(after, "collection idle\n"));
 	assert_non_null(strstr(before, "collection idle\n"));
 	assert_int_equal(stray_entries(f->sub, "state"), 0);
@@ -367,7 +337,7 @@ static void test_state__unwritable_dir_keeps_old(void **state)
 
 	configure(f->sc);
 	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
-	before = slurp(f->path, NULL);
+	before = fixture_file_get(f->path, NULL);
 	assert_int_equal(rcapfs_scanner_set_cap(f->sc, "web", MIB), 0);
 	/* Reachable, but not writable. */
 	assert_int_equal(chmod(f->dir, 0755), 0);
@@ -385,7 +355,7 @@ static void test_state__unwritable_dir_keeps_old(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(chmod(f->sub, 0700), 0);
-	after = slurp(f->path, NULL);
+	after = fixture_file_get(f->path, NULL);
 	assert_string_equal(before, after);
 	assert_int_equal(stray_entries(f->sub, "state"), 0);
 	free(before);
@@ -497,7 +467,7 @@ static void test_state__truncated(void **state)
 
 	configure(f->sc);
 	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
-	text = slurp(f->path, &len);
+	text = fixture_file_get(f->path, &len);
 	snprintf(cut, sizeof(cut), "%s/cut", f->dir);
 	for (n = 0; n < len; n++) {
 		spit(cut, text, n);
@@ -535,6 +505,8 @@ static void test_state__bad_lines(void **state)
 		"sample_interval 0\nend\n",
 		"sample_interval 99999999999\nend\n",
 		"sample_interval 100000\nend\n",
+		"sample_interval 86401\nend\n",
+		"report_interval 86401\nend\n",
 		"scan_interval 0\nend\n",
 		"report_interval x\nend\n",
 		"mode fast\nend\n",
@@ -591,6 +563,53 @@ static void test_state__bad_lines(void **state)
 		}
 		assert_pristine(f->sc);
 	}
+}
+
+/* A file written by earlier versions (version 1, every key of its time)
+ * loads as it did; a key left out keeps the scanner's value. */
+static void test_state__version1_loads(void **state)
+{
+	static const char v1[] = "rcapfs-state 1\n"
+				 "enforce 0\n"
+				 "pressure 40\n"
+				 "sample_interval 86400\n"
+				 "scan_interval 1\n"
+				 "report_interval 0\n"
+				 "mode cold\n"
+				 "accounting unique\n"
+				 "collection a\n"
+				 "cap 268435456\n"
+				 "member uid 0\n"
+				 "end\n"
+				 "end\n";
+	static const char some[] = "rcapfs-state 1\npressure 7\nend\n";
+	struct fixture *f = *state;
+	struct rcapfs_scanner *sc2 = new_scanner(f);
+	struct rcapfs_ctl want = RCAPFS_CTL_DEFAULTS, ctl;
+	uint64_t cap;
+
+	spit(f->in, v1, sizeof(v1) - 1);
+	assert_int_equal(rcapfs_state_load(f->sc, f->in), 0);
+	/* Knobs added since keep their defaults. */
+	want.enforce = 0;
+	want.pressure_pct = 40;
+	want.sample_interval_s = 86400;
+	want.scan_interval_s = 1;
+	want.report_interval_s = 0;
+	want.mode = RCAPFS_MODE_COLD;
+	want.accounting = RCAPFS_ACCT_UNIQUE;
+	rcapfs_scanner_get_ctl(f->sc, &ctl);
+	scanner_fixture_assert_ctl_equal(&ctl, &want);
+	assert_int_equal(rcapfs_scanner_get_cap(f->sc, "a", &cap), 0);
+	assert_int_equal(cap, 268435456);
+
+	spit(f->in, some, sizeof(some) - 1);
+	assert_int_equal(rcapfs_state_load(sc2, f->in), 0);
+	want = (struct rcapfs_ctl)RCAPFS_CTL_DEFAULTS;
+	want.pressure_pct = 7;
+	rcapfs_scanner_get_ctl(sc2, &ctl);
+	scanner_fixture_assert_ctl_equal(&ctl, &want);
+	rcapfs_scanner_free(sc2);
 }
 
 /* The first collections were applied when a later one fails: all undone,
@@ -697,6 +716,7 @@ int main(void)
 		T(test_state__empty_scanner),
 		T(test_state__replaced_atomically),
 		T(test_state__unwritable_dir_keeps_old),
+		T(test_state__version1_loads),
 		T(test_state__save_errors),
 		T(test_state__concurrent_saves),
 		T(test_state__missing_file),

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -61,16 +62,35 @@ static void test_tree__lookup(void **state)
 	assert_int_equal(kind_of(f, "/caps/web/stats"), RCAPFS_NODE_COLL_STATS);
 	assert_int_equal(kind_of(f, "/ctl/status"), RCAPFS_NODE_CTL_STATUS);
 	assert_int_equal(kind_of(f, "/ctl/scan_interval"),
-			 RCAPFS_NODE_CTL_SCAN_INTERVAL);
-	assert_int_equal(kind_of(f, "/ctl/idle_threshold"),
-			 RCAPFS_NODE_CTL_IDLE_THRESHOLD);
-	assert_int_equal(kind_of(f, "/ctl/rlimit_rss"),
-			 RCAPFS_NODE_CTL_RLIMIT_RSS);
+			 RCAPFS_NODE_CTL_KNOB);
 	assert_int_equal(kind_of(f, "/caps/web/swap_idle"),
 			 RCAPFS_NODE_COLL_SWAP_IDLE);
 	assert_int_equal(kind_of(f, "/proc"), RCAPFS_NODE_PROC);
 	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/web/cap", &n), 0);
 	assert_string_equal(n.name, "web");
+}
+
+/* Each knob of the table is a file of M/ctl that names it. */
+static void test_tree__ctl_knobs(void **state)
+{
+	struct fixture *f = *state;
+	const struct rcapfs_child *c = rcapfs_node_children(RCAPFS_NODE_CTL);
+	struct rcapfs_node n;
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < RCAPFS_CTL_NKNOBS; i++) {
+		const struct rcapfs_ctl_knob *k = &rcapfs_ctl_knobs[i];
+
+		assert_string_equal(c[i].name, k->file);
+		snprintf(path, sizeof(path), "/ctl/%s", k->file);
+		assert_int_equal(rcapfs_tree_lookup(f->sc, path, &n), 0);
+		assert_int_equal(n.kind, RCAPFS_NODE_CTL_KNOB);
+		assert_int_equal(n.knob, i);
+		assert_int_equal(rcapfs_node_mode(n.kind), 0644);
+	}
+	assert_string_equal(c[i].name, "status");
+	assert_null(c[i + 1].name);
 }
 
 static void test_tree__missing(void **state)
@@ -95,6 +115,31 @@ static void test_tree__missing(void **state)
 	assert_int_equal(rcapfs_scanner_remove(f->sc, "web"), 0);
 	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps/web/cap", &n),
 			 -ENOENT);
+}
+
+/* One step from a node is the lookup of one more component. */
+static void test_tree__child(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_node n, c;
+
+	assert_int_equal(rcapfs_tree_lookup(f->sc, "/caps", &n), 0);
+	assert_int_equal(rcapfs_tree_child(f->sc, &n, "web", 3, &c), 0);
+	assert_int_equal(c.kind, RCAPFS_NODE_COLL);
+	assert_string_equal(c.name, "web");
+	assert_int_equal(rcapfs_tree_child(f->sc, &c, "members", 7, &c), 0);
+	assert_int_equal(c.kind, RCAPFS_NODE_COLL_MEMBERS);
+	assert_string_equal(c.name, "web");
+	/* Unchanged on error. */
+	assert_int_equal(rcapfs_tree_child(f->sc, &n, "db", 2, &c), -ENOENT);
+	assert_int_equal(c.kind, RCAPFS_NODE_COLL_MEMBERS);
+	assert_int_equal(rcapfs_tree_child(f->sc, &c, "x", 1, &c), -ENOENT);
+	assert_int_equal(rcapfs_tree_lookup(f->sc, "/proc", &n), 0);
+	assert_int_equal(rcapfs_tree_child(f->sc, &n, "42", 2, &c), 0);
+	assert_int_equal(c.kind, RCAPFS_NODE_PROC_PID);
+	assert_int_equal(c.pid, 42);
+	assert_int_equal(rcapfs_tree_child(f->sc, &n, "42", 300, &c),
+			 -ENAMETOOLONG);
 }
 
 static void test_tree__parent(void **state)
@@ -125,18 +170,15 @@ static void test_tree__modes(void **state)
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_COLL_MEMBERS), 0644);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_COLL_STATS), 0444);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_STATUS), 0444);
-	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_MODE), 0644);
-	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_IDLE_THRESHOLD),
-			 0644);
-	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_RLIMIT_RSS), 0644);
+	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_KNOB), 0644);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_COLL_SWAP_IDLE), 0644);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CAPS), 0755);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_PROC), 0555);
 	assert_false(rcapfs_node_writable(RCAPFS_NODE_COLL_RSS));
-	assert_true(rcapfs_node_writable(RCAPFS_NODE_CTL_ACCOUNTING));
+	assert_true(rcapfs_node_writable(RCAPFS_NODE_CTL_KNOB));
 	for (c = rcapfs_node_children(RCAPFS_NODE_CTL); c->name; c++)
 		n++;
-	assert_int_equal(n, 10);
+	assert_int_equal(n, RCAPFS_CTL_NKNOBS + 1);
 	assert_null(rcapfs_node_children(RCAPFS_NODE_CAPS));
 }
 
@@ -145,7 +187,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tree__lookup, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tree__ctl_knobs, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_tree__missing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tree__child, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tree__parent, setup,
 						teardown),
