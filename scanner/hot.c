@@ -125,6 +125,9 @@ int scan_hot(struct run *run)
 	size_t k = 0, next;
 	int rc = 0;
 
+	/* A pass that kept nothing has no array at all. */
+	if (run->nkept == 0)
+		return 0;
 	qsort(run->kept, run->nkept, sizeof(*run->kept), cmp_kept);
 	for (; rc == 0 && k < run->nkept && scan_left(run) > unknown;
 	     k = next) {
