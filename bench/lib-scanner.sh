@@ -24,6 +24,23 @@ start_victim() {
 	bench_wait_until "$VPID" 120 "victim set up" grep -qs ready "$sv_out"
 }
 stat_of() { awk -v k="$2" '$1 == k {print $2}' "$M/caps/$1/stats"; }
+# majflt PID: field 12 of /proc/PID/stat, counted after the comm.
+majflt() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $10 }'; }
+# rss_of PID: resident bytes.
+rss_of() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
+# settle PID: wait (10 s at most) until PID has had no major fault for
+# half a second: the refaults of what was paged out are all in.
+settle() {
+	st_last=$(majflt "$1")
+	st_i=0
+	while sleep 0.5; do
+		st_now=$(majflt "$1")
+		[ "$st_now" != "$st_last" ] || break
+		st_last=$st_now
+		st_i=$((st_i + 1))
+		[ $st_i -lt 20 ] || break
+	done
+}
 # wait_sampled NAME MIB: the collection has its member, with MIB resident.
 wait_sampled() {
 	ws_i=0

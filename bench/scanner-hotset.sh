@@ -13,22 +13,6 @@ SHAPE="--size 512 --hot-start 230 --hot-size 51 --touch-ms 100"
 HOT_PAGES=$((51 * MIB / $(getconf PAGESIZE)))
 echo "fidelity: $(awk '$1 == "fidelity" {print $2}' "$M/ctl/status")"
 
-# majflt PID: field 12 of /proc/PID/stat, counted after the comm.
-majflt() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $10 }'; }
-# settle PID: wait (10 s at most) until PID has had no major fault for
-# half a second: the refaults of what was paged out are all in.
-settle() {
-	st_last=$(majflt "$1")
-	st_i=0
-	while sleep 0.5; do
-		st_now=$(majflt "$1")
-		[ "$st_now" != "$st_last" ] || break
-		st_last=$st_now
-		st_i=$((st_i + 1))
-		[ $st_i -lt 20 ] || break
-	done
-}
-
 ours=
 base=
 i=0

@@ -23,8 +23,22 @@ struct rcapfs_proc {
 	uint64_t start_ticks; /* start time, clock ticks since boot */
 	uint64_t rss_kb;      /* VmRSS */
 	uint64_t vm_kb;	      /* VmSize */
+	uint64_t cpu_ticks;   /* user + system CPU time, clock ticks */
+	uint64_t majflt;      /* major page faults */
 	char comm[RCAPFS_COMM_LEN];
 	char *cgroup; /* v2 path (or v1 memory path); NULL unless asked for */
+	/* The soft RLIMIT_RSS (never above the hard one) when finite;
+	 * only with RCAPFS_PROCS_RLIMIT. */
+	bool rlimit_rss_set;
+	uint64_t rlimit_rss_bytes;
+};
+
+/* What a cheap re-sample of a known process reads (proc_sample). */
+struct rcapfs_proc_usage {
+	uint64_t rss_kb;
+	uint64_t vm_kb;
+	uint64_t cpu_ticks; /* user + system CPU time, clock ticks */
+	uint64_t majflt;    /* major page faults */
 };
 
 /* A process table; owned by the caller, freed with rcapfs_proc_list_free. */
@@ -35,6 +49,8 @@ struct rcapfs_proc_list {
 
 /* Flags for procs(). */
 #define RCAPFS_PROCS_CGROUP 0x1 /* also fill rcapfs_proc.cgroup */
+/* also fill rcapfs_proc.rlimit_rss_* (one prlimit(2) per process) */
+#define RCAPFS_PROCS_RLIMIT 0x2
 
 struct rcapfs_meminfo {
 	uint64_t mem_total;	/* bytes */
@@ -183,11 +199,11 @@ struct rcapfs_backend_ops {
 	int (*proc)(void *ctx, pid_t pid, unsigned flags,
 		    struct rcapfs_proc *out);
 
-	/* Cheap re-sample of a known process (one small read): rss and vm.
+	/* Cheap re-sample of a known process (one small read): its usage.
 	 * Returns 0, -ESRCH when it is gone or its start time is not
 	 * start_ticks (the pid was reused), or another -errno. */
 	int (*proc_sample)(void *ctx, pid_t pid, uint64_t start_ticks,
-			   uint64_t *rss_kb, uint64_t *vm_kb);
+			   struct rcapfs_proc_usage *out);
 
 	/* System memory figures. Returns 0 or -errno. */
 	int (*meminfo)(void *ctx, struct rcapfs_meminfo *out);

@@ -150,6 +150,18 @@ int rcapfs_procparse_stat(const char *buf, size_t len,
 			if (parse_u64(tok, p, UINT64_MAX, &out->flags))
 				return -EINVAL;
 			break;
+		case 12:
+			if (parse_u64(tok, p, UINT64_MAX, &out->majflt))
+				return -EINVAL;
+			break;
+		case 14:
+			if (parse_u64(tok, p, UINT64_MAX, &out->utime_ticks))
+				return -EINVAL;
+			break;
+		case 15:
+			if (parse_u64(tok, p, UINT64_MAX, &out->stime_ticks))
+				return -EINVAL;
+			break;
 		case 22:
 			if (parse_u64(tok, p, UINT64_MAX, &out->start_ticks))
 				return -EINVAL;

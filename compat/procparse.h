@@ -28,6 +28,9 @@ struct rcapfs_procparse_stat {
 	char state;
 	pid_t ppid;
 	uint64_t flags;	      /* PF_* */
+	uint64_t majflt;      /* field 12 */
+	uint64_t utime_ticks; /* field 14 */
+	uint64_t stime_ticks; /* field 15 */
 	uint64_t start_ticks; /* field 22 */
 	uint64_t vsize_bytes; /* field 23 */
 	uint64_t rss_pages;   /* field 24 */

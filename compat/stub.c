@@ -26,7 +26,7 @@ static int stub_proc(void *ctx, pid_t pid, unsigned flags,
 }
 
 static int stub_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
-			    uint64_t *rss_kb, uint64_t *vm_kb)
+			    struct rcapfs_proc_usage *out)
 {
 	return -ENOSYS;
 }

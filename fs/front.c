@@ -123,6 +123,7 @@ int rcapfs_front_render(struct rcapfs_front *f, const struct rcapfs_node *n,
 	struct rcapfs_status status;
 	struct rcapfs_stats st;
 	struct rcapfs_ctl ctl;
+	unsigned swap_idle_s;
 	uint64_t cap;
 	size_t npids, ncolls, from;
 	pid_t *pids;
@@ -152,6 +153,9 @@ int rcapfs_front_render(struct rcapfs_front *f, const struct rcapfs_node *n,
 	case RCAPFS_NODE_COLL_STATS:
 		rc = rcapfs_scanner_stats(f->sc, n->name, &st);
 		return rc ? rc : rcapfs_render_stats(&st, out);
+	case RCAPFS_NODE_COLL_SWAP_IDLE:
+		rc = rcapfs_scanner_get_swap_idle(f->sc, n->name, &swap_idle_s);
+		return rc ? rc : rcapfs_render_u64(swap_idle_s, out);
 	case RCAPFS_NODE_CTL_KNOB:
 		k = &rcapfs_ctl_knobs[n->knob];
 		rcapfs_scanner_get_ctl(f->sc, &ctl);

@@ -201,6 +201,11 @@ static int write_node(struct rcapfs_front *f, struct front_file *ff,
 			  : rcapfs_settings_set_cap(f->settings, n->name, cap);
 	case RCAPFS_NODE_COLL_MEMBERS:
 		return write_members(f, ff, who, buf, size, err, errlen);
+	case RCAPFS_NODE_COLL_SWAP_IDLE:
+		rc = rcapfs_parse_uint(buf, size, 0, RCAPFS_INTERVAL_MAX_S, &v);
+		return rc ? rc
+			  : rcapfs_settings_set_swap_idle(f->settings, n->name,
+							  v);
 	case RCAPFS_NODE_CTL_KNOB:
 		k = &rcapfs_ctl_knobs[n->knob];
 		rc = rcapfs_parse_knob(k, buf, size, &v);
@@ -213,11 +218,15 @@ static int write_node(struct rcapfs_front *f, struct front_file *ff,
 /* The path of a writable node, for the log: "caps/web/cap", "ctl/mode". */
 static const char *node_path(const struct rcapfs_node *n, char *out, size_t len)
 {
-	if (n->kind == RCAPFS_NODE_CTL_KNOB)
+	const struct rcapfs_child *c = rcapfs_node_children(RCAPFS_NODE_COLL);
+
+	if (n->kind == RCAPFS_NODE_CTL_KNOB) {
 		snprintf(out, len, "ctl/%s", rcapfs_ctl_knobs[n->knob].file);
-	else
-		snprintf(out, len, "caps/%s/%s", n->name,
-			 n->kind == RCAPFS_NODE_COLL_CAP ? "cap" : "members");
+		return out;
+	}
+	while (c->name && c->kind != n->kind)
+		c++;
+	snprintf(out, len, "caps/%s/%s", n->name, c->name ? c->name : "?");
 	return out;
 }
 

@@ -36,7 +36,10 @@ int rcapfs_render_stats(const struct rcapfs_stats *st, struct rcapfs_buf *out)
 		"fidelity %s\n"
 		"unpageable_anon %" PRIu64 "\n"
 		"unpageable_locked %" PRIu64 "\n"
-		"unpageable_shared %" PRIu64 "\n",
+		"unpageable_shared %" PRIu64 "\n"
+		"majflt %" PRIu64 "\n"
+		"swapouts %" PRIu64 "\n"
+		"swapout_bytes %" PRIu64 "\n",
 		st->nproc, st->rss_bytes, st->vm_bytes, st->cap_bytes,
 		st->excess_bytes, st->samples, st->at_bytes, st->pg_bytes,
 		st->scans, st->scans_complete, st->scans_ineffective,
@@ -45,7 +48,8 @@ int rcapfs_render_stats(const struct rcapfs_stats *st, struct rcapfs_buf *out)
 		rcapfs_accounting_name((enum rcapfs_accounting)st->accounting),
 		rcapfs_fidelity_name((enum rcapfs_fidelity)st->fidelity),
 		st->unpageable_anon_bytes, st->unpageable_locked_bytes,
-		st->unpageable_shared_bytes);
+		st->unpageable_shared_bytes, st->majflt, st->swapouts,
+		st->swapout_bytes);
 }
 
 int rcapfs_render_status(const struct rcapfs_status *st, const char *version,
@@ -70,14 +74,16 @@ int rcapfs_render_status(const struct rcapfs_status *st, const char *version,
 		"pfn_visible %d\n"
 		"cgroup_v2 %d\n"
 		"uptime_s %" PRIu64 "\n"
-		"version %s\n",
+		"version %s\n"
+		"rlimit_processes %" PRIu64 "\n"
+		"rlimit_pg %" PRIu64 "\n",
 		st->memory_utilization_pct, st->mem.mem_total,
 		st->mem.mem_available, st->mem.swap_total, st->mem.swap_free,
 		st->collections, rcapfs_fidelity_name(st->fidelity),
 		st->enforcement ? "supported" : "unsupported",
 		f->process_madvise, f->pagemap_scan, f->idle_page_tracking,
 		f->soft_dirty, f->pfn_visible, f->cgroup_v2, st->uptime_s,
-		version);
+		version, st->rlimit_processes, st->rlimit_pg_bytes);
 }
 
 int rcapfs_render_pids(const pid_t *pids, size_t n, struct rcapfs_buf *out)
@@ -178,6 +184,15 @@ static const struct prom_family prom_families[] = {
 	{"rcapfs_unpageable_shared_bytes", "gauge",
 	 "Memory the last scan skipped as other processes map it too.",
 	 STAT(unpageable_shared_bytes), PROM_U64},
+	{"rcapfs_major_faults_total", "counter",
+	 "Major faults of the members since each joined, past members too.",
+	 STAT(majflt), PROM_U64},
+	{"rcapfs_swapouts_total", "counter",
+	 "Members paged out whole for staying idle past swap_idle.",
+	 STAT(swapouts), PROM_U64},
+	{"rcapfs_swapout_bytes_total", "counter",
+	 "Fall of rss observed in members paged out whole.",
+	 STAT(swapout_bytes), PROM_U64},
 };
 
 static int add_str(struct rcapfs_buf *out, const char *s)

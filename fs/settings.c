@@ -76,6 +76,23 @@ int rcapfs_settings_set_cap(struct rcapfs_settings *st, const char *name,
 	return rc;
 }
 
+int rcapfs_settings_set_swap_idle(struct rcapfs_settings *st, const char *name,
+				  unsigned seconds)
+{
+	unsigned old;
+	int rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = rcapfs_scanner_get_swap_idle(st->sc, name, &old);
+	if (rc == 0)
+		rc = rcapfs_scanner_set_swap_idle(st->sc, name, seconds);
+	if (rc == 0 && rcapfs_state_save(st->sc, st->path))
+		rc = undone(st, "swap_idle", name,
+			    rcapfs_scanner_set_swap_idle(st->sc, name, old));
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
 int rcapfs_settings_set_members(struct rcapfs_settings *st, const char *name,
 				const char *text, size_t len, bool append,
 				char *err, size_t errlen)

@@ -41,6 +41,10 @@ int rcapfs_settings_set_members(struct rcapfs_settings *st, const char *name,
 				const char *text, size_t len, bool append,
 				char *err, size_t errlen);
 
+/* Collection name's swap_idle, in seconds (0 = off). */
+int rcapfs_settings_set_swap_idle(struct rcapfs_settings *st, const char *name,
+				  unsigned seconds);
+
 /* One ctl knob. */
 int rcapfs_settings_set_knob(struct rcapfs_settings *st,
 			     const struct rcapfs_ctl_knob *k, unsigned value);

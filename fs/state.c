@@ -29,6 +29,7 @@
  *	...
  *	collection NAME            one block per collection
  *	cap BYTES
+ *	swap_idle SECONDS          left out in files written before it: 0
  *	member RULE                one per rule, in RCAPFS_RULES_STATE syntax
  *	end
  *	end                        the last line: a file cut short lacks it
@@ -66,18 +67,22 @@ static int format_collection(struct rcapfs_scanner *sc, const char *name,
 			     struct rcapfs_buf *rules, struct rcapfs_buf *out)
 {
 	const char *line, *end, *nl;
+	unsigned swap_idle_s;
 	uint64_t cap_bytes;
 	int rc;
 
 	rcapfs_buf_reset(rules);
 	rc = rcapfs_scanner_get_cap(sc, name, &cap_bytes);
+	if (rc == 0)
+		rc = rcapfs_scanner_get_swap_idle(sc, name, &swap_idle_s);
 	if (rc)
 		return rc;
 	rc = rcapfs_scanner_members(sc, name, RCAPFS_RULES_STATE, rules);
 	if (rc)
 		return rc;
-	rc = rcapfs_buf_printf(out, "collection %s\ncap %" PRIu64 "\n", name,
-			       cap_bytes);
+	rc = rcapfs_buf_printf(out,
+			       "collection %s\ncap %" PRIu64 "\nswap_idle %u\n",
+			       name, cap_bytes, swap_idle_s);
 	/* An empty rule set has no storage at all: nothing to walk. */
 	line = rules->len ? rules->data : "";
 	end = line + rules->len;
@@ -269,6 +274,8 @@ struct coll {
 	unsigned lineno; /* of its "collection" line */
 	bool have_cap;
 	uint64_t cap_bytes;
+	bool have_swap_idle;
+	unsigned swap_idle_s;
 	size_t nrules;
 	struct rcapfs_buf rules; /* one rule per line, RCAPFS_RULES_STATE */
 };
@@ -390,6 +397,16 @@ static int load_block(struct loader *ld, const char *key, size_t klen,
 			return bad_line(ld, "bad cap \"%.*s\"", quote_len(vlen),
 					v);
 		c->have_cap = true;
+		return 0;
+	}
+	if (key_is(key, klen, "swap_idle")) {
+		if (c->have_swap_idle)
+			return bad_line(ld, "swap_idle given twice");
+		if (rcapfs_parse_uint(v, vlen, 0, RCAPFS_INTERVAL_MAX_S,
+				      &c->swap_idle_s))
+			return bad_line(ld, "bad swap_idle \"%.*s\"",
+					quote_len(vlen), v);
+		c->have_swap_idle = true;
 		return 0;
 	}
 	if (key_is(key, klen, "member")) {
@@ -545,6 +562,9 @@ static int apply(struct rcapfs_scanner *sc, const struct loader *ld)
 			goto undo;
 		created++;
 		rc = rcapfs_scanner_set_cap(sc, c->name, c->cap_bytes);
+		if (rc == 0)
+			rc = rcapfs_scanner_set_swap_idle(sc, c->name,
+							  c->swap_idle_s);
 		if (rc)
 			goto undo;
 		if (c->rules.len == 0)

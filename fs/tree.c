@@ -20,6 +20,7 @@ static const struct rcapfs_child coll_children[] = {
 	{"procs", RCAPFS_NODE_COLL_PROCS},
 	{"rss", RCAPFS_NODE_COLL_RSS},
 	{"stats", RCAPFS_NODE_COLL_STATS},
+	{"swap_idle", RCAPFS_NODE_COLL_SWAP_IDLE},
 	{NULL, 0},
 };
 
@@ -194,6 +195,7 @@ bool rcapfs_node_writable(enum rcapfs_node_kind kind)
 	switch (kind) {
 	case RCAPFS_NODE_COLL_CAP:
 	case RCAPFS_NODE_COLL_MEMBERS:
+	case RCAPFS_NODE_COLL_SWAP_IDLE:
 	case RCAPFS_NODE_CTL_KNOB:
 		return true;
 	default:

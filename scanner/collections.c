@@ -1,12 +1,13 @@
 /*
  * The table of collections, sorted by name, and the calls that create,
- * remove, list and configure them (caps, membership rules) and read what
- * the last sample found (member pids).
+ * remove, list and configure them (caps, swap_idle, membership rules) and
+ * read what the last sample found (member pids).
  */
 #include "config.h"
 #include "scanner/scanner_i.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,13 +46,15 @@ static struct collection *collection_new(struct rcapfs_scanner *sc,
 					 const char *name)
 {
 	struct collection *c = calloc(1, sizeof(*c));
+	char label[RCAPFS_ENFORCER_LABEL_MAX];
 
 	if (!c)
 		return NULL;
+	snprintf(label, sizeof(label), "collection %s", name);
 	c->rules = rcapfs_rules_new();
 	c->membership = rcapfs_membership_new();
 	if (!c->rules || !c->membership ||
-	    rcapfs_enforcer_new(sc->tr, sc->be, name, &c->enf)) {
+	    rcapfs_enforcer_new(sc->tr, sc->be, label, &c->enf)) {
 		scanner_collection_free(c);
 		return NULL;
 	}
@@ -225,6 +228,34 @@ int rcapfs_scanner_set_cap(struct rcapfs_scanner *sc, const char *name,
 		else
 			rcapfs_enforcer_withdraw(c->enf);
 	}
+	pthread_mutex_unlock(&sc->lock);
+	return c ? 0 : -ENOENT;
+}
+
+int rcapfs_scanner_set_swap_idle(struct rcapfs_scanner *sc, const char *name,
+				 unsigned seconds)
+{
+	struct collection *c;
+
+	if (seconds > RCAPFS_INTERVAL_MAX_S)
+		return -ERANGE;
+	pthread_mutex_lock(&sc->lock);
+	c = scanner_find(sc, name);
+	if (c)
+		c->swap_idle_s = seconds;
+	pthread_mutex_unlock(&sc->lock);
+	return c ? 0 : -ENOENT;
+}
+
+int rcapfs_scanner_get_swap_idle(struct rcapfs_scanner *sc, const char *name,
+				 unsigned *seconds)
+{
+	struct collection *c;
+
+	pthread_mutex_lock(&sc->lock);
+	c = scanner_find(sc, name);
+	if (c)
+		*seconds = c->swap_idle_s;
 	pthread_mutex_unlock(&sc->lock);
 	return c ? 0 : -ENOENT;
 }

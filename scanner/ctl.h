@@ -41,7 +41,13 @@ enum rcapfs_mode {
 	  NULL)                                                                \
 	X(mode, "mode", 0, 1, RCAPFS_MODE_PAGEOUT, rcapfs_ctl_words_mode)      \
 	X(accounting, "accounting", 0, 2, RCAPFS_ACCT_RSS,                     \
-	  rcapfs_ctl_words_accounting)
+	  rcapfs_ctl_words_accounting)                                         \
+	/* Seconds without CPU time that make a member idle, scanned           \
+	 * before busy ones; 0 = off. */                                       \
+	X(idle_threshold_s, "idle_threshold", 0, RCAPFS_INTERVAL_MAX_S, 10,    \
+	  NULL)                                                                \
+	/* Hold every process to its RLIMIT_RSS. */                            \
+	X(rlimit_rss, "rlimit_rss", 0, 1, 1, rcapfs_ctl_words_bool)
 
 /* "0" "1"; "pageout" "cold" (enum rcapfs_mode); "rss" "pss" "unique"
  * (enum rcapfs_accounting). Each ended by NULL. */

@@ -20,7 +20,7 @@
 struct rcapfs_enforcer {
 	struct rcapfs_tracker *tr; /* borrowed */
 	struct rcapfs_backend *be; /* borrowed */
-	char name[RCAPFS_NAME_MAX + 1];
+	char label[RCAPFS_ENFORCER_LABEL_MAX];
 	struct rcapfs_scan *scan; /* made with the thread, then its alone */
 	atomic_bool cancel;
 
@@ -49,13 +49,20 @@ struct rcapfs_enforcer {
 	uint64_t scans_ineffective;
 	uint64_t scan_ns;
 	struct rcapfs_scan_unpageable unpageable; /* of the last pass */
+	/* Victims to page out whole, before any scan, and their counters. */
+	struct rcapfs_scan_victim *swapouts;
+	size_t nswapouts;
+	enum rcapfs_advice swapout_advice;
+	bool swapout_swap;
+	uint64_t swapouts_done;
+	uint64_t swapout_bytes;
 	/* Said once, not at every scan. */
 	bool told_noswap;
 	bool told_nosys;
 };
 
 int rcapfs_enforcer_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
-			const char *name, struct rcapfs_enforcer **out)
+			const char *label, struct rcapfs_enforcer **out)
 {
 	struct rcapfs_enforcer *e;
 	int rc;
@@ -72,7 +79,7 @@ int rcapfs_enforcer_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
 	atomic_init(&e->cancel, false);
 	e->tr = tr;
 	e->be = be;
-	snprintf(e->name, sizeof(e->name), "%s", name);
+	snprintf(e->label, sizeof(e->label), "%s", label);
 	*out = e;
 	return 0;
 fail:
@@ -96,6 +103,7 @@ void rcapfs_enforcer_free(struct rcapfs_enforcer *e)
 		pthread_join(e->thread, NULL);
 	rcapfs_scan_free(e->scan);
 	free(e->victims);
+	free(e->swapouts);
 	pthread_cond_destroy(&e->wake);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
@@ -106,17 +114,17 @@ static void tell(struct rcapfs_enforcer *e, int rc,
 		 const struct rcapfs_scan_result *res)
 {
 	if (rc == -ENOSYS && !e->told_nosys) {
-		log_warn("collection %s: pageout is not available on this "
+		log_warn("%s: pageout is not available on this "
 			 "host: the cap is not enforced",
-			 e->name);
+			 e->label);
 		e->told_nosys = true;
 	} else if (rc && rc != -ENOSYS && rc != -ECANCELED) {
-		log_warn("collection %s: scan: %s", e->name, strerror(-rc));
+		log_warn("%s: scan: %s", e->label, strerror(-rc));
 	}
 	if (rc == 0 && res->unpageable.anon_kb && !e->told_noswap) {
-		log_info("collection %s: %llu KiB of anonymous memory cannot "
+		log_info("%s: %llu KiB of anonymous memory cannot "
 			 "be paged out: no swap is active",
-			 e->name, (unsigned long long)res->unpageable.anon_kb);
+			 e->label, (unsigned long long)res->unpageable.anon_kb);
 		e->told_noswap = true;
 	}
 }
@@ -164,9 +172,9 @@ static void finish(struct rcapfs_enforcer *e, int rc,
 		   const struct rcapfs_scan_params *p,
 		   struct rcapfs_scan_victim *victims, size_t n)
 {
-	log_debug("collection %s: scan of %zu victims for %llu KiB: at %llu "
+	log_debug("%s: scan of %zu victims for %llu KiB: at %llu "
 		  "KiB, pg %llu KiB, %llu KiB left%s%s, %llu us",
-		  e->name, n, (unsigned long long)(p->excess_bytes / 1024),
+		  e->label, n, (unsigned long long)(p->excess_bytes / 1024),
 		  (unsigned long long)(res->at_bytes / 1024),
 		  (unsigned long long)(res->pg_bytes / 1024),
 		  (unsigned long long)(res->excess_bytes / 1024),
@@ -196,6 +204,50 @@ static void finish(struct rcapfs_enforcer *e, int rc,
 	free(victims);
 }
 
+/* Page out whole the victims asked for; they do not wait for the window,
+ * which is about referenced bits they do not use. Under e->lock, which is
+ * dropped meanwhile. */
+static void swap_out(struct rcapfs_enforcer *e)
+{
+	struct rcapfs_scan_victim *v = e->swapouts;
+	size_t n = e->nswapouts;
+	struct rcapfs_scan_params p = {.name = e->label,
+				       .excess_bytes = 0,
+				       .advice = e->swapout_advice,
+				       .swap = e->swapout_swap,
+				       .cancel = &e->cancel};
+
+	e->swapouts = NULL;
+	e->nswapouts = 0;
+	for (size_t i = 0; i < n && !e->stopping; i++) {
+		struct rcapfs_scan_result res;
+		int rc;
+
+		pthread_mutex_unlock(&e->lock);
+		rc = rcapfs_scan_whole(e->scan, &v[i], &p, &res);
+		pthread_mutex_lock(&e->lock);
+		log_debug("%s: pid %d paged out whole: pg %llu KiB, %llu us",
+			  e->label, (int)v[i].pid,
+			  (unsigned long long)(res.pg_bytes / 1024),
+			  (unsigned long long)(res.scan_ns / 1000));
+		if (rc == -ESRCH)
+			continue;
+		if (rc == 0) {
+			e->swapouts_done++;
+			e->swapout_bytes += res.pg_bytes;
+			e->unpageable = res.unpageable;
+			/* What left counts against the excess of a scan
+			 * asked for by the same sample. */
+			e->params.excess_bytes -=
+				res.pg_bytes < e->params.excess_bytes
+					? res.pg_bytes
+					: e->params.excess_bytes;
+		}
+		tell(e, rc, &res);
+	}
+	free(v);
+}
+
 static void *enforcer_main(void *arg)
 {
 	struct rcapfs_enforcer *e = arg;
@@ -209,6 +261,10 @@ static void *enforcer_main(void *arg)
 		size_t n;
 		int rc;
 
+		if (e->nswapouts) {
+			swap_out(e);
+			continue;
+		}
 		if (!e->requested) {
 			pthread_cond_wait(&e->wake, &e->lock);
 			continue;
@@ -230,7 +286,7 @@ static void *enforcer_main(void *arg)
 		e->last_scan_ns = now;
 		pthread_mutex_unlock(&e->lock);
 
-		p.name = e->name;
+		p.name = e->label;
 		p.cancel = &e->cancel;
 		rc = rcapfs_scan_run(e->scan, victims, n, &p, &res);
 
@@ -276,8 +332,7 @@ int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 
 	copy = calloc(req->nvictims ? req->nvictims : 1, sizeof(*copy));
 	if (!copy) {
-		log_warn("collection %s: cannot enforce: %s", e->name,
-			 strerror(ENOMEM));
+		log_warn("%s: cannot enforce: %s", e->label, strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	memcpy(copy, req->victims, req->nvictims * sizeof(*copy));
@@ -298,10 +353,49 @@ int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 	}
 	pthread_mutex_unlock(&e->lock);
 	if (rc)
-		log_warn("collection %s: cannot start its enforcer: %s",
-			 e->name, strerror(-rc));
+		log_warn("%s: cannot start its enforcer: %s", e->label,
+			 strerror(-rc));
 	free(copy);
 	return rc;
+}
+
+int rcapfs_enforcer_swapout(struct rcapfs_enforcer *e,
+			    const struct rcapfs_scan_victim *victims, size_t n,
+			    enum rcapfs_advice advice, bool swap)
+{
+	struct rcapfs_scan_victim *grown;
+	int rc = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (!e->started && !e->stopping)
+		rc = start(e);
+	grown = rc ? NULL
+		   : reallocarray(e->swapouts, e->nswapouts + n,
+				  sizeof(*grown));
+	if (grown) {
+		memcpy(grown + e->nswapouts, victims, n * sizeof(*grown));
+		e->swapouts = grown;
+		e->nswapouts += n;
+		e->swapout_advice = advice;
+		e->swapout_swap = swap;
+		pthread_cond_signal(&e->wake);
+	} else if (rc == 0) {
+		rc = -ENOMEM;
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (rc)
+		log_warn("%s: cannot page out idle members: %s", e->label,
+			 strerror(-rc));
+	return rc;
+}
+
+void rcapfs_enforcer_drop_swapouts(struct rcapfs_enforcer *e)
+{
+	pthread_mutex_lock(&e->lock);
+	free(e->swapouts);
+	e->swapouts = NULL;
+	e->nswapouts = 0;
+	pthread_mutex_unlock(&e->lock);
 }
 
 void rcapfs_enforcer_withdraw(struct rcapfs_enforcer *e)
@@ -327,5 +421,7 @@ void rcapfs_enforcer_stats(struct rcapfs_enforcer *e, struct rcapfs_stats *st)
 	st->unpageable_anon_bytes = e->unpageable.anon_kb * 1024;
 	st->unpageable_locked_bytes = e->unpageable.locked_kb * 1024;
 	st->unpageable_shared_bytes = e->unpageable.shared_kb * 1024;
+	st->swapouts = e->swapouts_done;
+	st->swapout_bytes = e->swapout_bytes;
 	pthread_mutex_unlock(&e->lock);
 }

@@ -1,8 +1,10 @@
 /*
- * The enforcer of one collection: a thread of its own that runs the scan
- * (scanner/scan.h) whenever the sampler asks, so a long scan of one
- * collection never delays another, and never holds the scanner's table
- * lock. It keeps the scan counters of the collection's stats.
+ * The enforcer of one collection (or of one process held to its
+ * RLIMIT_RSS): a thread of its own that runs the scan (scanner/scan.h)
+ * whenever the sampler asks, so a long scan of one collection never delays
+ * another, and never holds the scanner's table lock; and pages out whole
+ * the idle members it is given. It keeps the scan counters of the
+ * collection's stats.
  *
  * Two scans of a collection start at least RCAPFS_ENFORCE_WINDOW_MS apart:
  * "not referenced since the last pass" must cover some time. A scan that
@@ -32,6 +34,9 @@
 
 #define RCAPFS_ENFORCE_WINDOW_MS      500
 #define RCAPFS_ENFORCE_BACKOFF_MAX_MS 60000
+/* Bytes of an enforcer's label ("collection NAME", "RLIMIT_RSS of pid
+ * N"), its NUL included. */
+#define RCAPFS_ENFORCER_LABEL_MAX 64
 
 struct rcapfs_enforcer; /* opaque */
 
@@ -72,11 +77,12 @@ void rcapfs_enforcer_backoff_requested(
 uint64_t rcapfs_enforcer_due_ns(const struct rcapfs_enforce_backoff *b,
 				uint64_t last_scan_ns);
 
-/* An enforcer for collection name over tr and be (both borrowed, they
- * must outlive it). No thread runs until the first request. Returns 0 and
- * an enforcer freed with rcapfs_enforcer_free(), or -ENOMEM. */
+/* An enforcer over tr and be (both borrowed, they must outlive it), that
+ * says label (what it enforces, cut to RCAPFS_ENFORCER_LABEL_MAX) in its
+ * log lines. No thread runs until the first request. Returns 0 and an
+ * enforcer freed with rcapfs_enforcer_free(), or -ENOMEM. */
 int rcapfs_enforcer_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
-			const char *name, struct rcapfs_enforcer **out);
+			const char *label, struct rcapfs_enforcer **out);
 
 /* Cancel a running scan, join the thread and free everything (the scan's
  * tracker readers included). Blocks until the scan notices, which it does
@@ -90,13 +96,26 @@ void rcapfs_enforcer_free(struct rcapfs_enforcer *e);
 int rcapfs_enforcer_request(struct rcapfs_enforcer *e,
 			    const struct rcapfs_enforce_request *req);
 
+/* Page out victims[0..n) whole (members idle for longer than the
+ * collection's swap_idle) with advice, as soon as the thread is free,
+ * without waiting for the window: whole pageouts use no referenced bits.
+ * They are added to those not done yet; a withdraw does not drop them.
+ * Returns 0, or -ENOMEM or -EAGAIN with a log line. */
+int rcapfs_enforcer_swapout(struct rcapfs_enforcer *e,
+			    const struct rcapfs_scan_victim *victims, size_t n,
+			    enum rcapfs_advice advice, bool swap);
+
+/* Forget the whole pageouts not done yet (ctl/enforce turned 0). */
+void rcapfs_enforcer_drop_swapouts(struct rcapfs_enforcer *e);
+
 /* Forget a request not started yet (the collection is under its cap now,
  * or its enforcement is held back); a scan under way finishes, and is not
  * followed up. */
 void rcapfs_enforcer_withdraw(struct rcapfs_enforcer *e);
 
 /* Set the scan counters of st: at, pg, scans, scans_complete,
- * scans_ineffective and scan_time_ns. */
+ * scans_ineffective, scan_time_ns, the unpageable gauges of the last pass,
+ * swapouts and swapout_bytes. */
 void rcapfs_enforcer_stats(struct rcapfs_enforcer *e, struct rcapfs_stats *st);
 
 #endif

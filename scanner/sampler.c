@@ -2,9 +2,10 @@
  * The sampling thread: every sample_interval (or at once when woken), one
  * sample of every collection: its members, from a full walk of the process
  * table at least every scan_interval and after a change of rules, else by
- * re-reading the known members; then the decision to enforce, the commit
- * of the figures, and the hand-over to the enforcers; and the report every
- * report_interval.
+ * re-reading the known members (and the processes held to their
+ * RLIMIT_RSS, found by the walks); then the decision to enforce, the
+ * commit of the figures, and the hand-over to the enforcers; and the
+ * report every report_interval.
  */
 #include "config.h"
 #include "scanner/scanner_i.h"
@@ -39,6 +40,7 @@ static int snapshot_locked(struct rcapfs_scanner *sc, struct snap **out,
 		snaps[i].c = c;
 		snaps[i].rules = rcapfs_rules_ref(c->rules);
 		snaps[i].cap_bytes = c->cap_bytes;
+		snaps[i].swap_idle_s = c->swap_idle_s;
 	}
 	*out = snaps;
 	*n = sc->ncolls;
@@ -59,42 +61,46 @@ static void snapshot_release(struct rcapfs_scanner *sc, struct snap *snaps,
 		rcapfs_rules_free(snaps[i].rules);
 		free(snaps[i].members);
 		free(snaps[i].victims);
+		free(snaps[i].swapouts);
 	}
 	free(snaps);
 }
 
-/* A full walk: decide every collection's members from the process table. */
-static int walk_members(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
+/* Whether a walk is needed at all: collections without rules have no
+ * members, and RSS limits are looked for only while ctl/rlimit_rss is 1.
+ * *flags gets what the walk must read. */
+static bool walk_needed(const struct sampling *smp, unsigned *flags)
 {
-	struct rcapfs_proc_list list = {.procs = NULL, .n = 0};
+	bool any = smp->ctl.rlimit_rss;
+
+	*flags = smp->ctl.rlimit_rss ? RCAPFS_PROCS_RLIMIT : 0;
+	for (size_t i = 0; i < smp->n; i++) {
+		any = any || rcapfs_rules_count(smp->snaps[i].rules);
+		if (rcapfs_rules_need_cgroup(smp->snaps[i].rules))
+			*flags |= RCAPFS_PROCS_CGROUP;
+	}
+	return any;
+}
+
+/* Decide every collection's members from the process table. */
+static int walk_members(struct sampling *smp,
+			const struct rcapfs_proc_list *list)
+{
 	struct rcapfs_proc_order *order = NULL;
-	const struct rcapfs_backend *be = sc->be;
-	bool any_rules = false, *member = NULL;
-	unsigned flags = 0;
+	bool *member = NULL;
 	int rc;
 
-	for (size_t i = 0; i < n; i++) {
-		any_rules = any_rules || rcapfs_rules_count(snaps[i].rules);
-		if (rcapfs_rules_need_cgroup(snaps[i].rules))
-			flags |= RCAPFS_PROCS_CGROUP;
-	}
-	/* Collections without rules have no members: no walk needed. */
-	if (!any_rules)
-		return 0;
-	rc = be->ops->procs(be->ctx, flags, &list);
-	/* A host without a process table: every collection is empty. */
-	if (rc && rc != -ENOSYS)
-		return rc;
-	rc = rcapfs_proc_order_new(&list, &order);
+	rc = rcapfs_proc_order_new(list, &order);
 	if (rc)
-		goto out;
+		return rc;
 	rc = -ENOMEM;
-	member = calloc(list.n ? list.n : 1, sizeof(*member));
+	member = calloc(list->n ? list->n : 1, sizeof(*member));
 	if (!member)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct snap *s = &snaps[i];
-		long k = rcapfs_membership_update(s->c->membership, s->rules,
+	for (size_t i = 0; i < smp->n; i++) {
+		struct snap *s = &smp->snaps[i];
+		const struct collection *c = s->c;
+		long k = rcapfs_membership_update(c->membership, s->rules,
 						  order, member);
 
 		if (k < 0) {
@@ -104,24 +110,53 @@ static int walk_members(struct rcapfs_scanner *sc, struct snap *snaps, size_t n)
 		s->members = calloc(k ? (size_t)k : 1, sizeof(*s->members));
 		if (!s->members)
 			goto out;
-		for (size_t j = 0; j < list.n; j++) {
-			const struct rcapfs_proc *p = &list.procs[j];
+		for (size_t j = 0; j < list->n; j++) {
+			const struct rcapfs_proc *p = &list->procs[j];
+			struct member m = {.pid = p->pid,
+					   .start_ticks = p->start_ticks,
+					   .rss_kb = p->rss_kb,
+					   .vm_kb = p->vm_kb,
+					   .cpu_ticks = p->cpu_ticks,
+					   .majflt = p->majflt};
 
 			if (!member[j])
 				continue;
-			s->members[s->nmembers++] =
-				(struct member){.pid = p->pid,
-						.start_ticks = p->start_ticks,
-						.rss_kb = p->rss_kb,
-						.vm_kb = p->vm_kb};
-			s->rss_kb += p->rss_kb;
-			s->vm_kb += p->vm_kb;
+			scanner_member_follow(
+				&m,
+				scanner_member_find(c->members, c->nmembers,
+						    p->pid, p->start_ticks),
+				smp->now_ns);
+			s->members[s->nmembers++] = m;
+			s->rss_kb += m.rss_kb;
+			s->vm_kb += m.vm_kb;
 		}
 	}
 	rc = 0;
 out:
 	free(member);
 	rcapfs_proc_order_free(order);
+	return rc;
+}
+
+/* A full walk: the process table once, for the members of every
+ * collection and the processes with an RSS limit. */
+static int walk(struct rcapfs_scanner *sc, struct sampling *smp)
+{
+	struct rcapfs_proc_list list = {.procs = NULL, .n = 0};
+	const struct rcapfs_backend *be = sc->be;
+	unsigned flags;
+	int rc;
+
+	if (!walk_needed(smp, &flags))
+		return 0;
+	rc = be->ops->procs(be->ctx, flags, &list);
+	/* A host without a process table: every collection is empty. */
+	if (rc == -ENOSYS)
+		rc = 0;
+	if (rc == 0)
+		rc = walk_members(smp, &list);
+	if (rc == 0 && smp->ctl.rlimit_rss)
+		rc = scanner_rlimits_walk(smp, &list);
 	rcapfs_proc_list_free(&list);
 	return rc;
 }
@@ -131,13 +166,12 @@ out:
  * Members that are gone are dropped; one that cannot be read for another
  * reason keeps its last figures until the next walk decides.
  */
-static int resample_members(struct rcapfs_scanner *sc, struct snap *snaps,
-			    size_t n)
+static int resample_members(struct rcapfs_scanner *sc, struct sampling *smp)
 {
 	const struct rcapfs_backend *be = sc->be;
 
-	for (size_t i = 0; i < n; i++) {
-		struct snap *s = &snaps[i];
+	for (size_t i = 0; i < smp->n; i++) {
+		struct snap *s = &smp->snaps[i];
 		const struct collection *c = s->c;
 
 		s->members = calloc(c->nmembers ? c->nmembers : 1,
@@ -146,9 +180,9 @@ static int resample_members(struct rcapfs_scanner *sc, struct snap *snaps,
 			return -ENOMEM;
 		for (size_t j = 0; j < c->nmembers; j++) {
 			struct member m = c->members[j];
+			struct rcapfs_proc_usage u;
 			int rc = be->ops->proc_sample(be->ctx, m.pid,
-						      m.start_ticks, &m.rss_kb,
-						      &m.vm_kb);
+						      m.start_ticks, &u);
 
 			if (rc == -ESRCH)
 				continue;
@@ -156,7 +190,13 @@ static int resample_members(struct rcapfs_scanner *sc, struct snap *snaps,
 				log_debug("collection %s: cannot sample pid "
 					  "%d: %s",
 					  c->name, (int)m.pid, strerror(-rc));
-				m = c->members[j];
+			} else {
+				m.rss_kb = u.rss_kb;
+				m.vm_kb = u.vm_kb;
+				m.cpu_ticks = u.cpu_ticks;
+				m.majflt = u.majflt;
+				scanner_member_follow(&m, &c->members[j],
+						      smp->now_ns);
 			}
 			s->members[s->nmembers++] = m;
 			s->rss_kb += m.rss_kb;
@@ -185,19 +225,19 @@ int scanner_sample_meminfo(struct rcapfs_scanner *sc, struct rcapfs_meminfo *mi)
 /* One sample; the caller holds sc->sample_lock. */
 static int sample_locked(struct rcapfs_scanner *sc)
 {
-	struct sampling smp = {.util_pct = 100, .swap = false};
-	struct rcapfs_meminfo mi;
 	uint64_t now = rcapfs_mono_ns();
-	bool walk;
+	struct sampling smp = {.now_ns = now, .util_pct = 100, .swap = false};
+	struct rcapfs_meminfo mi;
+	bool walking;
 	int rc;
 
 	pthread_mutex_lock(&sc->lock);
 	smp.ctl = sc->ctl;
-	walk = !sc->walked || sc->need_walk ||
-	       now - sc->last_walk_ns >=
-		       smp.ctl.scan_interval_s * RCAPFS_NS_PER_S;
+	walking = !sc->walked || sc->need_walk ||
+		  now - sc->last_walk_ns >=
+			  smp.ctl.scan_interval_s * RCAPFS_NS_PER_S;
 	rc = snapshot_locked(sc, &smp.snaps, &smp.n);
-	if (rc == 0 && walk)
+	if (rc == 0 && walking)
 		sc->need_walk = false;
 	pthread_mutex_unlock(&sc->lock);
 	if (rc)
@@ -209,8 +249,13 @@ static int sample_locked(struct rcapfs_scanner *sc)
 		smp.util_pct = scanner_utilization_pct(&mi);
 		smp.swap = mi.swap_total > 0 && mi.swap_free > 0;
 	}
-	rc = walk ? walk_members(sc, smp.snaps, smp.n)
-		  : resample_members(sc, smp.snaps, smp.n);
+	if (walking) {
+		rc = walk(sc, &smp);
+	} else {
+		rc = resample_members(sc, &smp);
+		if (rc == 0 && smp.ctl.rlimit_rss)
+			rc = scanner_rlimits_resample(sc, &smp);
+	}
 	if (rc == 0) {
 		scanner_decide(sc, &smp);
 		/* In one hold of the lock: a cap lifted or enforcement turned
@@ -218,19 +263,22 @@ static int sample_locked(struct rcapfs_scanner *sc)
 		 * undone by a request decided before. */
 		pthread_mutex_lock(&sc->lock);
 		scanner_commit_locked(sc, &smp);
+		scanner_rlimits_commit_locked(sc, &smp);
 		scanner_enforce_locked(sc, &smp);
+		scanner_rlimits_enforce_locked(sc, &smp);
 		pthread_mutex_unlock(&sc->lock);
 	}
 
 	pthread_mutex_lock(&sc->lock);
-	if (walk && rc == 0) {
+	if (walking && rc == 0) {
 		sc->walked = true;
 		sc->last_walk_ns = now;
-	} else if (walk) {
+	} else if (walking) {
 		sc->need_walk = true; /* try again next time */
 	}
 	pthread_mutex_unlock(&sc->lock);
 	snapshot_release(sc, smp.snaps, smp.n);
+	scanner_rlimits_release(&smp);
 	return rc;
 }
 

@@ -1,8 +1,10 @@
 /*
- * One pass of the scan (rcapfs_scan_run): from the hand, each victim read
- * through the tracker, its pages judged chunk by chunk (second chance,
- * probes), batched, paged out, and the RSS drop measured, until the excess
- * is gone. What is remembered between passes is kept in victims.c.
+ * One pass of the scan (rcapfs_scan_run): idle victims from their hand,
+ * then busy ones from theirs, each read through the tracker, its pages
+ * judged chunk by chunk (second chance, probes) and paged out (batch.c),
+ * until the excess is gone; then, where a pass from the head did not
+ * cover it with cold memory, referenced memory (hot.c). What is
+ * remembered between passes is kept in victims.c.
  */
 #include "config.h"
 #include "scanner/scan_i.h"
@@ -14,25 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* One call of rcapfs_scan_run. */
-struct run {
-	struct rcapfs_scan *s;
-	const struct rcapfs_scan_params *p;
-	struct rcapfs_scan_result *out;
-	int64_t excess; /* bytes still to take off */
-	struct victim *v;
-	struct rcapfs_task *task;
-	uint64_t rss_kb;     /* the victim's, as last measured */
-	int64_t map_drop_kb; /* RSS drop since the mapping's first batch */
-	/* The kernel refused a range of the mapping as locked or hugetlb:
-	 * it goes to the ignored set. */
-	bool map_refused;
-	/* The excess is gone: the hand stays at stop_addr, where the last
-	 * chunk paged out ended. */
-	bool stopped;
-	uint64_t stop_addr;
-};
 
 static uint64_t chunk_pages(const struct rcapfs_scan *s)
 {
@@ -76,120 +59,6 @@ void rcapfs_scan_free(struct rcapfs_scan *s)
 	free(s);
 }
 
-static bool cancelled(const struct run *run)
-{
-	return run->p->cancel && atomic_load(run->p->cancel);
-}
-
-/* Mark the victim as one the kernel will not let us act on. */
-static void refuse(struct run *run, int rc)
-{
-	if (!run->v->unscannable)
-		log_warn("%s: cannot page out pid %d: %s; skipping it",
-			 run->p->name ? run->p->name : "scan", (int)run->v->pid,
-			 strerror(-rc));
-	run->v->unscannable = true;
-}
-
-/*
- * Page out the batch and measure the victim's RSS drop. Returns 0 (with
- * run->map_refused set when the kernel refused a range as locked or
- * hugetlb), -ESRCH, -EPERM (victim refused), -ENOSYS, or -errno.
- */
-static int flush(struct run *run)
-{
-	const struct rcapfs_backend *be = run->s->be;
-	struct rcapfs_scan *s = run->s;
-	uint64_t done = 0, after_kb;
-	int64_t drop_kb;
-	int rc, rc2;
-
-	if (s->nbatch == 0)
-		return 0;
-	rc = be->ops->pageout(be->ctx, run->task, s->batch, s->nbatch,
-			      run->p->advice, &done);
-	s->nbatch = 0;
-	s->batch_bytes = 0;
-	run->out->at_bytes += done;
-	rc2 = be->ops->task_rss(be->ctx, run->task, &after_kb);
-	if (rc == -ESRCH || rc2 == -ESRCH)
-		return -ESRCH;
-	if (rc2 == 0) {
-		drop_kb = (int64_t)run->rss_kb - (int64_t)after_kb;
-		run->rss_kb = after_kb;
-		run->map_drop_kb += drop_kb;
-		if (drop_kb > 0) {
-			run->out->pg_bytes += (uint64_t)drop_kb * 1024;
-			run->excess -= drop_kb * 1024;
-		}
-	}
-	if (rc == -EINVAL) {
-		run->map_refused = true;
-		return 0;
-	}
-	/* A hole: the layout changed since the read; the next read will
-	 * see it. */
-	if (rc == -ENOMEM)
-		return 0;
-	return rc;
-}
-
-/* Add a chunk's runs to the batch, flushing first when they would not
- * fit. Returns what flush() returns; the runs are added unless that
- * failed or was refused. */
-static int add_runs(struct run *run, size_t nruns)
-{
-	struct rcapfs_scan *s = run->s;
-	int rc = 0;
-
-	if (s->nbatch + nruns > RCAPFS_SCAN_BATCH_RANGES)
-		rc = flush(run);
-	if (rc || run->map_refused)
-		return rc;
-	for (size_t i = 0; i < nruns; i++) {
-		s->batch[s->nbatch++] = s->runs[i];
-		s->batch_bytes += s->runs[i].len;
-	}
-	return rc;
-}
-
-/* How the pages of one mapping are judged in this pass. */
-struct judge {
-	bool chunked;  /* probes and chunk second chance */
-	bool skip_ref; /* pages marked referenced are skipped */
-};
-
-static bool candidate(const struct judge *j, uint8_t pg)
-{
-	if ((pg & (RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE |
-		   RCAPFS_PAGE_ZERO)) !=
-	    (RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE))
-		return false;
-	return !(j->skip_ref && (pg & RCAPFS_PAGE_REFERENCED));
-}
-
-/* Collect the runs of candidate pages of [a, b) (page indexes into pages,
- * at address base) into s->runs. Returns how many. */
-static size_t collect_runs(struct rcapfs_scan *s, const struct judge *j,
-			   const uint8_t *pages, size_t a, size_t b,
-			   uint64_t base)
-{
-	size_t n = 0;
-
-	for (size_t i = a; i < b; i++) {
-		uint64_t addr = base + i * s->page_size;
-
-		if (!candidate(j, pages[i]))
-			continue;
-		if (n && s->runs[n - 1].start + s->runs[n - 1].len == addr)
-			s->runs[n - 1].len += s->page_size;
-		else
-			s->runs[n++] = (struct rcapfs_range){
-				.start = addr, .len = s->page_size};
-	}
-	return n;
-}
-
 /* The candidate page of [a, b) nearest its middle; b when none. */
 static size_t probe_page(const struct judge *j, const uint8_t *pages, size_t a,
 			 size_t b)
@@ -197,9 +66,9 @@ static size_t probe_page(const struct judge *j, const uint8_t *pages, size_t a,
 	size_t mid = a + (b - a) / 2;
 
 	for (size_t d = 0; d <= (b - a) / 2 + 1; d++) {
-		if (mid + d < b && candidate(j, pages[mid + d]))
+		if (mid + d < b && scan_candidate(j, pages[mid + d]))
 			return mid + d;
-		if (mid >= a + d && d && candidate(j, pages[mid - d]))
+		if (mid >= a + d && d && scan_candidate(j, pages[mid - d]))
 			return mid - d;
 	}
 	return b;
@@ -207,39 +76,18 @@ static size_t probe_page(const struct judge *j, const uint8_t *pages, size_t a,
 
 /* Was chunk c, paged out (in part) at its last pass, touched since?
  * Pages shared with others were never paged out: they tell nothing. */
-static bool chunk_hot(const struct vmap *vm, size_t c, const uint8_t *pages,
-		      size_t a, size_t b, size_t chunk_first)
+static bool chunk_hot(const struct vmap *vm, const uint8_t *pages,
+		      const struct span *sp)
 {
 	const struct judge all = {.chunked = true, .skip_ref = false};
-	size_t probe = chunk_first + vm->probe[c];
+	size_t probe = sp->first + vm->probe[sp->c];
 
-	if (!(vm->chunk[c] & CHUNK_FULL))
-		return probe >= a && probe < b && candidate(&all, pages[probe]);
-	for (size_t i = a; i < b; i++)
-		if (candidate(&all, pages[i]))
+	if (!(vm->chunk[sp->c] & CHUNK_FULL))
+		return probe >= sp->a && probe < sp->b &&
+		       scan_candidate(&all, pages[probe]);
+	for (size_t i = sp->a; i < sp->b; i++)
+		if (scan_candidate(&all, pages[i]))
 			return true;
-	return false;
-}
-
-/* Count a mapping nothing of which can be paged out now; returns true for
- * one. */
-static bool unpageable(struct run *run, const struct rcapfs_mapping *m)
-{
-	struct rcapfs_scan_unpageable *u = &run->out->unpageable;
-
-	if (m->flags &
-	    (RCAPFS_MAP_LOCKED | RCAPFS_MAP_HUGETLB | RCAPFS_MAP_SPECIAL)) {
-		u->locked_kb += m->rss_kb;
-		return true;
-	}
-	/* Anonymous memory, shmem and copied-on-write private file pages
-	 * need swap to leave. */
-	if (!run->p->swap &&
-	    ((m->flags & (RCAPFS_MAP_ANON | RCAPFS_MAP_SYSV)) ||
-	     (m->anon_kb && m->anon_kb >= m->rss_kb))) {
-		u->anon_kb += m->rss_kb;
-		return true;
-	}
 	return false;
 }
 
@@ -267,65 +115,112 @@ static struct judge judge_of(const struct run *run,
 	return j;
 }
 
-/* Pages [a, b) of a mapping: chunk c, whose first page is first. */
-struct span {
-	size_t c;
-	size_t a;
-	size_t b;
-	size_t first;
+/* What one chunk is, as this pass judges it. */
+struct verdict {
+	bool known;	 /* referenced or not, this pass can tell */
+	bool referenced; /* since its last pass */
+	bool kept;	 /* not paged out (only probed) */
 };
 
-/*
- * Decide what of one chunk is paged out this pass and put its ranges in
- * s->runs. Returns how many; *skipped when the chunk is kept (unknown, or
- * touched since its last pass) and only probed.
- */
-static size_t plan_chunk(struct run *run, struct vmap *vm,
-			 const struct judge *j, const struct rcapfs_mapping *m,
-			 const uint8_t *pages, const struct span *sp,
-			 bool *skipped)
+/* Judge one chunk: count what of it is shared with others, and keep its
+ * history. */
+static struct verdict judge_chunk(struct run *run, struct vmap *vm,
+				  const struct judge *j, const uint8_t *pages,
+				  const struct span *sp)
 {
-	struct rcapfs_scan *s = run->s;
-	uint64_t ps = s->page_size;
-	uint8_t *st = &vm->chunk[sp->c];
-	size_t pp;
+	const uint64_t ps = run->s->page_size;
+	bool watched = vm->chunk[sp->c] & CHUNK_WATCH;
+	struct verdict v = {.known = !j->chunked || watched};
 
-	for (size_t i = sp->a; i < sp->b; i++)
+	for (size_t i = sp->a; i < sp->b; i++) {
 		if ((pages[i] & (RCAPFS_PAGE_PRESENT | RCAPFS_PAGE_EXCLUSIVE |
 				 RCAPFS_PAGE_ZERO)) == RCAPFS_PAGE_PRESENT)
 			run->out->unpageable.shared_kb += ps / 1024;
-	*skipped = j->chunked &&
-		   (!(*st & CHUNK_WATCH) ||
-		    chunk_hot(vm, sp->c, pages, sp->a, sp->b, sp->first));
-	if (!*skipped) {
+		else if (!j->chunked && j->skip_ref &&
+			 (pages[i] & RCAPFS_PAGE_REFERENCED) &&
+			 (pages[i] & RCAPFS_PAGE_PRESENT))
+			v.referenced = true;
+	}
+	if (j->chunked)
+		v.referenced = v.kept = !watched || chunk_hot(vm, pages, sp);
+	if (v.known)
+		vm->history[sp->c] =
+			(uint8_t)((vm->history[sp->c] >> 1) |
+				  (v.referenced ? HISTORY_REFERENCED : 0));
+	return v;
+}
+
+/* Mark the candidate pages of [a, b) as gone from this pass's snapshot:
+ * what rcapd's rule may page out later is what is still there. */
+static void mark_advised(const struct judge *j, uint8_t *pages, size_t a,
+			 size_t b)
+{
+	for (size_t i = a; i < b; i++)
+		if (scan_candidate(j, pages[i]))
+			pages[i] &= (uint8_t)~RCAPFS_PAGE_PRESENT;
+}
+
+/*
+ * Decide what of one chunk (of mapping mi of victim vi) is paged out this
+ * pass and put its ranges in s->runs: *nruns of them; *skipped when the
+ * chunk is kept (unknown, or touched since its last pass) and only
+ * probed. A referenced chunk is remembered for rcapd's rule. Returns 0 or
+ * -ENOMEM.
+ */
+static int plan_chunk(struct run *run, size_t vi, size_t mi, struct vmap *vm,
+		      const struct judge *j, uint8_t *pages,
+		      const struct span *sp, size_t *nruns, bool *skipped)
+{
+	struct rcapfs_scan *s = run->s;
+	const struct rcapfs_mapping *m = &run->snaps[vi].maps.maps[mi];
+	uint64_t ps = s->page_size;
+	uint8_t *st = &vm->chunk[sp->c];
+	struct verdict v = judge_chunk(run, vm, j, pages, sp);
+	size_t pp;
+
+	*nruns = 0;
+	*skipped = v.kept;
+	if (v.known && v.referenced &&
+	    scan_keep(run, vi, mi, sp, vm->history[sp->c]))
+		return -ENOMEM;
+	if (!v.kept) {
 		if (run->p->advice == RCAPFS_ADVICE_PAGEOUT)
 			*st = CHUNK_WATCH | CHUNK_FULL;
-		return collect_runs(s, j, pages, sp->a, sp->b, m->start);
+		*nruns = scan_collect_runs(s, j, pages, sp->a, sp->b, m->start);
+		mark_advised(j, pages, sp->a, sp->b);
+		return 0;
 	}
 	pp = probe_page(j, pages, sp->a, sp->b);
 	if (pp == sp->b)
 		return 0;
-	if (!(*st & CHUNK_WATCH))
+	if (!v.known) {
+		const struct judge all = {.chunked = true, .skip_ref = false};
+
+		for (size_t i = sp->a; i < sp->b; i++)
+			if (i != pp && scan_candidate(&all, pages[i]))
+				run->unknown_bytes += ps;
 		run->out->pending = true;
+	}
 	*st = CHUNK_WATCH;
 	vm->probe[sp->c] = (uint16_t)(pp - sp->first);
 	s->runs[0] =
 		(struct rcapfs_range){.start = m->start + pp * ps, .len = ps};
-	return 1;
+	pages[pp] &= (uint8_t)~RCAPFS_PAGE_PRESENT;
+	*nruns = 1;
+	return 0;
 }
 
 /*
- * Walk one mapping of the victim from address from, chunk by chunk,
+ * Walk mapping mi of victim vi from address from, chunk by chunk,
  * batching what is to be paged out, flushed when the batch covers the
  * excess and at the end of the mapping (so its RSS drop is its own).
- * Returns 0 (run->stopped set when the excess is gone) or -errno from
- * flush().
+ * Returns 0 (run->stopped set when the excess is gone) or -errno.
  */
-static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
-			 size_t mi, uint64_t from)
+static int visit_mapping(struct run *run, size_t vi, size_t mi, uint64_t from)
 {
+	const struct rcapfs_snapshot *snap = &run->snaps[vi];
 	const struct rcapfs_mapping *m = &snap->maps.maps[mi];
-	const uint8_t *pages = rcapfs_snapshot_pages(snap, mi);
+	uint8_t *pages = scan_pages(run, vi, mi);
 	const uint64_t cb = RCAPFS_SCAN_CHUNK_BYTES, ps = run->s->page_size;
 	struct vmap *vm = &run->v->maps[mi];
 	uint64_t lo = m->start & ~(cb - 1), advised = 0;
@@ -335,7 +230,7 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 	int rc = 0;
 
 	/* Without pages (nothing resident or swapped), nothing to free. */
-	if (!pages || unpageable(run, m) || vm->ignored)
+	if (!pages || scan_unpageable(run, m) || vm->ignored)
 		return 0;
 	j = judge_of(run, snap, pages, (size_t)((m->end - m->start) / ps));
 	run->map_drop_kb = 0;
@@ -349,7 +244,7 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 		bool skipped;
 		size_t nruns;
 
-		if (cancelled(run))
+		if (scan_cancelled(run))
 			return -ECANCELED;
 		if (cs < from)
 			cs = from;
@@ -358,15 +253,18 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 		sp.b = (size_t)((ce - m->start) / ps);
 		sp.first =
 			(size_t)((base > m->start ? base - m->start : 0) / ps);
-		nruns = plan_chunk(run, vm, &j, m, pages, &sp, &skipped);
+		rc = plan_chunk(run, vi, mi, vm, &j, pages, &sp, &nruns,
+				&skipped);
+		if (rc)
+			return rc;
 		whole = whole && !skipped;
 		for (size_t i = 0; i < nruns; i++)
 			advised += run->s->runs[i].len;
-		rc = add_runs(run, nruns);
+		rc = scan_add_runs(run, nruns);
 		if (rc == 0 && !run->map_refused &&
 		    (run->s->batch_bytes >= (uint64_t)run->excess ||
 		     run->s->batch_bytes >= RCAPFS_SCAN_BATCH_BYTES))
-			rc = flush(run);
+			rc = scan_flush(run);
 		if (rc || run->map_refused)
 			break;
 		if (run->excess <= 0) {
@@ -376,7 +274,7 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 		}
 	}
 	if (rc == 0 && !run->map_refused)
-		rc = flush(run);
+		rc = scan_flush(run);
 	if (rc)
 		return rc;
 	/* Refused as locked after all, or paged out whole to no effect:
@@ -391,27 +289,18 @@ static int visit_mapping(struct run *run, const struct rcapfs_snapshot *snap,
 	return 0;
 }
 
-/* What a failed step means for the visit: the process is gone (-ESRCH),
- * the scan cannot go on (-ENOMEM, -ENOSYS, -ECANCELED), or the kernel
- * will not let us act on this victim: skip it from now on (0). */
-static int settle(struct run *run, int rc)
-{
-	if (rc == 0 || rc == -ESRCH || rc == -ENOMEM || rc == -ENOSYS ||
-	    rc == -ECANCELED)
-		return rc;
-	refuse(run, rc);
-	return 0;
-}
-
 /*
- * Visit one victim from address from. Returns 0 (run->stopped set when
- * the excess is gone, else go on with the next victim), -ESRCH (it is
- * gone: forget it), or -errno.
+ * Visit victim vi from address from; what it reads stays in
+ * run->snaps[vi] until the end of the pass. Returns 0 (run->stopped set
+ * when the excess is gone, else go on with the next victim), -ESRCH (it
+ * is gone: forget it), or -errno.
  */
-static int visit(struct run *run, struct victim *v, uint64_t from)
+static int visit(struct run *run, size_t vi, uint64_t from)
 {
 	const struct rcapfs_backend *be = run->s->be;
-	struct rcapfs_snapshot snap;
+	struct victim *v = &run->s->victims[vi];
+	struct rcapfs_snapshot *snap = &run->snaps[vi];
+	uint64_t rss_kb;
 	int rc;
 
 	if (v->unscannable)
@@ -421,40 +310,84 @@ static int visit(struct run *run, struct victim *v, uint64_t from)
 		rc = rcapfs_tracker_open(run->s->tr, v->pid, v->start_ticks,
 					 &v->r);
 		if (rc)
-			return settle(run, rc);
+			return scan_settle(run, rc);
 		/* Pages other processes map too do not leave. */
 		rcapfs_tracker_want(v->r, RCAPFS_PAGE_EXCLUSIVE);
 		/* Its bits cover no time yet: nothing is known cold. The
-		 * next pass will know what was referenced since now. */
+		 * next pass will know what was referenced since now; until
+		 * then, all of it may turn out cold. */
 		if (rcapfs_tracker_fidelity(run->s->tr) !=
 		    RCAPFS_FIDELITY_NONE) {
 			run->out->pending = true;
+			if (be->ops->task_rss(be->ctx,
+					      rcapfs_tracker_task(v->r),
+					      &rss_kb) == 0)
+				run->unknown_bytes += rss_kb * 1024;
 			return 0;
 		}
 	}
 	run->task = rcapfs_tracker_task(v->r);
-	rc = rcapfs_tracker_read(v->r, true, &snap);
+	rc = rcapfs_tracker_read(v->r, true, snap);
 	if (rc)
-		return settle(run, rc);
+		return scan_settle(run, rc);
 	run->out->victims++;
-	rc = scan_sync_maps(v, &snap);
+	rc = scan_sync_maps(v, snap);
 	if (rc == 0)
 		rc = be->ops->task_rss(be->ctx, run->task, &run->rss_kb);
-	for (size_t i = 0; rc == 0 && !run->stopped && i < snap.maps.n; i++)
-		if (snap.maps.maps[i].end > from)
-			rc = visit_mapping(run, &snap, i, from);
-	rcapfs_snapshot_release(&snap);
-	return settle(run, rc);
+	for (size_t i = 0; rc == 0 && !run->stopped && i < snap->maps.n; i++)
+		if (snap->maps.maps[i].end > from)
+			rc = visit_mapping(run, vi, i, from);
+	return scan_settle(run, rc);
 }
+
+/* One class of victims from its hand. Returns 0 (run->stopped when the
+ * excess is gone: the hand stays there; else the class is done and its
+ * hand goes back to its head) or -errno. */
+static int pass_class(struct run *run, enum scan_class cls, bool *resumed)
+{
+	struct rcapfs_scan *s = run->s;
+	uint64_t from;
+	size_t i;
+	int rc;
+
+	for (i = scan_hand_position(s, cls, &from, resumed); i < s->nvictims;
+	     i++, from = 0) {
+		struct victim *v = &s->victims[i];
+
+		if (v->idle != (cls == CLASS_IDLE))
+			continue;
+		if (scan_cancelled(run))
+			return -ECANCELED;
+		rc = visit(run, i, from);
+		s->nbatch = 0;
+		s->batch_bytes = 0;
+		if (rc == -ESRCH) {
+			/* Exited or replaced: never touched again. */
+			scan_victim_gone(v);
+			continue;
+		}
+		if (rc)
+			return rc;
+		if (run->stopped) {
+			s->hand[cls] =
+				(struct hand){.pid = v->pid,
+					      .start_ticks = v->start_ticks,
+					      .addr = run->stop_addr};
+			return 0;
+		}
+	}
+	s->hand[cls] = (struct hand){.pid = 0};
+	return 0;
+}
+
 int rcapfs_scan_run(struct rcapfs_scan *s,
 		    const struct rcapfs_scan_victim *victims, size_t n,
 		    const struct rcapfs_scan_params *p,
 		    struct rcapfs_scan_result *out)
 {
 	struct run run = {.s = s, .p = p, .out = out};
-	uint64_t t0 = rcapfs_mono_ns(), from;
-	bool resumed;
-	size_t i;
+	uint64_t t0 = rcapfs_mono_ns();
+	bool resumed = false;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -466,44 +399,29 @@ int rcapfs_scan_run(struct rcapfs_scan *s,
 	rc = scan_sync_victims(s, victims, n);
 	if (rc)
 		return rc;
-	for (i = scan_hand_position(s, &from, &resumed); i < s->nvictims;
-	     i++, from = 0) {
-		struct victim *v = &s->victims[i];
+	run.snaps = calloc(s->nvictims ? s->nvictims : 1, sizeof(*run.snaps));
+	if (!run.snaps)
+		return -ENOMEM;
+	for (int cls = CLASS_IDLE; rc == 0 && !run.stopped && cls < NCLASSES;
+	     cls++) {
+		bool class_resumed = false;
 
-		if (cancelled(&run)) {
-			rc = -ECANCELED;
-			break;
-		}
-		rc = visit(&run, v, from);
-		s->nbatch = 0;
-		s->batch_bytes = 0;
-		if (rc == -ESRCH) {
-			/* Exited or replaced: never touched again. */
-			scan_victim_release(v);
-			v->pid = victims[i].pid;
-			v->start_ticks = victims[i].start_ticks;
-			v->unscannable = true;
-			rc = 0;
-			continue;
-		}
-		if (rc)
-			break;
-		if (run.stopped) {
-			s->hand_pid = v->pid;
-			s->hand_start_ticks = v->start_ticks;
-			s->hand_addr = run.stop_addr;
-			break;
-		}
+		rc = pass_class(&run, (enum scan_class)cls, &class_resumed);
+		resumed = resumed || class_resumed;
 	}
-	if (rc == 0 && i >= s->nvictims) {
+	if (rc == 0 && !run.stopped) {
+		/* rcapd's rule, over a pass that saw every victim. */
+		if (!resumed && scan_left(&run) > (int64_t)run.unknown_bytes)
+			rc = scan_hot(&run);
 		out->complete = true;
 		out->ineffective = !resumed && run.excess > 0;
-		s->hand_pid = 0;
-		s->hand_start_ticks = 0;
-		s->hand_addr = 0;
 		if (++s->complete % RCAPFS_SCAN_FLUSH_IVAL == 0)
 			scan_flush_ignored(s);
 	}
+	for (size_t i = 0; i < s->nvictims; i++)
+		rcapfs_snapshot_release(&run.snaps[i]);
+	free(run.snaps);
+	free(run.kept);
 	out->excess_bytes = run.excess > 0 ? (uint64_t)run.excess : 0;
 	out->scan_ns = rcapfs_mono_ns() - t0;
 	return rc;

@@ -31,6 +31,21 @@
  * rcapfs_scan_result.pending) so that "not referenced since the last pass"
  * means something.
  *
+ * A cap is a cap (rcapd's rule): when a pass from the head of the list
+ * has paged out all the cold memory it found and the collection is still
+ * over, referenced memory goes too, for what is left of the excess less
+ * what the pass could not judge yet (chunks probed for the first time,
+ * victims only starting to be tracked: they may turn out cold); in cold
+ * mode, where RSS does not drop, what was advised counts as taken. Each chunk
+ * keeps a history of its passes, one bit each, the newest highest (the
+ * aging approximation of LRU); referenced chunks go in ascending order of
+ * it, so the least recently referenced first, then in the order of the
+ * pass.
+ *
+ * Idle victims (no CPU time for a while: the caller says which) are
+ * scanned before busy ones, each class from its own hand, as the BSD
+ * kernels swap out the processes that slept longest first.
+ *
  * A scan state is used by one thread at a time.
  */
 #ifndef RCAPFS_SCANNER_SCAN_H
@@ -62,6 +77,7 @@ struct rcapfs_scan; /* opaque: the hand and what was learnt of victims */
 struct rcapfs_scan_victim {
 	pid_t pid;
 	uint64_t start_ticks;
+	bool idle; /* used no CPU time for a while: scanned first */
 };
 
 struct rcapfs_scan_params {
@@ -83,6 +99,7 @@ struct rcapfs_scan_unpageable {
 struct rcapfs_scan_result {
 	uint64_t at_bytes;     /* advised (what the kernel accepted) */
 	uint64_t pg_bytes;     /* RSS drop observed in the victims */
+	uint64_t hot_bytes;    /* of at_bytes, referenced memory */
 	uint64_t excess_bytes; /* what is left of the excess */
 	uint64_t scan_ns;      /* time spent */
 	bool complete;	       /* the hand went past the last victim */
@@ -103,20 +120,34 @@ int rcapfs_scan_new(struct rcapfs_tracker *tr, struct rcapfs_backend *be,
 void rcapfs_scan_free(struct rcapfs_scan *s);
 
 /*
- * One scan over victims[0..n) (sorted by pid, the order the hand walks in),
- * from the hand, until the excess is gone or the end of the list. What was
- * learnt of processes no longer in the list is forgotten. Returns 0 and
- * fills *out, -ECANCELED (*out holds what was done until then), -ENOSYS
- * when the backend cannot page out at all, or -ENOMEM.
+ * One scan over victims[0..n) (sorted by pid, the order each hand walks
+ * in): the idle ones from their hand, then the busy ones from theirs,
+ * until the excess is gone or the end of the list, then referenced memory
+ * where cold memory did not cover the excess. What was learnt of
+ * processes no longer in the list is forgotten. Returns 0 and fills *out,
+ * -ECANCELED (*out holds what was done until then), -ENOSYS when the
+ * backend cannot page out at all, or -ENOMEM.
  */
 int rcapfs_scan_run(struct rcapfs_scan *s,
 		    const struct rcapfs_scan_victim *victims, size_t n,
 		    const struct rcapfs_scan_params *p,
 		    struct rcapfs_scan_result *out);
 
-/* Where the hand is: the victim the next scan starts with (pid 0: the
- * head of the list) and the address in it. */
-void rcapfs_scan_hand(const struct rcapfs_scan *s, pid_t *pid, uint64_t *addr);
+/*
+ * Page out all that can leave of victim *v (a member idle for longer than
+ * its collection's swap_idle), whatever was referenced; in pageout mode,
+ * what the scan learns of the victim starts afresh from there. out->pg_bytes
+ * is the victim's RSS drop. Returns 0, -ESRCH when it is gone, -ENOSYS,
+ * -ENOMEM, -ECANCELED, or another -errno when the kernel refused it.
+ */
+int rcapfs_scan_whole(struct rcapfs_scan *s, const struct rcapfs_scan_victim *v,
+		      const struct rcapfs_scan_params *p,
+		      struct rcapfs_scan_result *out);
+
+/* Where the hand of idle or busy victims is: the victim the next scan
+ * starts that class with (pid 0: its head) and the address in it. */
+void rcapfs_scan_hand(const struct rcapfs_scan *s, bool idle, pid_t *pid,
+		      uint64_t *addr);
 
 /* How many mappings are in the ignored set now. */
 size_t rcapfs_scan_ignored(const struct rcapfs_scan *s);

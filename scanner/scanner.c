@@ -63,6 +63,9 @@ void rcapfs_scanner_free(struct rcapfs_scanner *sc)
 	for (size_t i = 0; i < sc->ncolls; i++)
 		scanner_collection_free(sc->colls[i]);
 	free(sc->colls);
+	for (size_t i = 0; i < sc->nrlim; i++)
+		rcapfs_enforcer_free(sc->rlim[i].enf);
+	free(sc->rlim);
 	rcapfs_tracker_free(sc->tr);
 	pthread_cond_destroy(&sc->wake);
 	pthread_mutex_destroy(&sc->lock);
@@ -92,8 +95,13 @@ int rcapfs_scanner_set_ctl(struct rcapfs_scanner *sc,
 		return rc;
 	pthread_mutex_lock(&sc->lock);
 	/* Enforcement held back from now: nothing more is started. */
-	for (size_t i = 0; i < sc->ncolls && !ctl->enforce; i++)
+	for (size_t i = 0; i < sc->ncolls && !ctl->enforce; i++) {
 		rcapfs_enforcer_withdraw(sc->colls[i]->enf);
+		rcapfs_enforcer_drop_swapouts(sc->colls[i]->enf);
+	}
+	for (size_t i = 0; i < sc->nrlim && !ctl->enforce; i++)
+		if (sc->rlim[i].enf)
+			rcapfs_enforcer_withdraw(sc->rlim[i].enf);
 	sc->ctl = *ctl;
 	/* No sample is due; the thread just recomputes its deadline. */
 	pthread_cond_signal(&sc->wake);
@@ -139,6 +147,8 @@ int rcapfs_scanner_status(struct rcapfs_scanner *sc, struct rcapfs_status *out)
 	out->uptime_s = (now - sc->created_ns) / RCAPFS_NS_PER_S;
 	pthread_mutex_lock(&sc->lock);
 	out->collections = sc->ncolls;
+	out->rlimit_processes = sc->nrlim;
+	out->rlimit_pg_bytes = scanner_rlimits_pg_locked(sc);
 	pthread_mutex_unlock(&sc->lock);
 	return 0;
 }

@@ -10,7 +10,10 @@
  * (scanner/enforcer.h): a thread of its own running the rcapd-style scan
  * (scanner/scan.h), so no collection waits for another's scan and no scan
  * holds the table lock. Its counters (at, pg, scans ...) show in the
- * collection's stats.
+ * collection's stats. Members idle for ctl/idle_threshold are scanned
+ * first; those idle for longer than the collection's swap_idle are paged
+ * out whole. Beyond collections, every process with a finite RLIMIT_RSS
+ * is held to it the same way (scanner/rlimits.c) while ctl/rlimit_rss is 1.
  */
 #ifndef RCAPFS_SCANNER_SCANNER_H
 #define RCAPFS_SCANNER_SCANNER_H
@@ -38,6 +41,10 @@ struct rcapfs_status {
 	bool enforcement; /* the backend can enforce caps (RCAPFS_SCAN_NEEDS) */
 	struct rcapfs_features features;
 	uint64_t uptime_s; /* of the daemon */
+	/* Processes with a finite RLIMIT_RSS at the last walk, and the RSS
+	 * drop observed in them by the scans that held them to it. */
+	uint64_t rlimit_processes;
+	uint64_t rlimit_pg_bytes;
 };
 
 struct rcapfs_scanner; /* opaque */
@@ -107,6 +114,14 @@ int rcapfs_scanner_members(struct rcapfs_scanner *sc, const char *name,
  * free(3). Returns 0, -ENOENT or -ENOMEM. */
 int rcapfs_scanner_procs(struct rcapfs_scanner *sc, const char *name,
 			 pid_t **pids, size_t *n);
+
+/* Seconds a member must stay idle (no CPU time) before it is paged out
+ * whole, once per idle period; 0 = never. set returns 0, -ENOENT or
+ * -ERANGE (above RCAPFS_INTERVAL_MAX_S). */
+int rcapfs_scanner_set_swap_idle(struct rcapfs_scanner *sc, const char *name,
+				 unsigned seconds);
+int rcapfs_scanner_get_swap_idle(struct rcapfs_scanner *sc, const char *name,
+				 unsigned *seconds);
 
 /* A copy of the statistics. Returns 0 or -ENOENT. */
 int rcapfs_scanner_stats(struct rcapfs_scanner *sc, const char *name,

@@ -51,6 +51,8 @@ void scanner_commit_locked(struct rcapfs_scanner *sc, struct sampling *smp)
 			s->excess_bytes = 0;
 			continue;
 		}
+		c->stats.majflt =
+			scanner_majflt_commit(c, s->members, s->nmembers);
 		c->members = s->members;
 		c->nmembers = s->nmembers;
 		s->members = old;

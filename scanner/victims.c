@@ -1,8 +1,8 @@
 /*
  * What the scan remembers between passes: its victims, each with the
- * layout of its last read (the chunk states and probes of each mapping,
- * and whether it is in the ignored set), followed from one member list
- * and one read to the next; and the hand over them.
+ * layout of its last read (the chunk states, histories and probes of each
+ * mapping, and whether it is in the ignored set), followed from one member
+ * list and one read to the next; and the hand of each class over them.
  */
 #include "config.h"
 #include "scanner/scan_i.h"
@@ -14,6 +14,7 @@
 static void vmap_release(struct vmap *vm)
 {
 	free(vm->chunk);
+	free(vm->history);
 	free(vm->probe);
 }
 
@@ -26,10 +27,26 @@ void scan_victim_release(struct victim *v)
 	memset(v, 0, sizeof(*v));
 }
 
-void rcapfs_scan_hand(const struct rcapfs_scan *s, pid_t *pid, uint64_t *addr)
+void scan_victim_gone(struct victim *v)
 {
-	*pid = s->hand_pid;
-	*addr = s->hand_addr;
+	pid_t pid = v->pid;
+	uint64_t start_ticks = v->start_ticks;
+	bool idle = v->idle;
+
+	scan_victim_release(v);
+	v->pid = pid;
+	v->start_ticks = start_ticks;
+	v->idle = idle;
+	v->unscannable = true;
+}
+
+void rcapfs_scan_hand(const struct rcapfs_scan *s, bool idle, pid_t *pid,
+		      uint64_t *addr)
+{
+	const struct hand *h = &s->hand[idle ? CLASS_IDLE : CLASS_BUSY];
+
+	*pid = h->pid;
+	*addr = h->addr;
 }
 
 size_t rcapfs_scan_ignored(const struct rcapfs_scan *s)
@@ -72,6 +89,7 @@ int scan_sync_victims(struct rcapfs_scan *s,
 			next[i].pid = list[i].pid;
 			next[i].start_ticks = list[i].start_ticks;
 		}
+		next[i].idle = list[i].idle;
 	}
 	while (j < s->nvictims)
 		scan_victim_release(&s->victims[j++]);
@@ -79,6 +97,25 @@ int scan_sync_victims(struct rcapfs_scan *s,
 	s->victims = next;
 	s->nvictims = n;
 	return 0;
+}
+
+struct victim *scan_find_victim(struct rcapfs_scan *s, pid_t pid,
+				uint64_t start_ticks)
+{
+	size_t lo = 0, hi = s->nvictims;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = cmp_victim(pid, start_ticks, &s->victims[mid]);
+
+		if (cmp == 0)
+			return &s->victims[mid];
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }
 
 static size_t nchunks_of(uint64_t start, uint64_t end)
@@ -122,8 +159,9 @@ int scan_sync_maps(struct victim *v, const struct rcapfs_snapshot *snap)
 			continue;
 		vm->nchunks = nchunks_of(m->start, m->end);
 		vm->chunk = calloc(vm->nchunks, sizeof(*vm->chunk));
+		vm->history = calloc(vm->nchunks, sizeof(*vm->history));
 		vm->probe = calloc(vm->nchunks, sizeof(*vm->probe));
-		if (!vm->chunk || !vm->probe)
+		if (!vm->chunk || !vm->history || !vm->probe)
 			goto out;
 	}
 	for (i = 0; i < ml->n; i++) {
@@ -148,21 +186,22 @@ out:
 	return rc;
 }
 
-size_t scan_hand_position(const struct rcapfs_scan *s, uint64_t *from,
-			  bool *resumed)
+size_t scan_hand_position(const struct rcapfs_scan *s, enum scan_class cls,
+			  uint64_t *from, bool *resumed)
 {
+	const struct hand *h = &s->hand[cls];
 	size_t i = 0;
 
 	*from = 0;
-	*resumed = s->hand_pid != 0;
+	*resumed = h->pid != 0;
 	if (!*resumed)
 		return 0;
 	while (i < s->nvictims &&
-	       cmp_victim(s->hand_pid, s->hand_start_ticks, &s->victims[i]) > 0)
+	       cmp_victim(h->pid, h->start_ticks, &s->victims[i]) > 0)
 		i++;
-	if (i < s->nvictims && s->victims[i].pid == s->hand_pid &&
-	    s->victims[i].start_ticks == s->hand_start_ticks)
-		*from = s->hand_addr;
+	if (i < s->nvictims && s->victims[i].pid == h->pid &&
+	    s->victims[i].start_ticks == h->start_ticks)
+		*from = h->addr;
 	return i;
 }
 

@@ -139,7 +139,7 @@ int linux_malformed(pid_t pid, const char *file);
 int linux_procs(void *ctx, unsigned flags, struct rcapfs_proc_list *out);
 int linux_proc(void *ctx, pid_t pid, unsigned flags, struct rcapfs_proc *out);
 int linux_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
-		      uint64_t *rss_kb, uint64_t *vm_kb);
+		      struct rcapfs_proc_usage *out);
 int linux_meminfo(void *ctx, struct rcapfs_meminfo *out);
 
 /* ---- users.c: user and group names ---- */

@@ -9,12 +9,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /*
  * The process table and the records of /proc: PID/stat, status and cgroup
- * of each process, meminfo; and the reading of such records, which the
- * other files of the backend share.
+ * of each process (and its RSS limit, by prlimit(2)), meminfo; and the reading
+ * of such records, which the other files of the backend share.
  */
 
 void linux_pid_path(char *dst, pid_t pid, const char *file)
@@ -107,6 +108,31 @@ int linux_malformed(pid_t pid, const char *file)
 }
 
 /*
+ * The RSS limit of pid when finite: its soft RLIMIT_RSS (the kernel keeps
+ * it at most the hard one, so it is min(soft, hard)). One prlimit(2), no
+ * /proc read; on a fixture root the pids are nobody's, so there is none.
+ * Returns 0 (a process whose limits we may not read has none for us) or
+ * -ESRCH when it is gone.
+ */
+static int read_rlimit_rss(const struct linux_ctx *c, pid_t pid,
+			   struct rcapfs_proc *out)
+{
+	struct rlimit rl;
+
+	out->rlimit_rss_set = false;
+	out->rlimit_rss_bytes = 0;
+	if (!c->is_procfs)
+		return 0;
+	if (prlimit(pid, RLIMIT_RSS, NULL, &rl))
+		return errno == ESRCH ? -ESRCH : 0;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	out->rlimit_rss_set = true;
+	out->rlimit_rss_bytes = (uint64_t)rl.rlim_cur;
+	return 0;
+}
+
+/*
  * Read one process: stat, status, and cgroup when flags ask for it. Kernel
  * threads and thread ids are -ESRCH: they have no memory of their own to
  * cap. Returns 0 (out->cgroup then owned by the caller) or -errno.
@@ -159,8 +185,15 @@ static int read_proc(const struct linux_ctx *c, pid_t pid, unsigned flags,
 	 * zombie) status has no Vm lines and stat shows zeros. */
 	out->rss_kb = ss.has_vm ? ss.rss_kb : st.rss_pages * c->page_kb;
 	out->vm_kb = ss.has_vm ? ss.vm_kb : st.vsize_bytes / 1024;
+	out->cpu_ticks = st.utime_ticks + st.stime_ticks;
+	out->majflt = st.majflt;
 	memcpy(out->comm, st.comm, sizeof(out->comm));
 
+	if (flags & RCAPFS_PROCS_RLIMIT) {
+		ret = read_rlimit_rss(c, pid, out);
+		if (ret)
+			goto out;
+	}
 	if (!(flags & RCAPFS_PROCS_CGROUP))
 		goto out;
 	rcapfs_buf_reset(&big);
@@ -243,7 +276,7 @@ int linux_procs(void *ctx, unsigned flags, struct rcapfs_proc_list *out)
 
 	out->procs = NULL;
 	out->n = 0;
-	if (flags & ~RCAPFS_PROCS_CGROUP)
+	if (flags & ~(RCAPFS_PROCS_CGROUP | RCAPFS_PROCS_RLIMIT))
 		return -EINVAL;
 	ret = list_pids(c, &pids, &npids);
 	if (ret)
@@ -277,7 +310,8 @@ out:
 
 int linux_proc(void *ctx, pid_t pid, unsigned flags, struct rcapfs_proc *out)
 {
-	if (pid <= 0 || (flags & ~RCAPFS_PROCS_CGROUP)) {
+	if (pid <= 0 ||
+	    (flags & ~(RCAPFS_PROCS_CGROUP | RCAPFS_PROCS_RLIMIT))) {
 		memset(out, 0, sizeof(*out));
 		return -EINVAL;
 	}
@@ -285,7 +319,7 @@ int linux_proc(void *ctx, pid_t pid, unsigned flags, struct rcapfs_proc *out)
 }
 
 int linux_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
-		      uint64_t *rss_kb, uint64_t *vm_kb)
+		      struct rcapfs_proc_usage *out)
 {
 	struct linux_ctx *c = ctx;
 	char buf[STAT_SIZE];
@@ -309,8 +343,10 @@ int linux_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
 		ret = -ESRCH;
 		goto out;
 	}
-	*rss_kb = st.rss_pages * c->page_kb;
-	*vm_kb = st.vsize_bytes / 1024;
+	out->rss_kb = st.rss_pages * c->page_kb;
+	out->vm_kb = st.vsize_bytes / 1024;
+	out->cpu_ticks = st.utime_ticks + st.stime_ticks;
+	out->majflt = st.majflt;
 out:
 	rcapfs_buf_release(&big);
 	return ret;

@@ -11,7 +11,7 @@
 extern "C" {
 #endif
 
-#define RCAPFS_STATS_VERSION 1
+#define RCAPFS_STATS_VERSION 2
 
 /* ctl/accounting */
 enum rcapfs_accounting {
@@ -54,6 +54,14 @@ struct rcapfs_stats {
 	uint64_t unpageable_anon_bytes;
 	uint64_t unpageable_locked_bytes;
 	uint64_t unpageable_shared_bytes;
+	/* Major faults of the members since the collection was created,
+	 * each counted from when it joined; members that left included:
+	 * the cost of the cap. */
+	uint64_t majflt;
+	/* Members paged out whole for staying idle longer than swap_idle,
+	 * and the RSS drop observed in them. */
+	uint64_t swapouts;
+	uint64_t swapout_bytes;
 };
 
 #ifdef __cplusplus

@@ -12,6 +12,9 @@ echo 3G >"$M/caps/b/cap"
 echo 40 >"$M/ctl/pressure"
 echo cold >"$M/ctl/mode"
 echo 7 >"$M/ctl/sample_interval"
+echo 3 >"$M/ctl/idle_threshold"
+echo 0 >"$M/ctl/rlimit_rss"
+echo 60 >"$M/caps/b/swap_idle"
 kill9_daemon
 
 dead() { ! stat "$M/ctl" >/dev/null 2>&1; }
@@ -22,8 +25,9 @@ expect_eq "cap a restored" 268435456 "$(cat "$M/caps/a/cap")"
 expect_eq "cap b restored" 3221225472 "$(cat "$M/caps/b/cap")"
 expect_eq "members restored" "comm nginx*
 uid 0" "$(cat "$M/caps/a/members")"
-expect_eq "ctl restored" "40 cold 7" \
-	"$(cat "$M/ctl/pressure" "$M/ctl/mode" "$M/ctl/sample_interval" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "ctl restored" "40 cold 7 3 0" \
+	"$(cat "$M/ctl/pressure" "$M/ctl/mode" "$M/ctl/sample_interval" "$M/ctl/idle_threshold" "$M/ctl/rlimit_rss" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "swap_idle restored" 60 "$(cat "$M/caps/b/swap_idle")"
 check "no temporary state files left" sh -c "! ls '$(dirname "$STATE")' | grep -v '^state$'"
 
 # Writes racing a kill -9: every acknowledged value survives. Each kill

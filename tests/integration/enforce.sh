@@ -8,27 +8,13 @@
 # too.
 # The waits are generous: they check behaviour, not speed.
 . "$top_builddir/tests/integration/lib.sh"
-require_backend linux "pageout"
-VICTIM=$top_builddir/tests/victim
-[ -x "$VICTIM" ] || skip "tests/victim not built"
-setup
-start_daemon
-echo 1 >"$M/ctl/sample_interval"
-echo 1 >"$M/ctl/scan_interval"
+. "$SRCDIR/tests/integration/lib-enforce.sh"
+start_enforcing
 
-# start_victim NAME ARGS...: a victim, its pid in VPID once it is set up.
-start_victim() {
-	sv_name=$1
-	shift
-	spawn_victim sh -c "exec '$VICTIM' $* >'$T/$sv_name.out'"
-	wait_for "victim $sv_name set up" 60 grep -qs ready "$T/$sv_name.out"
-}
-stat_of() { awk -v k="$2" '$1 == k {print $2}' "$M/caps/$1/stats"; }
 # The collection has its member and at least min bytes of rss.
 sampled() { [ "$(stat_of "$1" nproc)" = 1 ] && [ "$(cat "$M/caps/$1/rss")" -ge "$2" ]; }
 under_cap() { [ "$(cat "$M/caps/$1/rss")" -le "$(cat "$M/caps/$1/cap")" ]; }
 grew() { [ "$(stat_of "$1" "$2")" -gt "$3" ]; }
-not_stopped() { ! grep -q '^State:.*T' "/proc/$1/status"; }
 # collection NAME PID MIB: NAME holds PID, whose rss reaches MIB.
 collection() {
 	mkdir "$M/caps/$1"
@@ -45,7 +31,7 @@ echo "$cap" >"$M/caps/one/cap"
 wait_for "one: rss brought under a cap of a quarter of it" 60 under_cap one
 check "the victim lives" kill -0 "$V1"
 check "the victim was never stopped" not_stopped "$V1"
-vrss=$(awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$V1/status")
+vrss=$(rss_bytes "$V1")
 check "the victim's own VmRSS is near the cap" test "$vrss" -le $((cap + 4 * 1024 * 1024))
 for k in at pg scans scans_complete scan_time_ns; do
 	check "one: $k > 0" grew one $k 0

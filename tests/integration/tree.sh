@@ -6,14 +6,15 @@ start_daemon
 
 expect_eq "top level" "caps ctl proc rcapfs.prom" "$(ls "$M" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "ctl files" \
-	"accounting enforce mode pressure report_interval sample_interval scan_interval status" \
+	"accounting enforce idle_threshold mode pressure report_interval rlimit_rss sample_interval scan_interval status" \
 	"$(ls "$M/ctl" | tr '\n' ' ' | sed 's/ $//')"
 for kv in enforce=1 pressure=0 sample_interval=5 scan_interval=15 \
-	report_interval=5 mode=pageout accounting=rss; do
+	report_interval=5 mode=pageout accounting=rss idle_threshold=10 \
+	rlimit_rss=1; do
 	expect_eq "default ctl/${kv%%=*}" "${kv#*=}" "$(cat "$M/ctl/${kv%%=*}")"
 done
 expect_eq "status keys in order" \
-	"memory_utilization_pct mem_total mem_available swap_total swap_free collections fidelity enforcement process_madvise pagemap_scan idle_page_tracking soft_dirty pfn_visible cgroup_v2 uptime_s version" \
+	"memory_utilization_pct mem_total mem_available swap_total swap_free collections fidelity enforcement process_madvise pagemap_scan idle_page_tracking soft_dirty pfn_visible cgroup_v2 uptime_s version rlimit_processes rlimit_pg" \
 	"$(cut -d' ' -f1 "$M/ctl/status" | tr '\n' ' ' | sed 's/ $//')"
 status_of() {
 	awk -v k="$1" '$1 == k {print $2}' "$M/ctl/status"
@@ -38,16 +39,18 @@ fi
 expect_eq "status collections 0" 0 "$(status_of collections)"
 
 check "mkdir caps/web" mkdir "$M/caps/web"
-expect_eq "collection files" "cap members procs rss stats" \
+expect_eq "collection files" "cap members procs rss stats swap_idle" \
 	"$(ls "$M/caps/web" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "new cap is 0 (uncapped)" 0 "$(cat "$M/caps/web/cap")"
 expect_eq "new members empty" "" "$(cat "$M/caps/web/members")"
 expect_eq "new procs empty" "" "$(cat "$M/caps/web/procs")"
+expect_eq "new swap_idle is 0 (off)" 0 "$(cat "$M/caps/web/swap_idle")"
 expect_eq "stats keys in order" \
-	"nproc rss vm cap excess samples at pg scans scans_complete scans_ineffective unenforced scan_time_ns rss_min rss_max last_sample_unix accounting fidelity unpageable_anon unpageable_locked unpageable_shared" \
+	"nproc rss vm cap excess samples at pg scans scans_complete scans_ineffective unenforced scan_time_ns rss_min rss_max last_sample_unix accounting fidelity unpageable_anon unpageable_locked unpageable_shared majflt swapouts swapout_bytes" \
 	"$(cut -d' ' -f1 "$M/caps/web/stats" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "status counts the collection" 1 "$(status_of collections)"
-for f in caps/web/cap caps/web/members ctl/enforce ctl/mode; do
+for f in caps/web/cap caps/web/members caps/web/swap_idle ctl/enforce \
+	ctl/mode ctl/idle_threshold ctl/rlimit_rss; do
 	expect_eq "mode of $f" 644 "$(stat -c %a "$M/$f")"
 done
 for f in caps/web/procs caps/web/rss caps/web/stats ctl/status rcapfs.prom; do

@@ -41,7 +41,8 @@ snapshot() {
 	for f in "$M"/caps/*/cap "$M"/caps/*/members "$M"/ctl/enforce \
 		"$M"/ctl/pressure "$M"/ctl/sample_interval \
 		"$M"/ctl/scan_interval "$M"/ctl/report_interval "$M"/ctl/mode \
-		"$M"/ctl/accounting; do
+		"$M"/ctl/accounting "$M"/ctl/idle_threshold \
+		"$M"/ctl/rlimit_rss "$M"/caps/*/swap_idle; do
 		echo "$f: $(cat "$f")"
 	done
 	ls "$M/caps"
@@ -63,17 +64,23 @@ head -c 1048576 /dev/zero | tr '\0' '\001' >"$T/ctrl"
 for v in "abc" "-1" "1..5G" "12Q" "1 G" "\\x01" "\\t1" "1\\x00" "0x1" \
 	"1e3" "1.5.5" "G" "max1" "\\n\\n" "@$T/random" "@$T/ctrl"; do
 	bad EINVAL "$M/caps/h/cap" "$v"
+	bad EINVAL "$M/caps/h/swap_idle" "$v"
 	for f in enforce pressure sample_interval scan_interval \
-		report_interval mode accounting; do
+		report_interval mode accounting idle_threshold rlimit_rss; do
 		bad EINVAL "$M/ctl/$f" "$v"
 	done
 done
 for v in "99999999999E" "16E" "@$T/digits"; do
 	bad ERANGE "$M/caps/h/cap" "$v"
 done
-for f in pressure sample_interval scan_interval report_interval; do
-	bad ERANGE "$M/ctl/$f" "4294967296"
-	bad ERANGE "$M/ctl/$f" "@$T/digits"
+for f in ctl/pressure ctl/sample_interval ctl/scan_interval \
+	ctl/report_interval ctl/idle_threshold caps/h/swap_idle; do
+	bad ERANGE "$M/$f" "4294967296"
+	bad ERANGE "$M/$f" "@$T/digits"
+done
+for f in ctl/sample_interval ctl/scan_interval ctl/report_interval \
+	ctl/idle_threshold caps/h/swap_idle; do
+	bad ERANGE "$M/$f" "86401"
 done
 bad ERANGE "$M/ctl/pressure" "101"
 bad ERANGE "$M/ctl/sample_interval" "0"
@@ -127,8 +134,9 @@ echo "== Permissions"
 PERM_TRIED=0
 PERM_WRONG=0
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-for f in caps/h/cap caps/h/members ctl/enforce ctl/pressure ctl/mode \
-	ctl/accounting ctl/sample_interval; do
+for f in caps/h/cap caps/h/members caps/h/swap_idle ctl/enforce \
+	ctl/pressure ctl/mode ctl/accounting ctl/sample_interval \
+	ctl/idle_threshold ctl/rlimit_rss; do
 	PERM_TRIED=$((PERM_TRIED + 1))
 	got=$(as_nobody "$WR" "$M/$f" "1\\n" 2>&1)
 	[ "$got" = EACCES ] || {

@@ -144,12 +144,19 @@ static uint64_t page_kb(const struct fake_ctx *c)
 	return c->features.page_size / 1024;
 }
 
-/* Copy src into *dst; the cgroup string only when want_cgroup. */
+/* Copy src into *dst as procs() and proc() give it with flags: the
+ * cgroup string and the RSS limit only when asked for. */
 static void copy_proc(struct rcapfs_proc *dst, const struct rcapfs_proc *src,
-		      int want_cgroup)
+		      unsigned flags)
 {
 	*dst = *src;
-	dst->cgroup = want_cgroup && src->cgroup ? xstrdup(src->cgroup) : NULL;
+	dst->cgroup = (flags & RCAPFS_PROCS_CGROUP) && src->cgroup
+			      ? xstrdup(src->cgroup)
+			      : NULL;
+	if (!(flags & RCAPFS_PROCS_RLIMIT)) {
+		dst->rlimit_rss_set = false;
+		dst->rlimit_rss_bytes = 0;
+	}
 }
 
 static struct rcapfs_proc *find_proc(struct fake_ctx *c, pid_t pid)
@@ -199,14 +206,13 @@ static void proc_figures(struct fake_ctx *c, struct rcapfs_proc *p)
 static int fake_procs(void *ctx, unsigned flags, struct rcapfs_proc_list *out)
 {
 	struct fake_ctx *c = ctx;
-	int want_cgroup = (flags & RCAPFS_PROCS_CGROUP) != 0;
 
 	pthread_mutex_lock(&c->lock);
 	c->walks++;
 	out->procs = xcalloc(c->nprocs, sizeof(*out->procs));
 	out->n = c->nprocs;
 	for (size_t i = 0; i < c->nprocs; i++) {
-		copy_proc(&out->procs[i], &c->procs[i], want_cgroup);
+		copy_proc(&out->procs[i], &c->procs[i], flags);
 		proc_figures(c, &out->procs[i]);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -223,7 +229,7 @@ static int fake_proc(void *ctx, pid_t pid, unsigned flags,
 	pthread_mutex_lock(&c->lock);
 	p = c->proc_err ? NULL : find_proc(c, pid);
 	if (p) {
-		copy_proc(out, p, (flags & RCAPFS_PROCS_CGROUP) != 0);
+		copy_proc(out, p, flags);
 		proc_figures(c, out);
 		ret = 0;
 	} else if (c->proc_err) {
@@ -234,7 +240,7 @@ static int fake_proc(void *ctx, pid_t pid, unsigned flags,
 }
 
 static int fake_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
-			    uint64_t *rss_kb, uint64_t *vm_kb)
+			    struct rcapfs_proc_usage *out)
 {
 	struct fake_ctx *c = ctx;
 	struct rcapfs_proc *p;
@@ -249,8 +255,10 @@ static int fake_proc_sample(void *ctx, pid_t pid, uint64_t start_ticks,
 		struct rcapfs_proc q = *p;
 
 		proc_figures(c, &q);
-		*rss_kb = q.rss_kb;
-		*vm_kb = q.vm_kb;
+		out->rss_kb = q.rss_kb;
+		out->vm_kb = q.vm_kb;
+		out->cpu_ticks = q.cpu_ticks;
+		out->majflt = q.majflt;
 		ret = 0;
 	}
 	hook = c->sample_hook;
@@ -1010,7 +1018,8 @@ void fake_backend_set_procs(struct rcapfs_backend *be,
 	struct rcapfs_proc *copy = xcalloc(n, sizeof(*copy));
 
 	for (size_t i = 0; i < n; i++)
-		copy_proc(&copy[i], &procs[i], 1);
+		copy_proc(&copy[i], &procs[i],
+			  RCAPFS_PROCS_CGROUP | RCAPFS_PROCS_RLIMIT);
 	qsort(copy, n, sizeof(*copy), cmp_pid);
 
 	pthread_mutex_lock(&c->lock);
@@ -1225,13 +1234,23 @@ static void each_page(struct fake_ctx *c, pid_t pid, uint64_t start,
 	}
 }
 
+/* What a touch does, and the major faults it took. */
+struct touch {
+	bool write;
+	uint64_t majflt;
+};
+
 static void touch_page(struct fake_ctx *c, struct fake_map *fm, uint8_t *pg,
 		       const void *arg)
 {
-	bool write = *(const bool *)arg;
+	struct touch *t = (struct touch *)arg;
+	bool write = t->write;
 	uint32_t flags = fm->m.flags;
 
 	if (!present(*pg)) {
+		/* Brought back after a pageout: from disk or swap. */
+		if ((*pg & RCAPFS_PAGE_SWAPPED) || fm->advised[pg - fm->pages])
+			t->majflt++;
 		if (*pg & RCAPFS_PAGE_SWAPPED)
 			c->swap_used -= c->features.page_size;
 		*pg &= (uint8_t) ~(RCAPFS_PAGE_SWAPPED | RCAPFS_PAGE_ZERO);
@@ -1251,10 +1270,43 @@ void fake_backend_touch(struct rcapfs_backend *be, pid_t pid, uint64_t start,
 			uint64_t end, bool write)
 {
 	struct fake_ctx *c = ctx_of(be);
+	struct touch t = {.write = write, .majflt = 0};
+	struct rcapfs_proc *p;
 
 	pthread_mutex_lock(&c->lock);
-	each_page(c, pid, start, end, touch_page, &write);
+	each_page(c, pid, start, end, touch_page, &t);
+	p = find_proc(c, pid);
+	if (p)
+		p->majflt += t.majflt;
 	pthread_mutex_unlock(&c->lock);
+}
+
+void fake_backend_run(struct rcapfs_backend *be, pid_t pid, uint64_t ticks)
+{
+	struct fake_ctx *c = ctx_of(be);
+	struct rcapfs_proc *p;
+
+	pthread_mutex_lock(&c->lock);
+	p = find_proc(c, pid);
+	if (!p)
+		die("run: no such process", pid);
+	p->cpu_ticks += ticks;
+	pthread_mutex_unlock(&c->lock);
+}
+
+uint64_t fake_backend_majflt(struct rcapfs_backend *be, pid_t pid)
+{
+	struct fake_ctx *c = ctx_of(be);
+	struct rcapfs_proc *p;
+	uint64_t n;
+
+	pthread_mutex_lock(&c->lock);
+	p = find_proc(c, pid);
+	if (!p)
+		die("majflt: no such process", pid);
+	n = p->majflt;
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }
 
 static void set_page(struct fake_ctx *c, struct fake_map *fm, uint8_t *pg,

@@ -20,9 +20,18 @@ struct rcapfs_backend *fake_backend_new(void);
 
 /* Replace the process table with a copy of procs[0..n) (cgroup strings are
  * copied too). The fake sorts by pid as the real one does. Address spaces
- * (below) are kept: they belong to pids. */
+ * (below) are kept: they belong to pids. procs() and proc() give the RSS
+ * limit set here only to callers that ask for it (RCAPFS_PROCS_RLIMIT). */
 void fake_backend_set_procs(struct rcapfs_backend *be,
 			    const struct rcapfs_proc *procs, size_t n);
+
+/* The process runs for ticks of CPU time (its cpu_ticks grow); it must
+ * exist. */
+void fake_backend_run(struct rcapfs_backend *be, pid_t pid, uint64_t ticks);
+
+/* The major faults of a process: touches of pages that were paged out
+ * (brought back from disk or swap). It must exist. */
+uint64_t fake_backend_majflt(struct rcapfs_backend *be, pid_t pid);
 
 /* Change one process's rss and vm (kB) in place; it must exist. Once a
  * process has mappings, its rss is that of its pages instead. */
@@ -113,7 +122,8 @@ void fake_backend_set_map_flags(struct rcapfs_backend *be, pid_t pid,
  * DIRTY and modified. A read of an anonymous page faults a real page, not
  * the zero page. Pages of anonymous or shared anonymous mappings, and
  * written pages of private file mappings (copy on write), are anonymous:
- * they need swap to be paged out.
+ * they need swap to be paged out. A page brought back after it was paged
+ * out is a major fault of the process (when it is in the table).
  */
 void fake_backend_touch(struct rcapfs_backend *be, pid_t pid, uint64_t start,
 			uint64_t end, bool write);

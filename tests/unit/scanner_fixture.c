@@ -47,6 +47,44 @@ int scanner_fixture_teardown(void **state)
 	return 0;
 }
 
+void scanner_fixture_use_features(struct scanner_fixture *f,
+				  const struct rcapfs_features *ft)
+{
+	rcapfs_scanner_free(f->sc);
+	fake_backend_set_features(f->be, ft);
+	assert_int_equal(rcapfs_scanner_new(f->be, &f->sc), 0);
+}
+
+void scanner_fixture_map(struct rcapfs_backend *be, pid_t pid, uint64_t mib)
+{
+	struct rcapfs_mapping m;
+
+	memset(&m, 0, sizeof(m));
+	m.start = SCANNER_FIXTURE_BASE;
+	m.end = m.start + mib * 1024 * 1024;
+	m.flags = RCAPFS_MAP_READ;
+	m.inode = 100 + (uint64_t)pid;
+	m.shmid = -1;
+	m.name = "/data";
+	fake_backend_add_mapping(be, pid, &m);
+	fake_backend_touch(be, pid, m.start, m.end, false);
+	fake_backend_set_page_flags(be, pid, m.start, m.end, 0,
+				    RCAPFS_PAGE_REFERENCED);
+}
+
+void scanner_fixture_victims(struct rcapfs_backend *be, const pid_t *pids,
+			     size_t n, uint64_t mib)
+{
+	struct rcapfs_proc procs[4];
+
+	assert_true(n <= 4);
+	for (size_t i = 0; i < n; i++)
+		procs[i] = scanner_fixture_proc(pids[i], 1000, 0, mib * 1024);
+	fake_backend_set_procs(be, procs, n);
+	for (size_t i = 0; i < n; i++)
+		scanner_fixture_map(be, pids[i], mib);
+}
+
 void scanner_fixture_set_members(struct rcapfs_scanner *sc, const char *name,
 				 const char *text)
 {

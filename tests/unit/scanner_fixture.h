@@ -27,6 +27,24 @@ struct scanner_fixture {
 int scanner_fixture_setup(void **state);
 int scanner_fixture_teardown(void **state);
 
+/* Make the scanner of f again over its backend, now with features *ft:
+ * the tracker's fidelity is decided when it is made. */
+void scanner_fixture_use_features(struct scanner_fixture *f,
+				  const struct rcapfs_features *ft);
+
+/* Where scanner_fixture_map puts a mapping: chunk aligned. */
+#define SCANNER_FIXTURE_BASE 0x40000000ULL
+
+/* Give pid, which must be in the fake's table, a private mapping of mib
+ * MiB of a file at SCANNER_FIXTURE_BASE, every page present and not
+ * referenced. */
+void scanner_fixture_map(struct rcapfs_backend *be, pid_t pid, uint64_t mib);
+
+/* The fake's table becomes processes pids[0..n) (at most 4) of uid 1000,
+ * each with a mapping as scanner_fixture_map gives, of mib MiB. */
+void scanner_fixture_victims(struct rcapfs_backend *be, const pid_t *pids,
+			     size_t n, uint64_t mib);
+
 /* Set the membership rules of collection name to text, as a user writes
  * them; fail the test, saying why, when they are refused. */
 void scanner_fixture_set_members(struct rcapfs_scanner *sc, const char *name,

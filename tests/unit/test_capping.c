@@ -24,7 +24,7 @@
 #include "tests/unit/scanner_fixture.h"
 
 #define MIB  (1024ULL * 1024)
-#define BASE 0x40000000ULL
+#define BASE SCANNER_FIXTURE_BASE
 
 /*
  * A pageout hook that holds pid's pageouts until the gate is opened.
@@ -107,44 +107,6 @@ static int teardown(void **state)
 	return scanner_fixture_teardown(state);
 }
 
-/* Make the scanner again over a backend with these features: the
- * tracker's fidelity is decided when it is made. */
-static void use_features(struct scanner_fixture *f,
-			 const struct rcapfs_features *ft)
-{
-	rcapfs_scanner_free(f->sc);
-	fake_backend_set_features(f->be, ft);
-	assert_int_equal(rcapfs_scanner_new(f->be, &f->sc), 0);
-}
-
-/* Processes pids[0..n), each with a private file mapping of mib MiB, all
- * present and not referenced; each in collection "c<pid>" by a pid rule
- * (when named), capped at cap. */
-static void victims(struct scanner_fixture *f, const pid_t *pids, size_t n,
-		    uint64_t mib)
-{
-	struct rcapfs_proc procs[4];
-
-	for (size_t i = 0; i < n; i++)
-		procs[i] = scanner_fixture_proc(pids[i], 1000, 0, mib * 1024);
-	fake_backend_set_procs(f->be, procs, n);
-	for (size_t i = 0; i < n; i++) {
-		struct rcapfs_mapping m;
-
-		memset(&m, 0, sizeof(m));
-		m.start = BASE;
-		m.end = BASE + mib * MIB;
-		m.flags = RCAPFS_MAP_READ;
-		m.inode = 100 + (uint64_t)pids[i];
-		m.shmid = -1;
-		m.name = "/data";
-		fake_backend_add_mapping(f->be, pids[i], &m);
-		fake_backend_touch(f->be, pids[i], m.start, m.end, false);
-		fake_backend_set_page_flags(f->be, pids[i], m.start, m.end, 0,
-					    RCAPFS_PAGE_REFERENCED);
-	}
-}
-
 static void capped(struct scanner_fixture *f, const char *name, pid_t pid,
 		   uint64_t cap)
 {
@@ -162,8 +124,8 @@ static void test_capping__enforce(void **state)
 	const pid_t pid = 10;
 	struct rcapfs_stats st;
 
-	use_features(f, &fake_backend_page_features);
-	victims(f, &pid, 1, 16);
+	scanner_fixture_use_features(f, &fake_backend_page_features);
+	scanner_fixture_victims(f->be, &pid, 1, 16);
 	capped(f, "c", pid, 4 * MIB);
 	assert_int_equal(scanner_fixture_stats(f->sc, "c").fidelity,
 			 RCAPFS_FIDELITY_PAGE);
@@ -192,8 +154,8 @@ static void test_capping__enforce_off(void **state)
 	struct fake_backend_counts counts;
 	const pid_t pid = 10;
 
-	use_features(f, &fake_backend_mapping_features);
-	victims(f, &pid, 1, 8);
+	scanner_fixture_use_features(f, &fake_backend_mapping_features);
+	scanner_fixture_victims(f->be, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	scanner_fixture_set_enforce(f->sc, false, 0);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
@@ -215,10 +177,10 @@ static void test_capping__enforce_unsupported(void **state)
 	struct rcapfs_status st;
 	const pid_t pid = 10;
 
-	use_features(f, &fake_backend_mapping_features);
+	scanner_fixture_use_features(f, &fake_backend_mapping_features);
 	fake_backend_set_can(f->be, RCAPFS_CAN_PAGE_PRESENT |
 					    RCAPFS_CAN_MAPPING_REFERENCED);
-	victims(f, &pid, 1, 8);
+	scanner_fixture_victims(f->be, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
@@ -238,8 +200,8 @@ static void test_capping__cold_mode(void **state)
 	struct rcapfs_ctl ctl;
 	struct rcapfs_stats st;
 
-	use_features(f, &fake_backend_mapping_features);
-	victims(f, &pid, 1, 8);
+	scanner_fixture_use_features(f, &fake_backend_mapping_features);
+	scanner_fixture_victims(f->be, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	rcapfs_scanner_get_ctl(f->sc, &ctl);
 	ctl.mode = RCAPFS_MODE_COLD;
@@ -277,8 +239,8 @@ static void test_capping__cap_lifted(void **state)
 	struct scanner_fixture *f = *state;
 	const pid_t pid = 10;
 
-	use_features(f, &fake_backend_mapping_features);
-	victims(f, &pid, 1, 8);
+	scanner_fixture_use_features(f, &fake_backend_mapping_features);
+	scanner_fixture_victims(f->be, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
 	assert_true(scanner_fixture_wait_stat(f->sc, "c", FIGURE_SCANS, 1));
@@ -300,7 +262,7 @@ static void test_capping__cap_lifted_mid_scan(void **state)
 	const pid_t pid = 10;
 	struct gate *g = gate_shut(pid);
 
-	victims(f, &pid, 1, 8);
+	scanner_fixture_victims(f->be, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	fake_backend_set_pageout_hook(f->be, gate_hook, g);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
@@ -334,7 +296,7 @@ static void test_capping__cap_lifted_mid_sample(void **state)
 	struct scanner_fixture *f = *state;
 	const pid_t pid = 10;
 
-	victims(f, &pid, 1, 8);
+	scanner_fixture_victims(f->be, &pid, 1, 8);
 	capped(f, "c", pid, 0);
 	scanner_fixture_set_scan_interval(f->sc, 86400);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
@@ -359,8 +321,8 @@ static void test_capping__cgroup_move(void **state)
 	const pid_t pids[] = {10, 11};
 	struct rcapfs_proc procs[2];
 
-	use_features(f, &fake_backend_mapping_features);
-	victims(f, pids, 2, 8);
+	scanner_fixture_use_features(f, &fake_backend_mapping_features);
+	scanner_fixture_victims(f->be, pids, 2, 8);
 	for (size_t i = 0; i < 2; i++) {
 		procs[i] = scanner_fixture_proc(pids[i], 1000, 0, 8 * 1024);
 		procs[i].cgroup = (char *)"/app.slice/job";
@@ -401,8 +363,8 @@ static void test_capping__enforce_independent(void **state)
 	const pid_t pids[2] = {10, 20};
 	struct gate *g = gate_shut(10);
 
-	use_features(f, &fake_backend_mapping_features);
-	victims(f, pids, 2, 8);
+	scanner_fixture_use_features(f, &fake_backend_mapping_features);
+	scanner_fixture_victims(f->be, pids, 2, 8);
 	capped(f, "slow", 10, 2 * MIB);
 	capped(f, "fast", 20, 2 * MIB);
 	fake_backend_set_pageout_hook(f->be, gate_hook, g);
@@ -431,8 +393,8 @@ static void test_capping__remove_while_enforcing(void **state)
 	const pid_t pid = 10;
 	struct gate *g = gate_shut(10);
 
-	use_features(f, &fake_backend_mapping_features);
-	victims(f, &pid, 1, 8);
+	scanner_fixture_use_features(f, &fake_backend_mapping_features);
+	scanner_fixture_victims(f->be, &pid, 1, 8);
 	capped(f, "c", pid, 2 * MIB);
 	fake_backend_set_pageout_hook(f->be, gate_hook, g);
 	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
@@ -490,7 +452,7 @@ static void shared_collection(struct scanner_fixture *f,
 			      const struct rcapfs_features *ft,
 			      enum rcapfs_accounting a)
 {
-	use_features(f, ft);
+	scanner_fixture_use_features(f, ft);
 	shared_file(f);
 	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
 	scanner_fixture_set_members(f->sc, "c", "uid 1000");

@@ -200,7 +200,7 @@ static void wait_scans(struct rcapfs_enforcer *e, uint64_t scans)
 static void test_enforcer__thread_waits_out_backoff(void **state)
 {
 	const uint64_t base = 0x40000000ULL, bytes = 1 * MIB;
-	struct rcapfs_scan_victim victim = {100, 1000};
+	struct rcapfs_scan_victim victim = {.pid = 100, .start_ticks = 1000};
 	struct rcapfs_enforce_request req = request(bytes / 2, false);
 	struct rcapfs_backend *be = fake_backend_new();
 	struct rcapfs_enforcer *e = NULL;

@@ -313,7 +313,7 @@ static void test_front__readdir(void **state)
 	assert_string_equal(ls(f, "/"), ". .. caps ctl proc rcapfs.prom");
 	assert_string_equal(ls(f, "/caps"), ". .. db web");
 	assert_string_equal(ls(f, "/caps/web"),
-			    ". .. cap members procs rss stats");
+			    ". .. cap members procs rss stats swap_idle");
 	strcpy(names, ". ..");
 	for (size_t i = 0; i < RCAPFS_CTL_NKNOBS; i++)
 		collect(names, rcapfs_ctl_knobs[i].file);
@@ -446,6 +446,13 @@ static void test_front__bad_writes(void **state)
 	assert_string_equal(cat(f, "/caps/web/cap"), "0\n");
 	assert_int_equal(echo(f, "/caps/web/members", "bogus 1\n"), -EINVAL);
 	assert_string_equal(cat(f, "/caps/web/members"), "");
+	assert_int_equal(echo(f, "/caps/web/swap_idle", "86401"), -ERANGE);
+	assert_int_equal(echo(f, "/caps/web/swap_idle", "1h"), -EINVAL);
+	assert_string_equal(cat(f, "/caps/web/swap_idle"), "0\n");
+	assert_int_equal(echo(f, "/caps/web/swap_idle", "86400"), 0);
+	assert_string_equal(cat(f, "/caps/web/swap_idle"), "86400\n");
+	assert_int_equal(echo(f, "/ctl/idle_threshold", "86401"), -ERANGE);
+	assert_int_equal(echo(f, "/ctl/rlimit_rss", "2"), -EINVAL);
 	assert_int_equal(echo(f, "/ctl/sample_interval", "86401"), -ERANGE);
 	assert_int_equal(echo(f, "/ctl/sample_interval", "0"), -ERANGE);
 	assert_int_equal(echo(f, "/ctl/enforce", "2"), -EINVAL);

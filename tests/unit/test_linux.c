@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -153,12 +154,18 @@ static void test_linux__procs_fixture_cgroup(void **state)
 	struct env *e = *state;
 	struct rcapfs_proc_list list = {NULL, 0};
 
+	/* RSS limits are asked for too: a fixture's pids are nobody's, so
+	 * none is read. */
 	assert_int_equal(e->fixture->ops->procs(e->fixture->ctx,
-						RCAPFS_PROCS_CGROUP, &list),
+						RCAPFS_PROCS_CGROUP |
+							RCAPFS_PROCS_RLIMIT,
+						&list),
 			 0);
 	assert_int_equal(list.n, NFIXTURE);
-	for (size_t i = 0; i < NFIXTURE; i++)
+	for (size_t i = 0; i < NFIXTURE; i++) {
 		check_proc(&list.procs[i], &fixture_procs[i], 1);
+		assert_false(list.procs[i].rlimit_rss_set);
+	}
 	rcapfs_proc_list_free(&list);
 }
 
@@ -184,6 +191,9 @@ static void test_linux__proc_fixture(void **state)
 	assert_int_equal(
 		e->fixture->ops->proc(ctx, 1234, RCAPFS_PROCS_CGROUP, &p), 0);
 	check_proc(&p, &fixture_procs[3], 1);
+	/* utime 3 and stime 1; 5 major faults */
+	assert_int_equal(p.cpu_ticks, 4);
+	assert_int_equal(p.majflt, 5);
 	rcapfs_proc_release(&p);
 	assert_null(p.cgroup);
 
@@ -204,34 +214,26 @@ static void test_linux__proc_sample_fixture(void **state)
 	struct env *e = *state;
 	void *ctx = e->fixture->ctx;
 	uint64_t page_kb = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
-	uint64_t rss_kb = 7, vm_kb = 7;
+	struct rcapfs_proc_usage u;
 
 	/* stat of 1234: 1365 pages, 10563584 bytes */
-	assert_int_equal(
-		e->fixture->ops->proc_sample(ctx, 1234, 29471, &rss_kb, &vm_kb),
-		0);
-	assert_int_equal(rss_kb, 1365 * page_kb);
-	assert_int_equal(vm_kb, 10316);
+	memset(&u, 7, sizeof(u));
+	assert_int_equal(e->fixture->ops->proc_sample(ctx, 1234, 29471, &u), 0);
+	assert_int_equal(u.rss_kb, 1365 * page_kb);
+	assert_int_equal(u.vm_kb, 10316);
+	assert_int_equal(u.cpu_ticks, 3 + 1);
+	assert_int_equal(u.majflt, 5);
 
 	/* another start time: the pid was reused */
-	rss_kb = vm_kb = 7;
-	assert_int_equal(
-		e->fixture->ops->proc_sample(ctx, 1234, 29470, &rss_kb, &vm_kb),
-		-ESRCH);
-	assert_int_equal(rss_kb, 7);
-	assert_int_equal(vm_kb, 7);
-	assert_int_equal(
-		e->fixture->ops->proc_sample(ctx, 999, 0, &rss_kb, &vm_kb),
-		-ESRCH);
-	assert_int_equal(
-		e->fixture->ops->proc_sample(ctx, 555, 0, &rss_kb, &vm_kb),
-		-ESRCH);
-	assert_int_equal(
-		e->fixture->ops->proc_sample(ctx, 556, 0, &rss_kb, &vm_kb),
-		-ESRCH);
-	assert_int_equal(
-		e->fixture->ops->proc_sample(ctx, 557, 0, &rss_kb, &vm_kb),
-		-EINVAL);
+	memset(&u, 7, sizeof(u));
+	assert_int_equal(e->fixture->ops->proc_sample(ctx, 1234, 29470, &u),
+			 -ESRCH);
+	assert_int_equal(u.rss_kb, 0x0707070707070707ULL);
+	assert_int_equal(e->fixture->ops->proc_sample(ctx, 999, 0, &u), -ESRCH);
+	assert_int_equal(e->fixture->ops->proc_sample(ctx, 555, 0, &u), -ESRCH);
+	assert_int_equal(e->fixture->ops->proc_sample(ctx, 556, 0, &u), -ESRCH);
+	assert_int_equal(e->fixture->ops->proc_sample(ctx, 557, 0, &u),
+			 -EINVAL);
 }
 
 static void test_linux__meminfo_fixture(void **state)
@@ -365,12 +367,21 @@ static void test_linux__real_self(void **state)
 	struct rcapfs_proc_list list = {NULL, 0};
 	const struct rcapfs_proc *me = NULL;
 	struct rcapfs_proc p;
-	uint64_t rss_kb = 0, vm_kb = 0;
+	struct rcapfs_proc_usage u;
+	struct rlimit saved, rl;
 	char *cgroup;
 
 	assert_int_equal(prctl(PR_SET_NAME, comm, 0, 0, 0), 0);
-	assert_int_equal(e->real->ops->procs(ctx, RCAPFS_PROCS_CGROUP, &list),
-			 0);
+	/* A finite RSS limit of our own, read back by the walk. */
+	assert_int_equal(getrlimit(RLIMIT_RSS, &saved), 0);
+	rl = saved;
+	rl.rlim_cur = 64ULL << 20;
+	assert_int_equal(setrlimit(RLIMIT_RSS, &rl), 0);
+	assert_int_equal(
+		e->real->ops->procs(
+			ctx, RCAPFS_PROCS_CGROUP | RCAPFS_PROCS_RLIMIT, &list),
+		0);
+	assert_int_equal(setrlimit(RLIMIT_RSS, &saved), 0);
 	assert_true(list.n > 1);
 	for (size_t i = 0; i < list.n; i++) {
 		if (i > 0)
@@ -385,6 +396,8 @@ static void test_linux__real_self(void **state)
 	assert_int_equal(me->rgid, getgid());
 	assert_true(me->rss_kb > 0);
 	assert_true(me->vm_kb >= me->rss_kb);
+	assert_true(me->rlimit_rss_set);
+	assert_int_equal(me->rlimit_rss_bytes, 64ULL << 20);
 	cgroup = self_cgroup();
 	if (cgroup)
 		assert_string_equal(me->cgroup, cgroup);
@@ -392,20 +405,26 @@ static void test_linux__real_self(void **state)
 		assert_null(me->cgroup);
 	free(cgroup);
 
+	/* The limit is back to infinity: none. */
+	assert_int_equal(
+		e->real->ops->proc(ctx, getpid(), RCAPFS_PROCS_RLIMIT, &p), 0);
+	assert_int_equal(p.rlimit_rss_set, saved.rlim_cur != RLIM_INFINITY);
 	assert_int_equal(e->real->ops->proc(ctx, getpid(), 0, &p), 0);
 	assert_int_equal(p.start_ticks, me->start_ticks);
 	assert_string_equal(p.comm, comm);
 	assert_null(p.cgroup);
+	assert_false(p.rlimit_rss_set);
 
+	assert_int_equal(
+		e->real->ops->proc_sample(ctx, getpid(), me->start_ticks, &u),
+		0);
+	assert_true(u.rss_kb > 0);
+	assert_true(u.vm_kb >= u.rss_kb);
+	/* Counters only grow. */
+	assert_true(u.cpu_ticks >= me->cpu_ticks);
+	assert_true(u.majflt >= me->majflt);
 	assert_int_equal(e->real->ops->proc_sample(ctx, getpid(),
-						   me->start_ticks, &rss_kb,
-						   &vm_kb),
-			 0);
-	assert_true(rss_kb > 0);
-	assert_true(vm_kb >= rss_kb);
-	assert_int_equal(e->real->ops->proc_sample(ctx, getpid(),
-						   me->start_ticks + 1, &rss_kb,
-						   &vm_kb),
+						   me->start_ticks + 1, &u),
 			 -ESRCH);
 	rcapfs_proc_list_free(&list);
 }

@@ -84,7 +84,7 @@ static size_t stat_line(char *buf, size_t size, const char *comm)
 {
 	int n = snprintf(
 		buf, size,
-		"4242 (%s) S 4200 4242 4200 34816 4242 4194304 1290 0 0 0 "
+		"4242 (%s) S 4200 4242 4200 34816 4242 4194304 1290 0 7 0 "
 		"3 1 0 0 20 0 1 0 29471 3133440 409 18446744073709551615 "
 		"94795088506880 94795088526761 140727740817024 0 0 0 0 0 0 "
 		"0 0 0 17 1 0 0 0 0 0 94795088542768 94795088544384 "
@@ -108,6 +108,9 @@ static void test_procparse__stat_fields(void **state)
 	assert_int_equal(st.state, 'S');
 	assert_int_equal(st.ppid, 4200);
 	assert_int_equal(st.flags, 4194304);
+	assert_int_equal(st.majflt, 7);
+	assert_int_equal(st.utime_ticks, 3);
+	assert_int_equal(st.stime_ticks, 1);
 	assert_int_equal(st.start_ticks, 29471);
 	assert_int_equal(st.vsize_bytes, 3133440);
 	assert_int_equal(st.rss_pages, 409);
@@ -194,6 +197,10 @@ static void test_procparse__stat_malformed(void **state)
 		"4242 (bash) S -1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
 		"4242 (bash) S 1 1 1 0 -1 -4 0 0 0 0 0 0 0 0 20 0 1 0 5 6 7",
 		"4242 (bash) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 -5 6 7",
+		/* negative major faults, user and system time */
+		"4242 (bash) S 1 1 1 0 -1 0 0 0 -2 0 0 0 0 0 20 0 1 0 5 6 7",
+		"4242 (bash) S 1 1 1 0 -1 0 0 0 0 0 -3 0 0 0 20 0 1 0 5 6 7",
+		"4242 (bash) S 1 1 1 0 -1 0 0 0 0 0 0 -3 0 0 20 0 1 0 5 6 7",
 		/* a field cut by a newline */
 		"4242 (bash) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5\n6 7",
 		/* a letter inside a number */
@@ -222,7 +229,8 @@ static void test_procparse__stat_huge_numbers(void **state)
 	 * as large as 64 bits allow. */
 	static const char line[] =
 		"2147483647 (big) R 2147483647 -1 -1 0 -1 "
-		"18446744073709551615 0 0 0 0 0 0 0 0 -100 -20 1 "
+		"18446744073709551615 0 0 18446744073709551615 0 "
+		"18446744073709551615 18446744073709551615 0 0 -100 -20 1 "
 		"999999999999999999999999 18446744073709551615 "
 		"18446744073709551615 18446744073709551615";
 	struct rcapfs_procparse_stat st;
@@ -231,6 +239,9 @@ static void test_procparse__stat_huge_numbers(void **state)
 	assert_int_equal(st.pid, 2147483647);
 	assert_int_equal(st.ppid, 2147483647);
 	assert_true(st.flags == UINT64_MAX);
+	assert_true(st.majflt == UINT64_MAX);
+	assert_true(st.utime_ticks == UINT64_MAX);
+	assert_true(st.stime_ticks == UINT64_MAX);
 	assert_true(st.start_ticks == UINT64_MAX);
 	assert_true(st.vsize_bytes == UINT64_MAX);
 	assert_true(st.rss_pages == UINT64_MAX);

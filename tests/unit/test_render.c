@@ -72,6 +72,9 @@ static const struct rcapfs_stats busy_stats = {
 	.unpageable_anon_bytes = 8388608,
 	.unpageable_locked_bytes = 65536,
 	.unpageable_shared_bytes = 1048576,
+	.majflt = 5120,
+	.swapouts = 2,
+	.swapout_bytes = 268435456,
 };
 
 static const char *const stats_keys[] = {
@@ -96,6 +99,9 @@ static const char *const stats_keys[] = {
 	"unpageable_anon",
 	"unpageable_locked",
 	"unpageable_shared",
+	"majflt",
+	"swapouts",
+	"swapout_bytes",
 };
 
 static void test_render__stats(void **state)
@@ -159,6 +165,8 @@ static const struct rcapfs_status busy_status = {
 		     .pfn_visible = false,
 		     .cgroup_v2 = true},
 	.uptime_s = 3600,
+	.rlimit_processes = 2,
+	.rlimit_pg_bytes = 201326592,
 };
 
 static void test_render__status(void **state)
@@ -180,6 +188,8 @@ static void test_render__status(void **state)
 		"cgroup_v2",
 		"uptime_s",
 		"version",
+		"rlimit_processes",
+		"rlimit_pg",
 	};
 	struct rcapfs_status st = busy_status;
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;

@@ -233,6 +233,66 @@ static void test_sampler__resample_drops_gone(void **state)
 	free(pids);
 }
 
+/* Members 10 and 11 of collection "c" (uid 1000), with these major
+ * faults so far; 11 only when with11. */
+static void set_faults(struct scanner_fixture *f, uint64_t f10, uint64_t f11,
+		       bool with11)
+{
+	struct rcapfs_proc procs[] = {
+		scanner_fixture_proc(10, 1000, 1000, 5000),
+		scanner_fixture_proc(11, 1000, 3000, 7000),
+	};
+
+	procs[0].majflt = f10;
+	procs[1].majflt = f11;
+	fake_backend_set_procs(f->be, procs, with11 ? 2 : 1);
+}
+
+/*
+ * majflt: the major faults of the members since each joined, summed over
+ * them, those that left (exited, or no longer matched) included: the cost
+ * of the cap never goes down.
+ */
+static void test_sampler__majflt(void **state)
+{
+	struct scanner_fixture *f = *state;
+
+	scanner_fixture_set_scan_interval(f->sc, 86400);
+	set_faults(f, 100, 50, true);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "c"), 0);
+	scanner_fixture_set_members(f->sc, "c", "uid 1000\n");
+	/* What they bring when they join is not counted. */
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(scanner_fixture_stats(f->sc, "c").majflt, 0);
+	/* Between walks, from the re-reads. */
+	set_faults(f, 130, 60, true);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(fake_backend_walks(f->be), 1);
+	assert_int_equal(scanner_fixture_stats(f->sc, "c").majflt, 40);
+	/* 11 exits: its last figure stays. */
+	set_faults(f, 135, 0, false);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(scanner_fixture_stats(f->sc, "c").nproc, 1);
+	assert_int_equal(scanner_fixture_stats(f->sc, "c").majflt, 45);
+	/* At a walk too; then 10 no longer matches: it stays counted, and
+	 * when it matches again, it counts from then. */
+	set_faults(f, 140, 0, false);
+	scanner_fixture_set_members(f->sc, "c", "uid 1000\n");
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(fake_backend_walks(f->be), 2);
+	assert_int_equal(scanner_fixture_stats(f->sc, "c").majflt, 50);
+	scanner_fixture_set_members(f->sc, "c", "uid 4242\n");
+	set_faults(f, 200, 0, false);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(scanner_fixture_stats(f->sc, "c").nproc, 0);
+	assert_int_equal(scanner_fixture_stats(f->sc, "c").majflt, 50);
+	scanner_fixture_set_members(f->sc, "c", "uid 1000\n");
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	set_faults(f, 207, 0, false);
+	assert_int_equal(rcapfs_scanner_sample(f->sc), 0);
+	assert_int_equal(scanner_fixture_stats(f->sc, "c").majflt, 57);
+}
+
 static void test_sampler__set_members_walks(void **state)
 {
 	struct scanner_fixture *f = *state;
@@ -470,6 +530,7 @@ int main(void)
 		T(test_sampler__unenforced),
 		T(test_sampler__walk_interval),
 		T(test_sampler__resample_drops_gone),
+		T(test_sampler__majflt),
 		T(test_sampler__set_members_walks),
 		T(test_sampler__cgroup_walk),
 		T(test_sampler__procs_sorted),

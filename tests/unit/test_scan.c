@@ -21,7 +21,9 @@
 #define CHUNK RCAPFS_SCAN_CHUNK_BYTES
 #define BASE  0x40000000ULL /* chunk aligned */
 
-static struct rcapfs_scan_result scan(struct scan_fixture *f, uint64_t excess)
+/* A scan of the first n victims of the fixture only. */
+static struct rcapfs_scan_result scan_some(struct scan_fixture *f, size_t n,
+					   uint64_t excess)
 {
 	struct rcapfs_scan_params p = {.name = "test",
 				       .excess_bytes = excess,
@@ -29,8 +31,13 @@ static struct rcapfs_scan_result scan(struct scan_fixture *f, uint64_t excess)
 				       .swap = f->swap};
 	struct rcapfs_scan_result r;
 
-	assert_int_equal(rcapfs_scan_run(f->scan, f->victims, f->n, &p, &r), 0);
+	assert_int_equal(rcapfs_scan_run(f->scan, f->victims, n, &p, &r), 0);
 	return r;
+}
+
+static struct rcapfs_scan_result scan(struct scan_fixture *f, uint64_t excess)
+{
+	return scan_some(f, f->n, excess);
 }
 
 static uint64_t present_kb(struct scan_fixture *f, pid_t pid, uint64_t start,
@@ -70,7 +77,7 @@ static void test_scan__idle_victim(void **state)
 	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 0);
 	assert_int_equal(present_kb(f, 10, BASE + 4 * MIB, 12 * MIB),
 			 12 * 1024);
-	rcapfs_scan_hand(f->scan, &hand, &addr);
+	rcapfs_scan_hand(f->scan, false, &hand, &addr);
 	assert_int_equal(hand, 10);
 	assert_int_equal(addr, BASE + 4 * MIB);
 	scan_fixture_free(f);
@@ -130,7 +137,7 @@ static void test_scan__resume(void **state)
 
 	r = scan(f, 3 * MIB);
 	assert_false(r.complete);
-	rcapfs_scan_hand(f->scan, &hand, &addr);
+	rcapfs_scan_hand(f->scan, false, &hand, &addr);
 	assert_int_equal(hand, 10);
 	assert_int_equal(addr, BASE + 4 * MIB);
 	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 0);
@@ -146,7 +153,7 @@ static void test_scan__resume(void **state)
 	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 4096);
 	assert_int_equal(present_kb(f, 10, BASE + 4 * MIB, 4 * MIB), 0);
 	assert_int_equal(present_kb(f, 20, BASE, 2 * MIB), 0);
-	rcapfs_scan_hand(f->scan, &hand, &addr);
+	rcapfs_scan_hand(f->scan, false, &hand, &addr);
 	assert_int_equal(hand, 20);
 	assert_int_equal(addr, BASE + 2 * MIB);
 
@@ -156,7 +163,7 @@ static void test_scan__resume(void **state)
 	assert_true(r.complete);
 	assert_false(r.ineffective);
 	assert_int_equal(r.pg_bytes, 6 * MIB);
-	rcapfs_scan_hand(f->scan, &hand, &addr);
+	rcapfs_scan_hand(f->scan, false, &hand, &addr);
 	assert_int_equal(hand, 0);
 
 	/* From the head, still over: ineffective. The pages of 10 before
@@ -170,7 +177,8 @@ static void test_scan__resume(void **state)
 }
 
 /* Fidelity page: referenced pages get a second chance, and a hot set
- * touched between passes is never paged out. */
+ * touched between passes is never paged out while cold memory covers the
+ * excess. */
 static void test_scan__second_chance(void **state)
 {
 	struct scan_fixture *f = scan_fixture_new(&fake_backend_page_features);
@@ -178,22 +186,28 @@ static void test_scan__second_chance(void **state)
 	struct rcapfs_scan_result r;
 
 	scan_fixture_add_proc(f, 10);
-	scan_fixture_add_map(f, 10, BASE, 8 * MIB, 0);
+	scan_fixture_add_map(f, 10, BASE, 64 * MIB, 0);
 	r = scan(f, 7 * MIB);
 	assert_int_equal(r.at_bytes, 0);
 	for (int pass = 0; pass < 4; pass++) {
 		fake_backend_touch(f->be, 10, hot, hot + hot_len, false);
 		r = scan(f, 7 * MIB);
+		assert_int_equal(r.excess_bytes, 0);
+		assert_int_equal(r.hot_bytes, 0);
 		assert_int_equal(
 			fake_backend_pageouts(f->be, 10, hot, hot + hot_len),
 			0);
 	}
 	assert_int_equal(present_kb(f, 10, BASE, 8 * MIB), hot_len / KIB);
 
-	/* Left alone since its last second chance: it goes. */
-	r = scan(f, 7 * MIB);
+	/* Left alone since its last second chance: it goes with the rest,
+	 * as cold memory. */
+	r = scan(f, 100 * MIB);
+	assert_true(r.complete);
+	r = scan(f, 100 * MIB);
 	assert_int_equal(r.pg_bytes, hot_len);
-	assert_int_equal(present_kb(f, 10, BASE, 8 * MIB), 0);
+	assert_int_equal(r.hot_bytes, 0);
+	assert_int_equal(present_kb(f, 10, BASE, 64 * MIB), 0);
 	scan_fixture_free(f);
 }
 
@@ -227,7 +241,7 @@ static void hot_middle(const struct rcapfs_features *feat, int want_passes)
 	struct hot h = {10, BASE + 13 * MIB + 7 * PS, 6 * MIB};
 	const uint64_t size = 32 * MIB, excess = 20 * MIB;
 	struct rcapfs_scan_result r;
-	uint64_t left = excess, pageouts;
+	uint64_t left = excess, pageouts, hot_present;
 	int passes = 0;
 
 	scan_fixture_add_proc(f, 10);
@@ -256,17 +270,28 @@ static void hot_middle(const struct rcapfs_features *feat, int want_passes)
 		assert_int_equal(fake_backend_pageouts(f->be, 10, a, a + PS),
 				 1);
 	pageouts = fake_backend_pageouts(f->be, 10, h.start, h.start + h.len);
-	/* Learnt: chunk 6 came back, so it is referenced from then on; the
-	 * next pass from the head only probes the four hot chunks. */
+	/* The rest of the pass, from the hand: the cold tail goes. */
 	r = scan(f, 64 * MIB);
 	assert_true(r.complete);
 	assert_false(r.ineffective);
+	assert_int_equal(r.hot_bytes, 0);
+	/*
+	 * Learnt: chunk 6 came back, so it is referenced from then on. From
+	 * the head with nothing cold left, the four hot chunks are probed,
+	 * then rcapd's rule pages out what is left of them (chunk 9's cold
+	 * tail with its hot part); the process takes it all back at once,
+	 * so the scan ends still over.
+	 */
+	hot_present = present_kb(f, 10, BASE + 12 * MIB, 8 * MIB) * KIB;
+	assert_int_equal(hot_present, BASE + 20 * MIB - h.start);
 	r = scan(f, 64 * MIB);
 	assert_true(r.ineffective);
-	assert_int_equal(r.at_bytes, 4 * PS);
+	assert_int_equal(r.at_bytes, hot_present);
+	assert_int_equal(r.hot_bytes, hot_present - 4 * PS);
+	/* Each hot page once: the probes in the pass, the rest by the rule. */
 	assert_int_equal(
 		fake_backend_pageouts(f->be, 10, h.start, h.start + h.len),
-		pageouts + 4);
+		pageouts + h.len / PS);
 	scan_fixture_free(f);
 }
 
@@ -296,18 +321,24 @@ static void test_scan__refault_learning(void **state)
 	r = scan(f, 64 * MIB); /* all cold: out */
 	assert_int_equal(present_kb(f, 10, BASE, 4 * CHUNK), 0);
 
-	/* The process touches a few pages of chunk 1 (not its probe). */
+	/* The process touches a few pages of chunk 1 (not its probe). A
+	 * page over: the probe covers it. */
 	fake_backend_touch(f->be, 10, c1, c1 + 3 * PS, false);
-	r = scan(f, 64 * MIB);
+	r = scan(f, PS);
 	assert_int_equal(r.at_bytes, PS);
 	assert_int_equal(present_kb(f, 10, c1, CHUNK), 2 * 4);
 	/* The probe: the touched page nearest the middle. */
 	assert_int_equal(fake_backend_page_flags(f->be, 10, c1 + 2 * PS) &
 				 RCAPFS_PAGE_PRESENT,
 			 0);
-	/* Untouched since: it goes. */
+	/* Untouched since: it goes, at the next pass over it, from the
+	 * head. */
+	r = scan(f, 64 * MIB);
+	assert_true(r.complete);
+	assert_int_equal(r.at_bytes, 0);
 	r = scan(f, 64 * MIB);
 	assert_int_equal(r.pg_bytes, 2 * PS);
+	assert_int_equal(r.hot_bytes, 0);
 	assert_int_equal(present_kb(f, 10, BASE, 4 * CHUNK), 0);
 	scan_fixture_free(f);
 }
@@ -599,12 +630,208 @@ static void test_scan__cold(void **state)
 	assert_true(r.ineffective);
 	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 4096);
 	assert_int_equal(rcapfs_scan_ignored(f->scan), 0);
-	/* Referenced since (mapping level): skipped this time. */
+	assert_int_equal(r.hot_bytes, 0);
+	/* Referenced since (mapping level): nothing is cold, so by rcapd's
+	 * rule referenced memory is deactivated for the excess, a chunk at
+	 * a time: what was advised counts, as RSS does not drop. */
 	fake_backend_touch(f->be, 10, BASE, BASE + PS, false);
 	r = scan(f, MIB);
-	assert_int_equal(r.at_bytes, 0);
+	assert_int_equal(r.at_bytes, CHUNK);
+	assert_int_equal(r.hot_bytes, CHUNK);
+	assert_int_equal(present_kb(f, 10, BASE, 4 * MIB), 4096);
 	assert_int_equal(fake_backend_pageouts(f->be, 10, BASE, BASE + 4 * MIB),
 			 0);
+	scan_fixture_free(f);
+}
+
+/*
+ * rcapd's rule: an all-hot victim (fidelity mapping) gets under its cap.
+ * Its first pass only starts tracking it, its second probes every chunk:
+ * all of it may still turn out cold, so neither touches referenced
+ * memory. The third knows it all referenced, and pages it out for the
+ * excess.
+ */
+static void test_scan__all_hot(void **state)
+{
+	struct scan_fixture *f =
+		scan_fixture_new(&fake_backend_mapping_features);
+	const uint64_t size = 32 * MIB, excess = 24 * MIB;
+	struct rcapfs_scan_result r;
+
+	scan_fixture_add_proc(f, 10);
+	scan_fixture_add_map(f, 10, BASE, size, 0);
+	for (int pass = 0; pass < 2; pass++) {
+		fake_backend_touch(f->be, 10, BASE, BASE + size, false);
+		r = scan(f, excess);
+		assert_true(r.pending);
+		assert_true(r.ineffective);
+		assert_int_equal(r.hot_bytes, 0);
+	}
+	fake_backend_touch(f->be, 10, BASE, BASE + size, false);
+	r = scan(f, excess);
+	assert_false(r.pending);
+	assert_true(r.complete);
+	assert_false(r.ineffective);
+	assert_int_equal(r.excess_bytes, 0);
+	/* Whole chunks, each but its probe page, paged out before by the
+	 * pass with the probes of the others. */
+	assert_int_equal(r.hot_bytes, excess - (excess / CHUNK) * PS);
+	assert_int_equal(present_kb(f, 10, BASE, size) * KIB,
+			 size - excess - (size - excess) / CHUNK * PS);
+	scan_fixture_free(f);
+}
+
+/*
+ * The least recently referenced first (fidelity page): region A of a
+ * mapping is referenced at every pass, region B was cold once and is
+ * referenced again. With nothing cold, the rule takes B first.
+ */
+static void test_scan__least_recently_referenced_first(void **state)
+{
+	struct scan_fixture *f = scan_fixture_new(&fake_backend_page_features);
+	const uint64_t a = BASE, b = BASE + 8 * MIB;
+	struct rcapfs_scan_result r;
+
+	scan_fixture_add_proc(f, 10);
+	scan_fixture_add_map(f, 10, BASE, 16 * MIB, 0);
+	assert_true(scan(f, MIB).pending);
+	/* B is cold: it goes, A is kept. */
+	fake_backend_touch(f->be, 10, a, a + 8 * MIB, false);
+	r = scan(f, 8 * MIB);
+	assert_int_equal(r.pg_bytes, 8 * MIB);
+	assert_int_equal(r.hot_bytes, 0);
+	/* The hand was at the end: back to the head. */
+	assert_true(scan(f, PS).complete);
+	/* Both referenced now; A at each of its passes, B at its last. */
+	fake_backend_touch(f->be, 10, a, b + 8 * MIB, false);
+	r = scan(f, 4 * MIB);
+	assert_int_equal(r.excess_bytes, 0);
+	assert_int_equal(r.hot_bytes, 4 * MIB);
+	assert_int_equal(present_kb(f, 10, a, 8 * MIB), 8 * 1024);
+	assert_int_equal(present_kb(f, 10, b, 4 * MIB), 0);
+	assert_int_equal(present_kb(f, 10, b + 4 * MIB, 4 * MIB), 4 * 1024);
+	scan_fixture_free(f);
+}
+
+/*
+ * What the pass could not judge yet (a victim only starting to be
+ * tracked) may turn out cold: the rule pages out referenced memory of the
+ * others only for the rest of the excess.
+ */
+static void test_scan__hot_less_unknown(void **state)
+{
+	struct scan_fixture *f =
+		scan_fixture_new(&fake_backend_mapping_features);
+	struct rcapfs_scan_result r;
+
+	scan_fixture_add_proc(f, 10);
+	scan_fixture_add_proc(f, 20);
+	scan_fixture_add_map(f, 10, BASE, 32 * MIB, 0);
+	scan_fixture_add_map(f, 20, BASE, 8 * MIB, 0);
+	/* Only 10 is a member yet: it is learnt all hot. */
+	for (int pass = 0; pass < 2; pass++) {
+		fake_backend_touch(f->be, 10, BASE, BASE + 32 * MIB, false);
+		r = scan_some(f, 1, 32 * MIB);
+		assert_int_equal(r.hot_bytes, 0);
+	}
+	/* 20 joins; 20 MiB over: 8 may come from 20; the pass probes 10's
+	 * 16 chunks (16 pages), and the rule takes the rest from 10's hot
+	 * memory in whole chunks (6, less their probes). */
+	fake_backend_touch(f->be, 10, BASE, BASE + 32 * MIB, false);
+	r = scan(f, 20 * MIB);
+	assert_true(r.pending);
+	assert_int_equal(r.hot_bytes, 6 * CHUNK - 6 * PS);
+	assert_int_equal(r.excess_bytes, 8 * MIB - 10 * PS);
+	assert_int_equal(present_kb(f, 20, BASE, 8 * MIB), 8 * 1024);
+	scan_fixture_free(f);
+}
+
+/*
+ * Idle victims first, each class from its own hand: the idle one is paged
+ * out before the busy one, whose pid comes first; the idle hand stays
+ * where the excess ran out, the busy one at its head.
+ */
+static void test_scan__idle_first(void **state)
+{
+	struct scan_fixture *f = scan_fixture_new(&fake_backend_page_features);
+	struct rcapfs_scan_result r;
+	uint64_t addr;
+	pid_t hand;
+
+	scan_fixture_add_proc(f, 10);
+	scan_fixture_add_proc(f, 20);
+	scan_fixture_add_map(f, 10, BASE, 8 * MIB, 0);
+	scan_fixture_add_map(f, 20, BASE, 8 * MIB, 0);
+	f->victims[1].idle = true;
+	assert_true(scan(f, MIB).pending);
+	r = scan(f, 4 * MIB);
+	assert_int_equal(r.pg_bytes, 4 * MIB);
+	assert_int_equal(present_kb(f, 10, BASE, 8 * MIB), 8 * 1024);
+	assert_int_equal(present_kb(f, 20, BASE, 8 * MIB), 4 * 1024);
+	rcapfs_scan_hand(f->scan, true, &hand, &addr);
+	assert_int_equal(hand, 20);
+	assert_int_equal(addr, BASE + 4 * MIB);
+	rcapfs_scan_hand(f->scan, false, &hand, &addr);
+	assert_int_equal(hand, 0);
+
+	/* The rest of the idle one, then the busy one from its head. */
+	r = scan(f, 6 * MIB);
+	assert_int_equal(r.pg_bytes, 6 * MIB);
+	assert_int_equal(present_kb(f, 20, BASE, 8 * MIB), 0);
+	assert_int_equal(present_kb(f, 10, BASE, 8 * MIB), 6 * 1024);
+	rcapfs_scan_hand(f->scan, true, &hand, &addr);
+	assert_int_equal(hand, 0);
+	rcapfs_scan_hand(f->scan, false, &hand, &addr);
+	assert_int_equal(hand, 10);
+	assert_int_equal(addr, BASE + 2 * MIB);
+	scan_fixture_free(f);
+}
+
+/*
+ * A victim paged out whole (swap_idle), referenced or not: everything
+ * that can leave goes; anonymous memory without swap is counted and
+ * stays. What came back afterwards is known referenced at the next pass.
+ */
+static void test_scan__whole(void **state)
+{
+	struct scan_fixture *f =
+		scan_fixture_new(&fake_backend_mapping_features);
+	struct rcapfs_scan_params p = {.name = "test",
+				       .advice = RCAPFS_ADVICE_PAGEOUT};
+	struct rcapfs_scan_result r;
+
+	scan_fixture_add_proc(f, 10);
+	scan_fixture_add_map(f, 10, BASE, 8 * MIB, 0);
+	scan_fixture_add_map(f, 10, BASE + 16 * MIB, 2 * MIB, RCAPFS_MAP_ANON);
+	/* Known to the scan, and touched since. */
+	assert_true(scan(f, MIB).pending);
+	fake_backend_touch(f->be, 10, BASE, BASE + 8 * MIB, false);
+	assert_int_equal(rcapfs_scan_whole(f->scan, &f->victims[0], &p, &r), 0);
+	assert_int_equal(r.victims, 1);
+	assert_int_equal(r.pg_bytes, 8 * MIB);
+	assert_int_equal(r.unpageable.anon_kb, 2 * 1024);
+	assert_int_equal(present_kb(f, 10, BASE, 8 * MIB), 0);
+	assert_int_equal(present_kb(f, 10, BASE + 16 * MIB, 2 * MIB), 2048);
+
+	/* A chunk comes back: known referenced at the next pass (kept and
+	 * probed: nothing left to learn), the rest is gone. */
+	fake_backend_touch(f->be, 10, BASE, BASE + PS, false);
+	r = scan(f, PS);
+	assert_false(r.pending);
+	assert_int_equal(r.at_bytes, PS);
+	assert_int_equal(fake_backend_page_flags(f->be, 10, BASE) &
+				 RCAPFS_PAGE_PRESENT,
+			 0);
+
+	/* One the scan never saw is paged out all the same; a gone one is
+	 * -ESRCH. */
+	scan_fixture_add_proc(f, 20);
+	scan_fixture_add_map(f, 20, BASE, 4 * MIB, 0);
+	assert_int_equal(rcapfs_scan_whole(f->scan, &f->victims[1], &p, &r), 0);
+	assert_int_equal(r.pg_bytes, 4 * MIB);
+	fake_backend_exit(f->be, 20);
+	assert_int_equal(rcapfs_scan_whole(f->scan, &f->victims[1], &p, &r),
+			 -ESRCH);
 	scan_fixture_free(f);
 }
 
@@ -654,6 +881,11 @@ int main(void)
 		cmocka_unit_test(test_scan__pid_reuse),
 		cmocka_unit_test(test_scan__unpageable),
 		cmocka_unit_test(test_scan__cold),
+		cmocka_unit_test(test_scan__all_hot),
+		cmocka_unit_test(test_scan__least_recently_referenced_first),
+		cmocka_unit_test(test_scan__hot_less_unknown),
+		cmocka_unit_test(test_scan__idle_first),
+		cmocka_unit_test(test_scan__whole),
 		cmocka_unit_test(test_scan__cancel_and_nothing_to_do),
 	};
 

@@ -141,12 +141,15 @@ static void test_settings__saved(void **state)
 				 f->st, rcapfs_ctl_find("pressure", 8), 40),
 			 0);
 	assert_int_equal(rcapfs_settings_create(f->st, "db"), 0);
+	assert_int_equal(rcapfs_settings_set_swap_idle(f->st, "web", 600), 0);
 	text = fixture_file_get(f->path, NULL);
 	assert_non_null(strstr(text, "pressure 40\n"));
 	assert_non_null(strstr(text, "collection web\ncap 536870912\n"
+				     "swap_idle 600\n"
 				     "member pid 100 start=5000\n"
 				     "member uid 33\nend\n"));
-	assert_non_null(strstr(text, "collection db\ncap 0\nend\n"));
+	assert_non_null(
+		strstr(text, "collection db\ncap 0\nswap_idle 0\nend\n"));
 	free(text);
 	assert_int_equal(rcapfs_settings_remove(f->st, "db"), 0);
 	text = fixture_file_get(f->path, NULL);
@@ -163,6 +166,11 @@ static void test_settings__refused(void **state)
 
 	break_saves(f);
 	assert_int_equal(rcapfs_settings_set_cap(f->st, "nope", MIB), -ENOENT);
+	assert_int_equal(rcapfs_settings_set_swap_idle(f->st, "nope", 1),
+			 -ENOENT);
+	assert_int_equal(rcapfs_settings_set_swap_idle(
+				 f->st, "web", RCAPFS_INTERVAL_MAX_S + 1),
+			 -ERANGE);
 	assert_int_equal(rcapfs_settings_set_members(f->st, "web", "bogus 1", 7,
 						     false, err, sizeof(err)),
 			 -EINVAL);
@@ -187,6 +195,23 @@ static void test_settings__cap_rolled_back(void **state)
 	assert_int_equal(cap_of(f, "web"), 512 * MIB);
 	assert_int_equal(rcapfs_settings_set_cap(f->st, "web", 0), -EIO);
 	assert_int_equal(cap_of(f, "web"), 512 * MIB);
+	mend_saves(f);
+	after = fixture_file_get(f->path, NULL);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+static void test_settings__swap_idle_rolled_back(void **state)
+{
+	struct fixture *f = *state;
+	char *before = fixture_file_get(f->path, NULL), *after;
+	unsigned s = 99;
+
+	break_saves(f);
+	assert_int_equal(rcapfs_settings_set_swap_idle(f->st, "web", 60), -EIO);
+	assert_int_equal(rcapfs_scanner_get_swap_idle(f->sc, "web", &s), 0);
+	assert_int_equal(s, 0);
 	mend_saves(f);
 	after = fixture_file_get(f->path, NULL);
 	assert_string_equal(before, after);
@@ -309,6 +334,7 @@ int main(void)
 		T(test_settings__saved),
 		T(test_settings__refused),
 		T(test_settings__cap_rolled_back),
+		T(test_settings__swap_idle_rolled_back),
 		T(test_settings__members_rolled_back),
 		T(test_settings__knob_rolled_back),
 		T(test_settings__create_rolled_back),

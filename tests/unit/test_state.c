@@ -89,11 +89,14 @@ static void configure(struct rcapfs_scanner *sc)
 		.report_interval_s = 0,
 		.mode = RCAPFS_MODE_COLD,
 		.accounting = RCAPFS_ACCT_PSS,
+		.idle_threshold_s = 30,
+		.rlimit_rss = false,
 	};
 
 	assert_int_equal(rcapfs_scanner_set_ctl(sc, &ctl), 0);
 	assert_int_equal(rcapfs_scanner_create(sc, "web"), 0);
 	assert_int_equal(rcapfs_scanner_set_cap(sc, "web", 512 * MIB), 0);
+	assert_int_equal(rcapfs_scanner_set_swap_idle(sc, "web", 600), 0);
 	scanner_fixture_set_members(sc, "web",
 				    "pid 100\nuser www\ncomm nginx*\n");
 	assert_int_equal(rcapfs_scanner_create(sc, "batch.jobs-1"), 0);
@@ -133,6 +136,7 @@ static void assert_same_config(struct rcapfs_scanner *a,
 	char **na = NULL, **nb = NULL;
 	size_t n = 0, m = 0, i;
 	uint64_t capa, capb;
+	unsigned sia, sib;
 
 	rcapfs_scanner_get_ctl(a, &ca);
 	rcapfs_scanner_get_ctl(b, &cb);
@@ -145,6 +149,11 @@ static void assert_same_config(struct rcapfs_scanner *a,
 		assert_int_equal(rcapfs_scanner_get_cap(a, na[i], &capa), 0);
 		assert_int_equal(rcapfs_scanner_get_cap(b, nb[i], &capb), 0);
 		assert_int_equal(capa, capb);
+		assert_int_equal(rcapfs_scanner_get_swap_idle(a, na[i], &sia),
+				 0);
+		assert_int_equal(rcapfs_scanner_get_swap_idle(b, nb[i], &sib),
+				 0);
+		assert_int_equal(sia, sib);
 		rcapfs_buf_reset(&ra);
 		rcapfs_buf_reset(&rb);
 		assert_int_equal(rcapfs_scanner_members(
@@ -249,8 +258,11 @@ static void test_state__format(void **state)
 				  "report_interval 0\n"
 				  "mode cold\n"
 				  "accounting pss\n"
+				  "idle_threshold 30\n"
+				  "rlimit_rss 0\n"
 				  "collection batch.jobs-1\n"
 				  "cap 0\n"
+				  "swap_idle 0\n"
 				  "member cgroup /system.slice/batch\n"
 				  "member gid 65534\n"
 				  "member uid 1000\n"
@@ -258,14 +270,17 @@ static void test_state__format(void **state)
 				  "end\n"
 				  "collection db\n"
 				  "cap 3072\n"
+				  "swap_idle 0\n"
 				  "member pid 200 start=6000\n"
 				  "member group nogroup\n"
 				  "end\n"
 				  "collection idle\n"
 				  "cap 1073741824\n"
+				  "swap_idle 0\n"
 				  "end\n"
 				  "collection web\n"
 				  "cap 536870912\n"
+				  "swap_idle 600\n"
 				  "member pid 100 start=5000\n"
 				  "member user www\n"
 				  "member comm nginx*\n"
@@ -418,6 +433,30 @@ static void test_state__missing_file(void **state)
 	assert_int_equal(stray_entries(f->dir, ""), 0);
 }
 
+/* A file written before idle_threshold, rlimit_rss and swap_idle loads:
+ * what it leaves out keeps its default. */
+static void test_state__older_file(void **state)
+{
+	static const char older[] = "rcapfs-state 1\n"
+				    "enforce 1\npressure 0\nsample_interval 5\n"
+				    "scan_interval 15\nreport_interval 5\n"
+				    "mode cold\naccounting rss\n"
+				    "collection a\ncap 1024\nend\n"
+				    "end\n";
+	struct rcapfs_ctl want = RCAPFS_CTL_DEFAULTS, ctl;
+	struct fixture *f = *state;
+	unsigned swap_idle_s = 99;
+
+	spit(f->in, older, strlen(older));
+	assert_int_equal(rcapfs_state_load(f->sc, f->in), 0);
+	want.mode = RCAPFS_MODE_COLD;
+	rcapfs_scanner_get_ctl(f->sc, &ctl);
+	scanner_fixture_assert_ctl_equal(&ctl, &want);
+	assert_int_equal(rcapfs_scanner_get_swap_idle(f->sc, "a", &swap_idle_s),
+			 0);
+	assert_int_equal(swap_idle_s, 0);
+}
+
 /* Every proper prefix of a valid file is refused and changes nothing. */
 static void test_state__truncated(void **state)
 {
@@ -472,6 +511,11 @@ static void test_state__bad_lines(void **state)
 		"report_interval x\nend\n",
 		"mode fast\nend\n",
 		"accounting RSS\nend\n",
+		"idle_threshold 86401\nend\n",
+		"idle_threshold -1\nend\n",
+		"idle_threshold 1\nidle_threshold 1\nend\n",
+		"rlimit_rss 2\nend\n",
+		"rlimit_rss yes\nend\n",
 		"collection .hidden\ncap 0\nend\nend\n",
 		"collection a/b\ncap 0\nend\nend\n",
 		"collection \ncap 0\nend\nend\n",
@@ -482,6 +526,10 @@ static void test_state__bad_lines(void **state)
 		"collection a\nend\nend\n",
 		"collection a\ncap 0\ncap 0\nend\nend\n",
 		"collection a\ncap 1Q\nend\nend\n",
+		"collection a\ncap 0\nswap_idle 86401\nend\nend\n",
+		"collection a\ncap 0\nswap_idle x\nend\nend\n",
+		"collection a\ncap 0\nswap_idle 1\nswap_idle 1\nend\nend\n",
+		"swap_idle 1\nend\n",
 		"collection a\ncap 99999999999999999999999\nend\nend\n",
 		"collection a\ncap 0\nmember\nend\nend\n",
 		"collection a\ncap 0\nmember \nend\nend\n",
@@ -672,6 +720,7 @@ int main(void)
 		T(test_state__save_errors),
 		T(test_state__concurrent_saves),
 		T(test_state__missing_file),
+		T(test_state__older_file),
 		T(test_state__truncated),
 		T(test_state__bad_lines),
 		T(test_state__late_failure_undone),

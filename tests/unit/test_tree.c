@@ -63,6 +63,8 @@ static void test_tree__lookup(void **state)
 	assert_int_equal(kind_of(f, "/ctl/status"), RCAPFS_NODE_CTL_STATUS);
 	assert_int_equal(kind_of(f, "/ctl/scan_interval"),
 			 RCAPFS_NODE_CTL_KNOB);
+	assert_int_equal(kind_of(f, "/caps/web/swap_idle"),
+			 RCAPFS_NODE_COLL_SWAP_IDLE);
 	assert_int_equal(kind_of(f, "/proc"), RCAPFS_NODE_PROC);
 	assert_int_equal(kind_of(f, "/rcapfs.prom"), RCAPFS_NODE_PROM);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_PROM), 0444);
@@ -171,6 +173,7 @@ static void test_tree__modes(void **state)
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_COLL_STATS), 0444);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_STATUS), 0444);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CTL_KNOB), 0644);
+	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_COLL_SWAP_IDLE), 0644);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_CAPS), 0755);
 	assert_int_equal(rcapfs_node_mode(RCAPFS_NODE_PROC), 0555);
 	assert_false(rcapfs_node_writable(RCAPFS_NODE_COLL_RSS));
