@@ -1,5 +1,5 @@
 /*
- * rcapd's rule (DESIGN section 4): a cap is a cap. When a pass from the
+ * rcapd's rule (doc/design.md §4): a cap is a cap. When a pass from the
  * head of the list has paged out all the cold memory it found and the
  * collection is still over its cap, the referenced chunks the pass kept
  * are paged out too, the least recently referenced first (the lowest
