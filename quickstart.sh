@@ -87,9 +87,10 @@ install_port_deps() {
 	port_install i386 "lib32gcc-$gcc_major-dev" libc6-dev-i386 \
 		linux-libc-dev:i386 ||
 		PORT_WHY_I386="apt-get could not install lib32gcc-$gcc_major-dev, libc6-dev-i386 and linux-libc-dev:i386"
+	# Asked of the native archive: before arm64 is a foreign architecture
+	# of dpkg, apt knows no arm64 package at all.
 	proc_dev=libproc2-dev
-	apt-cache show libproc2-dev:arm64 >/dev/null 2>&1 ||
-		proc_dev=libprocps-dev
+	apt-cache show libproc2-dev >/dev/null 2>&1 || proc_dev=libprocps-dev
 	port_install arm64 gcc-aarch64-linux-gnu libfuse3-dev:arm64 \
 		libcmocka-dev:arm64 "$proc_dev:arm64" ||
 		PORT_WHY_ARM64="apt-get could not install gcc-aarch64-linux-gnu and the arm64 libfuse3-dev, libcmocka-dev and $proc_dev"

@@ -101,18 +101,31 @@ static bool probe_pagemap_scan(int pagemap_fd)
 	return ioctl(pagemap_fd, SCAN_IOCTL, &arg) < 0 && errno == EINVAL;
 }
 
-/* The PFN of one of our present pages; 0 for unprivileged readers, who
- * see the PFN field of pagemap zeroed. */
-static uint64_t probe_pfn(int pagemap_fd, const void *page, size_t page_size)
+/* Our pagemap entry of page; 0 (absent) when it cannot be read. The PFN
+ * field reads 0 for unprivileged readers. */
+static uint64_t probe_entry(int pagemap_fd, const void *page, size_t page_size)
 {
 	off_t off = (off_t)((uintptr_t)page / page_size * sizeof(uint64_t));
 	uint64_t entry;
 
 	if (pread(pagemap_fd, &entry, sizeof(entry), off) !=
-		    (ssize_t)sizeof(entry) ||
-	    !(entry & PM_PRESENT))
+	    (ssize_t)sizeof(entry))
 		return 0;
-	return entry & PM_PFN_MASK;
+	return entry;
+}
+
+/* The PFN of a zero page mapped at page by a read fault: present and
+ * shared (a page of its own would be exclusive; some kernels, a virtual
+ * machine's with pvm_no_zero_page=1 for one, map no zero page). 0 when
+ * there is none, or PFNs are hidden. */
+static uint64_t probe_zero_pfn(int pagemap_fd, const void *page,
+			       size_t page_size)
+{
+	uint64_t e = probe_entry(pagemap_fd, page, page_size);
+
+	if ((e & (PM_PRESENT | PM_EXCLUSIVE)) != PM_PRESENT)
+		return 0;
+	return e & PM_PFN_MASK;
 }
 
 /* Whether the blank-separated words of [p, end) include w. */
@@ -184,7 +197,7 @@ static void probe_huge_zero(struct linux_ctx *c, int pagemap_fd)
 	char buf[64], *end;
 	struct rcapfs_buf big = RCAPFS_BUF_INIT;
 	const char *data;
-	uint64_t huge, e;
+	uint64_t huge, pfn;
 	size_t len;
 	char *map, *p;
 
@@ -204,11 +217,9 @@ static void probe_huge_zero(struct linux_ctx *c, int pagemap_fd)
 	p = map + (huge - (uintptr_t)map % huge) % huge;
 	/* The value read is used, as in probe_features. */
 	if (madvise(p, huge, MADV_HUGEPAGE) == 0 && *(volatile char *)p == 0 &&
-	    pread(pagemap_fd, &e, sizeof(e),
-		  (off_t)((uintptr_t)p / ps * sizeof(e))) == sizeof(e) &&
-	    (e & (PM_PRESENT | PM_EXCLUSIVE)) == PM_PRESENT &&
-	    (e & PM_PFN_MASK) != c->zero_pfn) {
-		c->huge_zero_pfn = e & PM_PFN_MASK;
+	    (pfn = probe_zero_pfn(pagemap_fd, p, ps)) != 0 &&
+	    pfn != c->zero_pfn) {
+		c->huge_zero_pfn = pfn;
 		c->huge_zero_pages = huge / ps;
 	}
 	munmap(map, 2 * huge);
@@ -231,6 +242,7 @@ static void probe_features(struct linux_ctx *c)
 	size_t page_size = (size_t)c->page_size;
 	bool zero_read;
 	char *page;
+	uint64_t e;
 	int fd;
 
 	f->page_size = (uint32_t)c->page_size;
@@ -246,7 +258,7 @@ static void probe_features(struct linux_ctx *c)
 	}
 
 	/* Two pages: the first written, the second only read, which maps
-	 * the zero page there. */
+	 * the zero page there where the kernel has one. */
 	page = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED) {
@@ -260,12 +272,13 @@ static void probe_features(struct linux_ctx *c)
 	if (fd >= 0) {
 		f->pagemap_scan = probe_pagemap_scan(fd) &&
 				  !(no_scan && strcmp(no_scan, "1") == 0);
-		f->pfn_visible = probe_pfn(fd, page, page_size) != 0;
+		e = probe_entry(fd, page, page_size);
+		f->pfn_visible = (e & PM_PRESENT) && (e & PM_PFN_MASK);
 		/* The read's value is used: a load that leads nowhere may
 		 * be dropped (valgrind does), and fault nothing in. */
 		if (f->pfn_visible && zero_read)
 			c->zero_pfn =
-				probe_pfn(fd, page + page_size, page_size);
+				probe_zero_pfn(fd, page + page_size, page_size);
 		if (c->zero_pfn)
 			probe_huge_zero(c, fd);
 		close(fd);
