@@ -18,6 +18,20 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
 
+# installed PACKAGE[:ARCH]: whether dpkg has it installed, for this machine's
+# architecture (or all) unless ARCH says which. "dpkg -s" fails on a name
+# installed for two architectures, as libfuse3-dev is once the arm64 port
+# has its own.
+installed() {
+	case $1 in
+	*:*) archs=${1#*:} ;;
+	*) archs="all $(dpkg --print-architecture)" ;;
+	esac
+	dpkg-query -W -f='${db:Status-Abbrev} ${Architecture}\n' "$1" \
+		2>/dev/null | awk -v a=" $archs " \
+		'$1 == "ii" && index(a, " " $2 " ") { f = 1 } END { exit !f }'
+}
+
 install_deps() {
 	proc_dev=libproc2-dev
 	# prometheus (promtool), prometheus-node-exporter and curl: the
@@ -27,7 +41,7 @@ install_deps() {
 		prometheus prometheus-node-exporter curl gnuplot-nox"
 	missing=
 	for p in $pkgs $proc_dev; do
-		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+		installed "$p" || missing="$missing $p"
 	done
 	[ -n "$missing" ] || return 0
 	echo "quickstart: installing$missing"
@@ -58,7 +72,7 @@ port_install() {
 	shift
 	missing=
 	for p in "$@"; do
-		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+		installed "$p" || missing="$missing $p"
 	done
 	[ -n "$missing" ] || return 0
 	echo "quickstart: installing$missing"
