@@ -8,6 +8,9 @@
 #include <limits.h>
 #include <string.h>
 
+/* The shown number keeps the kind in 5 bits. */
+_Static_assert(RCAPFS_NODE_PROM + 1 < 32, "node kinds outgrow the shown ino");
+
 #define KIND_BITS  8
 #define VALUE_BITS 32
 #define VALUE_MASK ((UINT64_C(1) << VALUE_BITS) - 1)
@@ -54,6 +57,23 @@ int rcapfs_ino_decode(uint64_t ino, struct rcapfs_node *out)
 	}
 	*out = n;
 	return 0;
+}
+
+uint32_t rcapfs_ino_shown(uint64_t ino)
+{
+	struct rcapfs_node n;
+	uint32_t value = 0;
+
+	if (rcapfs_ino_decode(ino, &n))
+		return 0;
+	if (rcapfs_node_in_collection(n.kind))
+		value = n.id;
+	else if (n.kind == RCAPFS_NODE_CTL_KNOB)
+		value = n.knob;
+	else if (rcapfs_node_in_process(n.kind))
+		value = ((uint32_t)n.pid & ((1u << 22) - 1)) |
+			(uint32_t)(n.start_ticks & 31) << 22;
+	return value << 5 | ((uint32_t)n.kind + 1);
 }
 
 bool rcapfs_ino_same_start(const struct rcapfs_node *n, uint64_t start_ticks)

@@ -16,6 +16,13 @@
  *	             bits of the process's start time (clock ticks), bits
  *	             40..63, so a reused pid is another node
  *	  every other kind: nothing (zero)
+ *
+ * What stat(2) and readdir show as the inode number is another number,
+ * of 32 bits, since a 32-bit program's stat fails with EOVERFLOW on a
+ * larger one (and Solaris pagedata readers are often 32-bit): bits 0..4
+ * the kind plus one, bits 5..31 the collection's id or the knob's index
+ * (27 bits), or the pid (22 bits: Linux's largest pid_max) and the low 5
+ * bits of the start time. Only the node id the kernel holds is checked.
  */
 #ifndef RCAPFS_FS_INO_H
 #define RCAPFS_FS_INO_H
@@ -29,6 +36,9 @@
 
 /* The bits of a start time an id keeps. */
 #define RCAPFS_INO_START_MASK ((UINT64_C(1) << 24) - 1)
+
+/* The number shown as the inode number of the node of id ino. */
+uint32_t rcapfs_ino_shown(uint64_t ino);
 
 /* The id of n: its kind, and n->id, n->knob or n->pid and n->start_ticks
  * as the layout above says (the caller has filled those in). */

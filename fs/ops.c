@@ -58,7 +58,7 @@ static int stat_of(fuse_req_t req, const struct rcapfs_node *n,
 	if (rc)
 		return rc;
 	memset(st, 0, sizeof(*st));
-	st->st_ino = rcapfs_ino_encode(n);
+	st->st_ino = rcapfs_ino_shown(rcapfs_ino_encode(n));
 	st->st_mode = a.mode;
 	st->st_nlink = a.nlink;
 	st->st_uid = a.uid;
@@ -81,7 +81,7 @@ static void reply_entry(fuse_req_t req, int rc, const struct rcapfs_node *n,
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	e.ino = e.attr.st_ino;
+	e.ino = rcapfs_ino_encode(n);
 	e.attr_timeout = attr_timeout(n);
 	e.entry_timeout = CACHE_S;
 	fuse_reply_entry(req, &e);
@@ -162,7 +162,7 @@ static int list_one(void *ctx, const char *name, uint64_t ino)
 	if (++l->at <= l->skip)
 		return 0;
 	memset(&st, 0, sizeof(st));
-	st.st_ino = ino;
+	st.st_ino = rcapfs_ino_shown(ino);
 	if (rcapfs_ino_decode(ino, &n) == 0)
 		st.st_mode = rcapfs_node_is_dir(n.kind) ? S_IFDIR : S_IFREG;
 	need = fuse_add_direntry(l->req, l->buf + l->len, l->size - l->len,

@@ -65,6 +65,39 @@ static void test_ino__root(void **state)
 	assert_int_equal(RCAPFS_INO_ROOT, 1);
 	assert_int_equal(rcapfs_ino_decode(1, &back), 0);
 	assert_int_equal(back.kind, RCAPFS_NODE_ROOT);
+	assert_int_equal(rcapfs_ino_shown(1), 1);
+}
+
+/* The shown number (32 bits, for 32-bit readers) tells kinds, collections,
+ * knobs and processes apart too. */
+static void test_ino__shown(void **state)
+{
+	uint32_t seen[RCAPFS_NODE_PROM + 1];
+	struct rcapfs_node a, b;
+
+	(void)state;
+	for (int k = RCAPFS_NODE_ROOT; k <= RCAPFS_NODE_PROM; k++) {
+		a = sample(k);
+		seen[k] = rcapfs_ino_shown(rcapfs_ino_encode(&a));
+		for (int j = 0; j < k; j++)
+			assert_true(seen[j] != seen[k]);
+	}
+	a = sample(RCAPFS_NODE_COLL);
+	b = a;
+	b.id++;
+	assert_true(rcapfs_ino_shown(rcapfs_ino_encode(&a)) !=
+		    rcapfs_ino_shown(rcapfs_ino_encode(&b)));
+	a = sample(RCAPFS_NODE_PROC_PID);
+	a.pid = 4194303; /* Linux's largest pid */
+	b = a;
+	b.pid = 1;
+	assert_true(rcapfs_ino_shown(rcapfs_ino_encode(&a)) !=
+		    rcapfs_ino_shown(rcapfs_ino_encode(&b)));
+	b = a;
+	b.start_ticks++;
+	assert_true(rcapfs_ino_shown(rcapfs_ino_encode(&a)) !=
+		    rcapfs_ino_shown(rcapfs_ino_encode(&b)));
+	assert_int_equal(rcapfs_ino_shown(0), 0);
 }
 
 /* What tells nodes of one kind apart changes the id; what the id does not
@@ -155,6 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ino__round_trip),
 		cmocka_unit_test(test_ino__root),
+		cmocka_unit_test(test_ino__shown),
 		cmocka_unit_test(test_ino__distinct),
 		cmocka_unit_test(test_ino__stale),
 		cmocka_unit_test(test_ino__parent),
