@@ -357,7 +357,8 @@ int main(int argc, char *argv[])
 	if (geteuid() == 0 && !o.allow_other &&
 	    fuse_opt_add_arg(&args, "-oallow_other"))
 		goto out;
-	/* A bounded worker pool (libfuse's default is unbounded). */
+	/* At most 16 workers, 8 of them idle (libfuse 3.12 and later: 10
+	 * and unbounded). */
 	if (fuse_opt_add_arg(&args, "-ofsname=rcapfs,subtype=rcapfs") ||
 	    fuse_opt_add_arg(&args, "-omax_threads=16,max_idle_threads=8"))
 		goto out;
