@@ -59,7 +59,8 @@ int front_fixture_setup(void **state)
 			&(struct rcapfs_front_config){.sc = f->sc,
 						      .be = f->be,
 						      .state_path = f->path,
-						      .start_time = 1000},
+						      .start_time = 1000,
+						      .instance = 1},
 			&f->front),
 		0);
 	*state = f;
