@@ -213,8 +213,10 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		rcapfs_front_release(front(req), fh);
 }
 
-/* The kernel holds fi->fh from a server before this one: open node ino
- * again under it, with the open flags the request carries. */
+/* The kernel holds fi->fh from a server before this one (the table does
+ * not know it): open node ino again under it, with the open flags the
+ * request carries. Returns 0, or the error to answer (ESTALE when the
+ * node is gone). */
 static int adopt(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		 const struct rcapfs_caller *who)
 {
@@ -237,9 +239,12 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	rc = buf ? rcapfs_front_read(front(req), fi->fh, &who, off, buf, size,
 				     &n)
 		 : -ENOMEM;
-	if (rc == -EBADF && adopt(req, ino, fi, &who) == 0)
-		rc = rcapfs_front_read(front(req), fi->fh, &who, off, buf, size,
-				       &n);
+	if (rc == -EBADF) {
+		rc = adopt(req, ino, fi, &who);
+		if (rc == 0)
+			rc = rcapfs_front_read(front(req), fi->fh, &who, off,
+					       buf, size, &n);
+	}
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
@@ -256,8 +261,12 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	/* Each write carries a whole value, whatever the offset: "echo x >>"
 	 * and tools that pwrite at st_size behave like "echo x >". */
 	rc = rcapfs_front_write(front(req), fi->fh, &who, buf, size);
-	if (rc == -EBADF && adopt(req, ino, fi, &who) == 0)
-		rc = rcapfs_front_write(front(req), fi->fh, &who, buf, size);
+	if (rc == -EBADF) {
+		rc = adopt(req, ino, fi, &who);
+		if (rc == 0)
+			rc = rcapfs_front_write(front(req), fi->fh, &who, buf,
+						size);
+	}
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
