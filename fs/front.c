@@ -6,6 +6,7 @@
 
 #include "compat/log.h"
 #include "fs/front_i.h"
+#include "fs/ino.h"
 #include "fs/procfs.h"
 #include "fs/render.h"
 
@@ -14,7 +15,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* An instance number for the handles of this server: from the clock and
+ * the pid, so that a server started after another differs from it. */
+static uint32_t instance_now(void)
+{
+	struct timespec ts;
+	uint64_t x;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x = (uint64_t)ts.tv_sec * 1000000007u ^ (uint64_t)ts.tv_nsec ^
+	    (uint64_t)getpid() << 20;
+	/* Fold it so every bit of the input moves the low bits. */
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	return (uint32_t)x | 1;
+}
 
 int rcapfs_front_new(const struct rcapfs_front_config *cfg,
 		     struct rcapfs_front **out)
@@ -35,7 +54,8 @@ int rcapfs_front_new(const struct rcapfs_front_config *cfg,
 	rcapfs_front_pids_init(f);
 	rc = rcapfs_settings_new(cfg->sc, cfg->state_path, &f->settings);
 	if (rc == 0)
-		rc = rcapfs_front_files_new(f);
+		rc = rcapfs_front_files_new(f, cfg->instance ? cfg->instance
+							     : instance_now());
 	if (rc) {
 		rcapfs_front_free(f);
 		return rc;
@@ -58,15 +78,64 @@ void rcapfs_front_set_read_chunk(struct rcapfs_front *f, size_t bytes)
 	f->read_chunk = bytes;
 }
 
+/* The process of pid, its start time in *start_ticks: -ENOENT when there
+ * is none (or no process table on this host). */
+static int proc_start(struct rcapfs_front *f, pid_t pid, uint64_t *start_ticks)
+{
+	struct rcapfs_proc p;
+	int rc = f->be->ops->proc(f->be->ctx, pid, 0, &p);
+
+	if (rc)
+		return rc == -ESRCH || rc == -ENOSYS ? -ENOENT : rc;
+	*start_ticks = p.start_ticks;
+	rcapfs_proc_release(&p);
+	return 0;
+}
+
+/* Fill in what n's id needs (fs/ino.h): its collection's id, its
+ * process's start time. -ENOENT when either is gone. */
+static int pin(struct rcapfs_front *f, struct rcapfs_node *n)
+{
+	if (rcapfs_node_in_collection(n->kind) && n->id == 0)
+		return rcapfs_scanner_coll_id(f->sc, n->name, &n->id);
+	if (rcapfs_node_in_process(n->kind) && n->start_ticks == 0)
+		return proc_start(f, n->pid, &n->start_ticks);
+	return 0;
+}
+
 /* A node below M/proc names the caller's pid: the node keeps the host's. */
 static int caller_node(struct rcapfs_front *f, const struct rcapfs_caller *who,
 		       int rc, struct rcapfs_node *n)
 {
-	if (rc || (n->kind != RCAPFS_NODE_PROC_PID &&
-		   n->kind != RCAPFS_NODE_PROC_PAGEDATA &&
-		   n->kind != RCAPFS_NODE_PROC_XMAP))
-		return rc;
-	return rcapfs_front_pid_in(f, who, n->pid, &n->pid);
+	if (rc == 0 && (n->kind == RCAPFS_NODE_PROC_PID ||
+			n->kind == RCAPFS_NODE_PROC_PAGEDATA ||
+			n->kind == RCAPFS_NODE_PROC_XMAP))
+		rc = rcapfs_front_pid_in(f, who, n->pid, &n->pid);
+	return rc ? rc : pin(f, n);
+}
+
+int rcapfs_front_node(struct rcapfs_front *f, uint64_t ino,
+		      struct rcapfs_node *out)
+{
+	struct rcapfs_node n;
+	uint64_t start_ticks;
+	int rc;
+
+	rc = rcapfs_ino_decode(ino, &n);
+	if (rc == 0 && rcapfs_node_in_collection(n.kind))
+		rc = rcapfs_scanner_coll_name(f->sc, n.id, n.name);
+	if (rc == 0 && rcapfs_node_in_process(n.kind)) {
+		rc = proc_start(f, n.pid, &start_ticks);
+		if (rc == 0 && !rcapfs_ino_same_start(&n, start_ticks))
+			rc = -ENOENT;
+		n.start_ticks = start_ticks;
+	}
+	/* The object the kernel knows by this id is gone. */
+	if (rc == -ENOENT)
+		rc = -ESTALE;
+	if (rc == 0)
+		*out = n;
+	return rc;
 }
 
 int rcapfs_front_lookup(struct rcapfs_front *f, const char *path,
@@ -84,7 +153,9 @@ int rcapfs_front_child(struct rcapfs_front *f, const struct rcapfs_node *parent,
 	bool in_proc = parent->kind == RCAPFS_NODE_PROC;
 	int rc = rcapfs_tree_child(f->sc, parent, name, strlen(name), out);
 
-	return in_proc ? caller_node(f, who, rc, out) : rc;
+	if (in_proc)
+		return caller_node(f, who, rc, out);
+	return rc ? rc : pin(f, out);
 }
 
 int rcapfs_front_parent(struct rcapfs_front *f, const char *path,
@@ -142,7 +213,7 @@ int rcapfs_front_render(struct rcapfs_front *f, const struct rcapfs_node *n,
 		rc = rcapfs_scanner_procs(f->sc, n->name, &pids, &npids);
 		if (rc)
 			return rc;
-		rc = rcapfs_front_pids_out(f, who, pids, &npids);
+		rc = rcapfs_front_pids_out(f, who, pids, NULL, &npids);
 		if (rc == 0)
 			rc = rcapfs_render_pids(pids, npids, out);
 		free(pids);
@@ -244,10 +315,12 @@ int rcapfs_front_getattr(struct rcapfs_front *f, const struct rcapfs_node *n,
 /* M/proc: the processes the backend sees that who sees too, by who's
  * numbers; none on a host without a process table. */
 static int readdir_procs(struct rcapfs_front *f,
-			 const struct rcapfs_caller *who,
-			 int (*fill)(void *ctx, const char *name), void *ctx)
+			 const struct rcapfs_caller *who, rcapfs_fill_fn *fill,
+			 void *ctx)
 {
 	struct rcapfs_proc_list list = {NULL, 0};
+	struct rcapfs_node pn = {.kind = RCAPFS_NODE_PROC_PID};
+	uint64_t *inos = NULL;
 	pid_t *pids = NULL;
 	char name[16];
 	size_t n;
@@ -258,54 +331,83 @@ static int readdir_procs(struct rcapfs_front *f,
 		return rc == -ENOSYS ? 0 : rc;
 	n = list.n;
 	pids = malloc((n ? n : 1) * sizeof(*pids));
-	rc = pids ? 0 : -ENOMEM;
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		pids[i] = list.procs[i].pid;
+	inos = malloc((n ? n : 1) * sizeof(*inos));
+	rc = pids && inos ? 0 : -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		pn.pid = pids[i] = list.procs[i].pid;
+		pn.start_ticks = list.procs[i].start_ticks;
+		inos[i] = rcapfs_ino_encode(&pn);
+	}
 	rcapfs_proc_list_free(&list);
 	if (rc == 0)
-		rc = rcapfs_front_pids_out(f, who, pids, &n);
+		rc = rcapfs_front_pids_out(f, who, pids, inos, &n);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		snprintf(name, sizeof(name), "%d", (int)pids[i]);
-		if (fill(ctx, name))
+		if (fill(ctx, name, inos[i]))
 			break;
 	}
+	free(inos);
 	free(pids);
 	return rc;
 }
 
-int rcapfs_front_readdir(struct rcapfs_front *f, const struct rcapfs_node *n,
-			 const struct rcapfs_caller *who,
-			 int (*fill)(void *ctx, const char *name), void *ctx)
+/* M/caps: the collections, by name. */
+static int readdir_caps(struct rcapfs_front *f, rcapfs_fill_fn *fill, void *ctx)
 {
-	const struct rcapfs_child *c;
-	struct rcapfs_proc p;
+	struct rcapfs_node cn = {.kind = RCAPFS_NODE_COLL};
 	char **names;
 	size_t nnames;
 	int rc;
 
+	rc = rcapfs_scanner_names(f->sc, &names, &nnames);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < nnames; i++) {
+		/* Removed since the names were taken: not listed. */
+		if (rcapfs_scanner_coll_id(f->sc, names[i], &cn.id))
+			continue;
+		if (fill(ctx, names[i], rcapfs_ino_encode(&cn)))
+			break;
+	}
+	rcapfs_names_free(names, nnames);
+	return 0;
+}
+
+int rcapfs_front_readdir(struct rcapfs_front *f, const struct rcapfs_node *n,
+			 const struct rcapfs_caller *who, rcapfs_fill_fn *fill,
+			 void *ctx)
+{
+	const struct rcapfs_child *c, *children;
+	struct rcapfs_node dir = *n, child;
+	int rc;
+
+	struct rcapfs_proc p;
+
 	if (!rcapfs_node_is_dir(n->kind))
 		return -ENOTDIR;
-	if (n->kind == RCAPFS_NODE_PROC_PID) {
-		rc = rcapfs_front_proc(f, n, who, false, &p);
-		if (rc)
-			return rc;
-	}
-	if (fill(ctx, ".") || fill(ctx, ".."))
+	rc = n->kind == RCAPFS_NODE_PROC_PID
+		     ? rcapfs_front_proc(f, n, who, false, &p)
+		     : 0;
+	if (rc == 0)
+		rc = pin(f, &dir);
+	if (rc)
+		return rc;
+	rcapfs_node_parent(&dir, &child);
+	if (fill(ctx, ".", rcapfs_ino_encode(&dir)) ||
+	    fill(ctx, "..", rcapfs_ino_encode(&child)))
 		return 0;
 	if (n->kind == RCAPFS_NODE_PROC)
 		return readdir_procs(f, who, fill, ctx);
-	if (n->kind == RCAPFS_NODE_CAPS) {
-		rc = rcapfs_scanner_names(f->sc, &names, &nnames);
-		if (rc)
-			return rc;
-		for (size_t i = 0; i < nnames && !fill(ctx, names[i]); i++)
-			;
-		rcapfs_names_free(names, nnames);
-		return 0;
-	}
-	for (c = rcapfs_node_children(n->kind); c && c->name; c++)
-		if (fill(ctx, c->name))
+	if (n->kind == RCAPFS_NODE_CAPS)
+		return readdir_caps(f, fill, ctx);
+	children = rcapfs_node_children(n->kind);
+	for (c = children; c && c->name; c++) {
+		child = dir;
+		child.kind = c->kind;
+		child.knob = (unsigned)(c - children);
+		if (fill(ctx, c->name, rcapfs_ino_encode(&child)))
 			break;
+	}
 	return 0;
 }
 

@@ -1,10 +1,11 @@
 /*
  * The filesystem without FUSE, node by node: what each node shows, who may
  * do what with it, open files, and the changes written through them. A FUSE
- * binding (fs/ops.c) resolves paths to nodes, learns the caller from FUSE
- * and hands both over; it keeps only ids of open files (handles), which
- * the front holds in a table it frees whole, so a file still open when the
- * mount ends is freed too. Every function returns 0 or -errno unless said.
+ * binding (fs/ops.c) resolves node ids (fs/ino.h) and names to nodes,
+ * learns the caller from FUSE and hands both over; it keeps only ids of
+ * open files (handles), which the front holds in a table it frees whole,
+ * so a file still open when the mount ends is freed too. Every function
+ * returns 0 or -errno unless said.
  */
 #ifndef RCAPFS_FS_FRONT_H
 #define RCAPFS_FS_FRONT_H
@@ -41,6 +42,10 @@ struct rcapfs_front_config {
 	struct rcapfs_procfs_cache *maps_cache;
 	const char *state_path; /* copied */
 	time_t start_time;	/* of every node's times */
+	/* Goes into every file handle id, so that ids a server before this
+	 * one gave are told from ours (fs/handles.h); 0: one is made from
+	 * the time and the pid. */
+	uint32_t instance;
 };
 
 /* Returns 0 and a front freed with rcapfs_front_free(), or -ENOMEM. */
@@ -59,7 +64,8 @@ void rcapfs_front_set_read_chunk(struct rcapfs_front *f, size_t bytes);
 /* Path to node, as rcapfs_tree_lookup and rcapfs_tree_parent; the child
  * name of directory parent, as rcapfs_tree_child (a lookup by node). Pids
  * below M/proc are who's (its pid namespace's): the node holds the host's;
- * -ENOENT for a pid who does not see. */
+ * -ENOENT for a pid who does not see, or no such process. The node comes
+ * with what its id needs (fs/ino.h: collection id, process start). */
 int rcapfs_front_lookup(struct rcapfs_front *f, const char *path,
 			const struct rcapfs_caller *who,
 			struct rcapfs_node *out);
@@ -69,6 +75,12 @@ int rcapfs_front_child(struct rcapfs_front *f, const struct rcapfs_node *parent,
 int rcapfs_front_parent(struct rcapfs_front *f, const char *path,
 			const struct rcapfs_caller *who,
 			struct rcapfs_node *parent, const char **leaf);
+
+/* The node of id ino (fs/ino.h), with its collection's name or its
+ * process's whole start time. -ESTALE for an id no node has, or whose
+ * collection or process is gone (a reused pid is another process). */
+int rcapfs_front_node(struct rcapfs_front *f, uint64_t ino,
+		      struct rcapfs_node *out);
 
 /* What stat(2) shows of a node. */
 struct rcapfs_attr {
@@ -87,11 +99,15 @@ int rcapfs_front_getattr(struct rcapfs_front *f, const struct rcapfs_node *n,
 			 const struct rcapfs_caller *who,
 			 struct rcapfs_attr *out);
 
+/* Called with each name of a directory and its node id; non-zero stops. */
+typedef int rcapfs_fill_fn(void *ctx, const char *name, uint64_t ino);
+
 /* The names in directory n, "." and ".." first, each passed to fill until
- * it returns non-zero. -ENOTDIR for a file. */
+ * it returns non-zero. -ENOTDIR for a file, -ENOENT when a process
+ * directory's process is gone. */
 int rcapfs_front_readdir(struct rcapfs_front *f, const struct rcapfs_node *n,
-			 const struct rcapfs_caller *who,
-			 int (*fill)(void *ctx, const char *name), void *ctx);
+			 const struct rcapfs_caller *who, rcapfs_fill_fn *fill,
+			 void *ctx);
 
 /* access(2): mask of R_OK, W_OK, X_OK. -EACCES when refused. */
 int rcapfs_front_access(struct rcapfs_front *f, const struct rcapfs_node *n,
@@ -109,6 +125,17 @@ int rcapfs_front_render(struct rcapfs_front *f, const struct rcapfs_node *n,
  * or xmap of another's process), -ENOENT, -ENOMEM. */
 int rcapfs_front_open(struct rcapfs_front *f, const struct rcapfs_node *n,
 		      const struct rcapfs_caller *who, int flags, uint64_t *fh);
+
+/* Open file n again under fh, an id the kernel holds from a server that
+ * had the connection before this one (rcapfs_front_read and _write answer
+ * -EBADF for it), with the open flags the request carries: as
+ * rcapfs_front_open would, so a snapshot is rendered anew, a pagedata
+ * reader starts afresh (the bits the old one gathered are lost: logged),
+ * a members file opened with O_APPEND appends. 0 also when fh is known
+ * already; errors as rcapfs_front_open. */
+int rcapfs_front_adopt(struct rcapfs_front *f, uint64_t fh,
+		       const struct rcapfs_node *n,
+		       const struct rcapfs_caller *who, int flags);
 
 /* Up to size bytes of the file at off into buf; *done is how many (0 at
  * the end). A read at 0 after the snapshot was read refreshes it. -EBADF

@@ -40,9 +40,9 @@ static void file_free(void *arg)
 	free(ff);
 }
 
-int rcapfs_front_files_new(struct rcapfs_front *f)
+int rcapfs_front_files_new(struct rcapfs_front *f, uint32_t instance)
 {
-	return rcapfs_handles_new(file_free, &f->handles);
+	return rcapfs_handles_new(file_free, instance, &f->handles);
 }
 
 void rcapfs_front_files_free(struct rcapfs_front *f)
@@ -62,8 +62,11 @@ size_t rcapfs_front_open_files(struct rcapfs_front *f)
 	return rcapfs_handles_count(f->handles);
 }
 
-int rcapfs_front_open(struct rcapfs_front *f, const struct rcapfs_node *n,
-		      const struct rcapfs_caller *who, int flags, uint64_t *fh)
+/* A new open file of n, as rcapfs_front_open says, into *out (freed with
+ * file_free). */
+static int file_new(struct rcapfs_front *f, const struct rcapfs_node *n,
+		    const struct rcapfs_caller *who, int flags,
+		    struct front_file **out)
 {
 	int acc = flags & O_ACCMODE;
 	struct front_file *ff;
@@ -99,11 +102,56 @@ int rcapfs_front_open(struct rcapfs_front *f, const struct rcapfs_node *n,
 			&ff->pd);
 	else if (rc == 0 && acc != O_WRONLY)
 		rc = rcapfs_front_render(f, &ff->node, who, &ff->snap);
+	if (rc) {
+		file_free(ff);
+		return rc;
+	}
+	*out = ff;
+	return 0;
+}
+
+int rcapfs_front_open(struct rcapfs_front *f, const struct rcapfs_node *n,
+		      const struct rcapfs_caller *who, int flags, uint64_t *fh)
+{
+	struct front_file *ff = NULL;
+	int rc;
+
+	rc = file_new(f, n, who, flags, &ff);
 	if (rc == 0)
 		rc = rcapfs_handles_add(f->handles, ff, fh);
-	if (rc)
+	if (rc && ff)
 		file_free(ff);
 	return rc;
+}
+
+int rcapfs_front_adopt(struct rcapfs_front *f, uint64_t fh,
+		       const struct rcapfs_node *n,
+		       const struct rcapfs_caller *who, int flags)
+{
+	struct front_file *ff;
+	void *held;
+	int rc;
+
+	if (rcapfs_handles_get(f->handles, fh))
+		return 0;
+	rc = file_new(f, n, who, flags, &ff);
+	if (rc)
+		return rc;
+	rc = rcapfs_handles_adopt(f->handles, fh, ff, &held);
+	if (rc || held != ff) {
+		file_free(ff);
+		return rc;
+	}
+	/* Its reader's bits were the old server's; this one starts from
+	 * now, as a new open would. */
+	if (ff->pd)
+		log_info("proc/%d/%s: a descriptor open across a server "
+			 "restart reads afresh: the reference bits it had "
+			 "gathered are lost",
+			 (int)n->pid,
+			 n->kind == RCAPFS_NODE_PROC_PAGEDATA_HW ? "pagedata_hw"
+								 : "pagedata");
+	return 0;
 }
 
 int rcapfs_front_read(struct rcapfs_front *f, uint64_t fh,

@@ -39,7 +39,8 @@ bool rcapfs_front_may_change(const struct rcapfs_caller *who);
 /*
  * Pids in the caller's numbering (fs/front_pids.c). init learns the
  * daemon's namespace. pids_out turns the host pids pids[0..*n) into who's,
- * leaving out those who cannot see (*n shrinks) and sorting them. pid_in
+ * leaving out those who cannot see (*n shrinks) and sorting them; tags
+ * (NULL, or one per pid) move with their pids. pid_in
  * gives the host pid of who's pid: -ENOENT when who sees no such process.
  * members_in takes *rules_len bytes of rules a user writes at *rules and,
  * where who numbers pids otherwise, writes them to out with the pids of
@@ -52,7 +53,7 @@ bool rcapfs_front_may_change(const struct rcapfs_caller *who);
 void rcapfs_front_pids_init(struct rcapfs_front *f);
 int rcapfs_front_pids_out(struct rcapfs_front *f,
 			  const struct rcapfs_caller *who, pid_t *pids,
-			  size_t *n);
+			  uint64_t *tags, size_t *n);
 int rcapfs_front_pid_in(struct rcapfs_front *f, const struct rcapfs_caller *who,
 			pid_t pid, pid_t *host);
 int rcapfs_front_members_in(struct rcapfs_front *f,
@@ -63,8 +64,9 @@ int rcapfs_front_members_out(struct rcapfs_front *f,
 			     const struct rcapfs_caller *who,
 			     struct rcapfs_buf *text, size_t from);
 
-/* Handles: create the table, free what it holds. */
-int rcapfs_front_files_new(struct rcapfs_front *f);
+/* Handles: create the table (its ids carry instance: fs/handles.h), free
+ * what it holds. */
+int rcapfs_front_files_new(struct rcapfs_front *f, uint32_t instance);
 void rcapfs_front_files_free(struct rcapfs_front *f);
 
 #endif

@@ -39,17 +39,24 @@ static bool same_numbers(struct rcapfs_front *f,
 	       ns == f->own_pidns;
 }
 
+struct tagged {
+	pid_t pid;
+	uint64_t tag;
+};
+
 static int cmp_pid(const void *a, const void *b)
 {
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	pid_t x = ((const struct tagged *)a)->pid;
+	pid_t y = ((const struct tagged *)b)->pid;
 
 	return (x > y) - (x < y);
 }
 
 int rcapfs_front_pids_out(struct rcapfs_front *f,
 			  const struct rcapfs_caller *who, pid_t *pids,
-			  size_t *n)
+			  uint64_t *tags, size_t *n)
 {
+	struct tagged *kept_pids;
 	pid_t *out;
 	size_t kept = 0;
 	int rc;
@@ -57,18 +64,27 @@ int rcapfs_front_pids_out(struct rcapfs_front *f,
 	if (*n == 0 || same_numbers(f, who))
 		return 0;
 	out = malloc(*n * sizeof(*out));
-	if (!out)
-		return -ENOMEM;
-	rc = f->be->ops->pids_to_ns(f->be->ctx, who->pid, pids, out, *n);
+	kept_pids = malloc(*n * sizeof(*kept_pids));
+	rc = out && kept_pids ? 0 : -ENOMEM;
+	if (rc == 0)
+		rc = f->be->ops->pids_to_ns(f->be->ctx, who->pid, pids, out,
+					    *n);
 	for (size_t i = 0; rc == 0 && i < *n; i++)
 		if (out[i] > 0)
-			pids[kept++] = out[i];
+			kept_pids[kept++] =
+				(struct tagged){out[i], tags ? tags[i] : 0};
+	if (rc == 0) {
+		qsort(kept_pids, kept, sizeof(*kept_pids), cmp_pid);
+		for (size_t i = 0; i < kept; i++) {
+			pids[i] = kept_pids[i].pid;
+			if (tags)
+				tags[i] = kept_pids[i].tag;
+		}
+		*n = kept;
+	}
+	free(kept_pids);
 	free(out);
-	if (rc)
-		return rc;
-	*n = kept;
-	qsort(pids, kept, sizeof(*pids), cmp_pid);
-	return 0;
+	return rc;
 }
 
 int rcapfs_front_pid_in(struct rcapfs_front *f, const struct rcapfs_caller *who,

@@ -4,6 +4,10 @@
  */
 #include "config.h"
 
+/* The 3.12 loop configuration is the one whose max_threads is applied. */
+#undef FUSE_USE_VERSION
+#define FUSE_USE_VERSION 312
+
 #include "compat/backend.h"
 #include "compat/log.h"
 #include "fs/front.h"
@@ -14,7 +18,6 @@
 #include "scanner/scanner.h"
 
 #include <errno.h>
-#include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <signal.h>
 #include <stddef.h>
@@ -159,55 +162,80 @@ static int catch_termination(void)
 }
 
 /*
- * fuse_main's steps, and its exit codes (0, or 1 to 8 as it numbers its
- * failures), with one difference: a loop that ended because the kernel
- * aborted the connection ends cleanly. Linux answers a reader of a
- * connection it tore down with ECONNABORTED rather than ENODEV at times
- * (seen after a lazy unmount when the last open file closes); libfuse
- * takes ENODEV for the normal end and ECONNABORTED for a failure.
+ * The session in three steps, so that a server handed a connection that is
+ * mounted already replaces only the second: session_new makes it,
+ * session_mount mounts it, session_run serves it until the end. Exit codes
+ * as fuse_main numbers its failures (3 to 8).
  */
-static int serve(struct fuse_args *args, struct rcapfs_fs *fs)
+static int session_new(struct fuse_args *args, struct rcapfs_fs *fs)
 {
-	struct fuse_cmdline_opts co;
-	struct fuse_loop_config cfg;
-	struct fuse_session *se;
-	struct fuse *fuse;
+	fs->session = fuse_session_new(args, rcapfs_fs_ops(),
+				       sizeof(struct fuse_lowlevel_ops), fs);
+	return fs->session ? 0 : 3;
+}
+
+static int session_mount(struct rcapfs_fs *fs, const char *mountpoint)
+{
+	return fuse_session_mount(fs->session, mountpoint) ? 4 : 0;
+}
+
+/*
+ * A loop that ended because the kernel aborted the connection ends
+ * cleanly: Linux answers a reader of a connection it tore down with
+ * ECONNABORTED rather than ENODEV at times (seen after a lazy unmount when
+ * the last open file closes); libfuse takes ENODEV for the normal end and
+ * ECONNABORTED for a failure.
+ */
+static int session_run(struct rcapfs_fs *fs, const struct fuse_cmdline_opts *co)
+{
+	struct fuse_session *se = fs->session;
+	struct fuse_loop_config *cfg;
 	int ret = 0, rc;
 
-	if (fuse_parse_cmdline(args, &co))
-		return 1;
-	fuse = fuse_new(args, rcapfs_fs_ops(), sizeof(struct fuse_operations),
-			fs);
-	if (!fuse) {
-		ret = 3;
+	if (fuse_daemonize(co->foreground))
+		return 5;
+	if (fuse_set_signal_handlers(se))
+		return 6;
+	cfg = fuse_loop_cfg_create();
+	if (!cfg) {
+		ret = 7;
 		goto out;
 	}
-	if (fuse_mount(fuse, co.mountpoint)) {
-		ret = 4;
-		goto destroy;
-	}
-	se = fuse_get_session(fuse);
-	if (fuse_daemonize(co.foreground)) {
-		ret = 5;
-		goto unmount;
-	}
-	if (fuse_set_signal_handlers(se)) {
-		ret = 6;
-		goto unmount;
-	}
-	cfg = (struct fuse_loop_config){.clone_fd = co.clone_fd,
-					.max_idle_threads =
-						co.max_idle_threads};
-	rc = fuse_loop_mt(fuse, &cfg);
+	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)co->clone_fd);
+	fuse_loop_cfg_set_idle_threads(cfg, co->max_idle_threads);
+	fuse_loop_cfg_set_max_threads(cfg, co->max_threads);
+	rc = fuse_session_loop_mt(se, cfg);
 	if (rc == -ECONNABORTED)
 		log_info("the kernel ended the connection (%s)", strerror(-rc));
 	else if (rc)
 		ret = 8;
+	fuse_loop_cfg_destroy(cfg);
+out:
 	fuse_remove_signal_handlers(se);
-unmount:
-	fuse_unmount(fuse);
-destroy:
-	fuse_destroy(fuse);
+	return ret;
+}
+
+/* fuse_main's steps over the low-level session. */
+static int serve(struct fuse_args *args, struct rcapfs_fs *fs)
+{
+	struct fuse_cmdline_opts co;
+	struct fuse_session *se;
+	int ret;
+
+	if (fuse_parse_cmdline(args, &co))
+		return 1;
+	ret = session_new(args, fs);
+	if (ret)
+		goto out;
+	ret = session_mount(fs, co.mountpoint);
+	if (ret == 0) {
+		ret = session_run(fs, &co);
+		fuse_session_unmount(fs->session);
+	}
+	se = fs->session;
+	/* From here a termination signal just ends the process. */
+	fs->session = NULL;
+	fuse_session_destroy(se);
 out:
 	free(co.mountpoint);
 	return ret;
@@ -329,7 +357,8 @@ int main(int argc, char *argv[])
 	if (geteuid() == 0 && !o.allow_other &&
 	    fuse_opt_add_arg(&args, "-oallow_other"))
 		goto out;
-	/* A bounded worker pool (libfuse's default is unbounded). */
+	/* At most 16 workers, 8 of them idle (libfuse 3.12 and later: 10
+	 * and unbounded). */
 	if (fuse_opt_add_arg(&args, "-ofsname=rcapfs,subtype=rcapfs") ||
 	    fuse_opt_add_arg(&args, "-omax_threads=16,max_idle_threads=8"))
 		goto out;

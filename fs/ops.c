@@ -1,8 +1,12 @@
 /*
- * FUSE operations: the only translation unit besides main.c that sees
- * <fuse.h>. It turns paths into nodes, asks FUSE who calls, and hands both
- * to the FUSE-free front (fs/front.h), whose open files it knows only by
- * id (fi->fh).
+ * FUSE operations, low-level: the only translation unit besides main.c
+ * that sees libfuse. It turns node ids into nodes (fs/ino.h: derived from
+ * what a node is, so a server that takes over the connection reads the
+ * ids the kernel holds as the one before it meant them), asks FUSE who
+ * calls, and hands both to the FUSE-free front (fs/front.h), whose open
+ * files it knows only by id (fi->fh). Nothing here remembers a request:
+ * FORGET has nothing to free, and a file handle of a server before this
+ * one is opened again from its node and flags.
  */
 #include "config.h"
 
@@ -10,52 +14,51 @@
 
 #include "compat/log.h"
 #include "fs/front.h"
+#include "fs/ino.h"
 
 #include <errno.h>
-#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static struct rcapfs_front *front(void)
+/* How long the kernel keeps a name and attributes, whoever asks. */
+#define CACHE_S 1.0
+
+static struct rcapfs_front *front(fuse_req_t req)
 {
-	struct rcapfs_fs *fs = fuse_get_context()->private_data;
+	struct rcapfs_fs *fs = fuse_req_userdata(req);
 
 	return fs->front;
 }
 
-static struct rcapfs_caller caller(void)
+static struct rcapfs_caller caller(fuse_req_t req)
 {
-	const struct fuse_context *ctx = fuse_get_context();
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 
 	return (struct rcapfs_caller){ctx->uid, ctx->gid, ctx->pid};
 }
 
 /* pagedata's st_size is what the next read needs now, as on Solaris: a
- * reader allocates that much and reads, again if it no longer fits. Keep
- * the kernel from caching it: invalidated while it is being answered, the
- * answer is not cached (a lookup's is, for the attribute timeout, until
- * the first read). xmap's readers read to the end. */
-static void fresh_size(const char *path)
+ * reader allocates that much and reads, again if it no longer fits. The
+ * kernel must ask each time. xmap's readers read to the end. */
+static double attr_timeout(const struct rcapfs_node *n)
 {
-	fuse_invalidate_path(fuse_get_context()->fuse, path);
+	return rcapfs_node_size_uncached(n->kind) ? 0 : CACHE_S;
 }
 
-static int op_getattr(const char *path, struct stat *st,
-		      struct fuse_file_info *fi)
+static int stat_of(fuse_req_t req, const struct rcapfs_node *n,
+		   const struct rcapfs_caller *who, struct stat *st)
 {
-	struct rcapfs_caller who = caller();
 	struct rcapfs_attr a;
-	struct rcapfs_node n;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &who, &n);
-	if (rc == 0)
-		rc = rcapfs_front_getattr(front(), &n, &who, &a);
+	rc = rcapfs_front_getattr(front(req), n, who, &a);
 	if (rc)
 		return rc;
-	if (rcapfs_node_size_uncached(n.kind))
-		fresh_size(path);
 	memset(st, 0, sizeof(*st));
+	st->st_ino = rcapfs_ino_shown(rcapfs_ino_encode(n));
 	st->st_mode = a.mode;
 	st->st_nlink = a.nlink;
 	st->st_uid = a.uid;
@@ -65,156 +68,312 @@ static int op_getattr(const char *path, struct stat *st,
 	return 0;
 }
 
-struct fill {
-	void *buf;
-	fuse_fill_dir_t filler;
-};
-
-static int fill_one(void *ctx, const char *name)
+/* Reply with the entry of n, or the error rc. */
+static void reply_entry(fuse_req_t req, int rc, const struct rcapfs_node *n,
+			const struct rcapfs_caller *who)
 {
-	struct fill *fl = ctx;
+	struct fuse_entry_param e;
 
-	return fl->filler(fl->buf, name, NULL, 0, 0);
+	memset(&e, 0, sizeof(e));
+	if (rc == 0)
+		rc = stat_of(req, n, who, &e.attr);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	e.ino = rcapfs_ino_encode(n);
+	e.attr_timeout = attr_timeout(n);
+	e.entry_timeout = CACHE_S;
+	fuse_reply_entry(req, &e);
 }
 
-static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler,
-		      off_t off, struct fuse_file_info *fi,
-		      enum fuse_readdir_flags flags)
+/* Reply with the attributes of n, or the error rc. */
+static void reply_attr(fuse_req_t req, int rc, const struct rcapfs_node *n,
+		       const struct rcapfs_caller *who)
 {
-	struct rcapfs_caller who = caller();
-	struct fill fl = {buf, filler};
+	struct stat st;
+
+	if (rc == 0)
+		rc = stat_of(req, n, who, &st);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_attr(req, &st, attr_timeout(n));
+}
+
+/* The child name of directory node parent, into *n. */
+static int child(fuse_req_t req, fuse_ino_t parent, const char *name,
+		 const struct rcapfs_caller *who, struct rcapfs_node *n)
+{
+	struct rcapfs_node dir;
+	int rc;
+
+	rc = rcapfs_front_node(front(req), parent, &dir);
+	return rc ? rc : rcapfs_front_child(front(req), &dir, name, who, n);
+}
+
+static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct rcapfs_caller who = caller(req);
+	struct rcapfs_node n;
+
+	reply_entry(req, child(req, parent, name, &who, &n), &n, &who);
+}
+
+static void ll_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	/* Ids are derived, not kept: nothing to free, unknown ones too. */
+	fuse_reply_none(req);
+}
+
+static void ll_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	fuse_reply_none(req);
+}
+
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct rcapfs_caller who = caller(req);
 	struct rcapfs_node n;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &who, &n);
-	return rc ? rc : rcapfs_front_readdir(front(), &n, &who, fill_one, &fl);
+	rc = rcapfs_front_node(front(req), ino, &n);
+	reply_attr(req, rc, &n, &who);
 }
 
-static int op_open(const char *path, struct fuse_file_info *fi)
+/* Directory entries from offset skip on, as far as size allows. Offsets
+ * are positions in the listing, which is made again for each request. */
+struct listing {
+	fuse_req_t req;
+	char *buf;
+	size_t size, len;
+	off_t skip, at;
+};
+
+static int list_one(void *ctx, const char *name, uint64_t ino)
 {
-	struct rcapfs_caller who = caller();
+	struct listing *l = ctx;
+	struct rcapfs_node n;
+	struct stat st;
+	size_t need;
+
+	if (++l->at <= l->skip)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	st.st_ino = rcapfs_ino_shown(ino);
+	if (rcapfs_ino_decode(ino, &n) == 0)
+		st.st_mode = rcapfs_node_is_dir(n.kind) ? S_IFDIR : S_IFREG;
+	need = fuse_add_direntry(l->req, l->buf + l->len, l->size - l->len,
+				 name, &st, l->at);
+	if (need > l->size - l->len)
+		return 1;
+	l->len += need;
+	return 0;
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct rcapfs_caller who = caller(req);
+	struct listing l = {req, malloc(size ? size : 1), size, 0, off, 0};
+	struct rcapfs_node n;
+	int rc;
+
+	rc = l.buf ? rcapfs_front_node(front(req), ino, &n) : -ENOMEM;
+	if (rc == 0)
+		rc = rcapfs_front_readdir(front(req), &n, &who, list_one, &l);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, l.buf, l.len);
+	free(l.buf);
+}
+
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct rcapfs_caller who = caller(req);
 	struct rcapfs_node n;
 	uint64_t fh;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &who, &n);
+	rc = rcapfs_front_node(front(req), ino, &n);
 	if (rc == 0)
-		rc = rcapfs_front_open(front(), &n, &who, fi->flags, &fh);
-	if (rc)
-		return rc;
+		rc = rcapfs_front_open(front(req), &n, &who, fi->flags, &fh);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
 	fi->fh = fh;
 	/* Generated files: no page cache to clamp or zero-fill a read. */
 	fi->direct_io = 1;
-	return 0;
+	/* The opener was interrupted: no RELEASE will come. */
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		rcapfs_front_release(front(req), fh);
 }
 
-static int op_read(const char *path, char *buf, size_t size, off_t off,
-		   struct fuse_file_info *fi)
+/* The kernel holds fi->fh from a server before this one (the table does
+ * not know it): open node ino again under it, with the open flags the
+ * request carries. Returns 0, or the error to answer (ESTALE when the
+ * node is gone). */
+static int adopt(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		 const struct rcapfs_caller *who)
 {
-	struct rcapfs_caller who = caller();
-	size_t n;
+	struct rcapfs_node n;
 	int rc;
 
-	if (rcapfs_front_size_uncached(front(), fi->fh))
-		fresh_size(path);
-	rc = rcapfs_front_read(front(), fi->fh, &who, off, buf, size, &n);
-	return rc ? rc : (int)n;
+	rc = rcapfs_front_node(front(req), ino, &n);
+	return rc ? rc
+		  : rcapfs_front_adopt(front(req), fi->fh, &n, who, fi->flags);
 }
 
-static int op_write(const char *path, const char *buf, size_t size, off_t off,
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct rcapfs_caller who = caller();
+	struct rcapfs_caller who = caller(req);
+	char *buf = malloc(size ? size : 1);
+	size_t n = 0;
+	int rc;
+
+	rc = buf ? rcapfs_front_read(front(req), fi->fh, &who, off, buf, size,
+				     &n)
+		 : -ENOMEM;
+	if (rc == -EBADF) {
+		rc = adopt(req, ino, fi, &who);
+		if (rc == 0)
+			rc = rcapfs_front_read(front(req), fi->fh, &who, off,
+					       buf, size, &n);
+	}
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, buf, n);
+	free(buf);
+}
+
+static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct rcapfs_caller who = caller(req);
 	int rc;
 
 	/* Each write carries a whole value, whatever the offset: "echo x >>"
 	 * and tools that pwrite at st_size behave like "echo x >". */
-	rc = rcapfs_front_write(front(), fi->fh, &who, buf, size);
-	return rc ? rc : (int)size;
+	rc = rcapfs_front_write(front(req), fi->fh, &who, buf, size);
+	if (rc == -EBADF) {
+		rc = adopt(req, ino, fi, &who);
+		if (rc == 0)
+			rc = rcapfs_front_write(front(req), fi->fh, &who, buf,
+						size);
+	}
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_write(req, size);
 }
 
-static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+static void ll_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
 {
-	struct rcapfs_caller who = caller();
+	/* One a server before this one opened, and this one never used, is
+	 * not in the table: nothing to do. */
+	rcapfs_front_release(front(req), fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct rcapfs_caller who = caller(req);
 	struct rcapfs_node n;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &who, &n);
-	return rc ? rc : rcapfs_front_truncate(front(), &n, &who);
+	rc = rcapfs_front_node(front(req), ino, &n);
+	/* Modes and owners are the tree's (doc/design.md §3.1). */
+	if (rc == 0 && (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+				  FUSE_SET_ATTR_GID)))
+		rc = -EPERM;
+	/* "echo x > file" truncates, then writes. */
+	if (rc == 0 && (to_set & FUSE_SET_ATTR_SIZE))
+		rc = rcapfs_front_truncate(front(req), &n, &who);
+	if (rc == 0 &&
+	    (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+		       FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)))
+		rc = -ENOSYS;
+	reply_attr(req, rc, &n, &who);
 }
 
-static int op_release(const char *path, struct fuse_file_info *fi)
+static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
 {
-	rcapfs_front_release(front(), fi->fh);
-	return 0;
-}
-
-static int op_mkdir(const char *path, mode_t mode)
-{
-	struct rcapfs_caller who = caller();
-	struct rcapfs_node parent;
-	const char *leaf;
+	struct rcapfs_caller who = caller(req);
+	struct rcapfs_node dir, n;
 	int rc;
 
-	rc = rcapfs_front_parent(front(), path, &who, &parent, &leaf);
-	return rc ? rc : rcapfs_front_mkdir(front(), &parent, leaf, &who);
+	rc = rcapfs_front_node(front(req), parent, &dir);
+	if (rc == 0)
+		rc = rcapfs_front_mkdir(front(req), &dir, name, &who);
+	if (rc == 0)
+		rc = rcapfs_front_child(front(req), &dir, name, &who, &n);
+	reply_entry(req, rc, &n, &who);
 }
 
-static int op_rmdir(const char *path)
+static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct rcapfs_caller who = caller();
+	struct rcapfs_caller who = caller(req);
 	struct rcapfs_node n;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &who, &n);
-	return rc ? rc : rcapfs_front_rmdir(front(), &n, &who);
+	rc = child(req, parent, name, &who, &n);
+	if (rc == 0)
+		rc = rcapfs_front_rmdir(front(req), &n, &who);
+	fuse_reply_err(req, -rc);
 }
 
-static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
 {
-	struct rcapfs_caller who = caller();
+	struct rcapfs_caller who = caller(req);
 	struct rcapfs_node n;
 
 	/* Only reached for names that do not exist: the tree is fixed. */
-	if (rcapfs_front_lookup(front(), path, &who, &n) == 0)
-		return -EEXIST;
-	return -EACCES;
+	fuse_reply_err(req, child(req, parent, name, &who, &n) == 0 ? EEXIST
+								    : EACCES);
 }
 
-static int op_access(const char *path, int mask)
+static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
-	struct rcapfs_caller who = caller();
+	struct rcapfs_caller who = caller(req);
 	struct rcapfs_node n;
 	int rc;
 
-	rc = rcapfs_front_lookup(front(), path, &who, &n);
-	return rc ? rc : rcapfs_front_access(front(), &n, &who, mask);
+	rc = rcapfs_front_node(front(req), ino, &n);
+	if (rc == 0)
+		rc = rcapfs_front_access(front(req), &n, &who, mask);
+	fuse_reply_err(req, -rc);
 }
 
-static int op_refuse(void)
+static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	return -EPERM;
+	fuse_reply_err(req, EPERM);
 }
 
-static int op_unlink(const char *path)
+static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
 {
-	return op_refuse();
+	fuse_reply_err(req, EPERM);
 }
 
-static int op_rename(const char *from, const char *to, unsigned int flags)
+/* The kernel answers poll itself (files always ready) once told ENOSYS;
+ * Go programs such as node_exporter poll every file they open. */
+static void ll_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
 {
-	return op_refuse();
-}
-
-static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
-{
-	return op_refuse();
-}
-
-static int op_chown(const char *path, uid_t uid, gid_t gid,
-		    struct fuse_file_info *fi)
-{
-	return op_refuse();
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_err(req, ENOSYS);
 }
 
 /* The largest read the kernel sends in one request: max_pages pages, which
@@ -234,72 +393,51 @@ static size_t read_chunk(const struct fuse_conn_info *conn)
 	return chunk;
 }
 
-static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+static void ll_init(void *data, struct fuse_conn_info *conn)
 {
-	struct rcapfs_fs *fs = fuse_get_context()->private_data;
+	struct rcapfs_fs *fs = data;
 	int rc;
 
-	/* Generated files have no stable size: never let the page cache
-	 * clamp or zero-fill a read. */
-	cfg->direct_io = 1;
-	cfg->kernel_cache = 0;
-	cfg->entry_timeout = 1.0;
-	cfg->attr_timeout = 1.0;
-	cfg->negative_timeout = 0;
-	cfg->use_ino = 0;
 	/* A members write carries whole rules: let one write of up to 1 MiB
 	 * arrive in one piece (libfuse clamps this to its buffer). */
 	conn->max_write = 1u << 20;
 	rcapfs_front_set_read_chunk(fs->front, read_chunk(conn));
-	fs->session = fuse_get_session(fuse_get_context()->fuse);
 	/* The thread starts here, after any daemonising fork. */
 	rc = rcapfs_scanner_start(fs->sc);
 	if (rc)
 		log_err("cannot start the sampling thread: %s", strerror(-rc));
-	return fs;
 }
 
-static void op_destroy(void *data)
+static void ll_destroy(void *data)
 {
 	struct rcapfs_fs *fs = data;
 
 	rcapfs_scanner_stop(fs->sc);
 }
 
-/* The kernel answers poll itself (files always ready) once told ENOSYS.
- * libfuse's high-level layer sends every POLL here whether or not there
- * is an op, and without one leaks the handle it made for the notification
- * (libfuse 3.14); Go programs such as node_exporter poll every file they
- * open. */
-static int op_poll(const char *path, struct fuse_file_info *fi,
-		   struct fuse_pollhandle *ph, unsigned *reventsp)
-{
-	fuse_pollhandle_destroy(ph);
-	return -ENOSYS;
-}
-
-static const struct fuse_operations ops = {
-	.init = op_init,
-	.destroy = op_destroy,
-	.getattr = op_getattr,
-	.readdir = op_readdir,
-	.open = op_open,
-	.read = op_read,
-	.write = op_write,
-	.truncate = op_truncate,
-	.release = op_release,
-	.mkdir = op_mkdir,
-	.rmdir = op_rmdir,
-	.create = op_create,
-	.access = op_access,
-	.unlink = op_unlink,
-	.rename = op_rename,
-	.chmod = op_chmod,
-	.chown = op_chown,
-	.poll = op_poll,
+static const struct fuse_lowlevel_ops ops = {
+	.init = ll_init,
+	.destroy = ll_destroy,
+	.lookup = ll_lookup,
+	.forget = ll_forget,
+	.forget_multi = ll_forget_multi,
+	.getattr = ll_getattr,
+	.setattr = ll_setattr,
+	.readdir = ll_readdir,
+	.open = ll_open,
+	.read = ll_read,
+	.write = ll_write,
+	.release = ll_release,
+	.mkdir = ll_mkdir,
+	.rmdir = ll_rmdir,
+	.create = ll_create,
+	.access = ll_access,
+	.unlink = ll_unlink,
+	.rename = ll_rename,
+	.poll = ll_poll,
 };
 
-const struct fuse_operations *rcapfs_fs_ops(void)
+const struct fuse_lowlevel_ops *rcapfs_fs_ops(void)
 {
 	return &ops;
 }

@@ -27,7 +27,9 @@
  *	enforce 1                  ctl values, as the ctl/ files show them,
  *	pressure 0                 keyed by file name (scanner/ctl.h)
  *	...
+ *	next_collection_id N       the id the next collection gets
  *	collection NAME            one block per collection
+ *	id N                       its id (scanner.h), never another's
  *	cap BYTES
  *	swap_idle SECONDS          left out in files written before it: 0
  *	member RULE                one per rule, in RCAPFS_RULES_STATE syntax
@@ -35,6 +37,8 @@
  *	end                        the last line: a file cut short lacks it
  *
  * Each ctl key at most once; one left out keeps the scanner's value.
+ * Files written before collections had ids lack next_collection_id and
+ * id: such collections get the next ids in file order.
  */
 #define STATE_MAGIC   "rcapfs-state"
 #define STATE_VERSION "1"
@@ -69,10 +73,13 @@ static int format_collection(struct rcapfs_scanner *sc, const char *name,
 	const char *line, *end, *nl;
 	unsigned swap_idle_s;
 	uint64_t cap_bytes;
+	uint32_t id;
 	int rc;
 
 	rcapfs_buf_reset(rules);
-	rc = rcapfs_scanner_get_cap(sc, name, &cap_bytes);
+	rc = rcapfs_scanner_coll_id(sc, name, &id);
+	if (rc == 0)
+		rc = rcapfs_scanner_get_cap(sc, name, &cap_bytes);
 	if (rc == 0)
 		rc = rcapfs_scanner_get_swap_idle(sc, name, &swap_idle_s);
 	if (rc)
@@ -81,8 +88,9 @@ static int format_collection(struct rcapfs_scanner *sc, const char *name,
 	if (rc)
 		return rc;
 	rc = rcapfs_buf_printf(out,
-			       "collection %s\ncap %" PRIu64 "\nswap_idle %u\n",
-			       name, cap_bytes, swap_idle_s);
+			       "collection %s\nid %" PRIu32 "\ncap %" PRIu64
+			       "\nswap_idle %u\n",
+			       name, id, cap_bytes, swap_idle_s);
 	/* An empty rule set has no storage at all: nothing to walk. */
 	line = rules->len ? rules->data : "";
 	end = line + rules->len;
@@ -114,6 +122,9 @@ static int format_state(struct rcapfs_scanner *sc, const char *without,
 	rc = rcapfs_buf_printf(out, STATE_MAGIC " " STATE_VERSION "\n");
 	if (rc == 0)
 		rc = format_ctl(&ctl, out);
+	if (rc == 0)
+		rc = rcapfs_buf_printf(out, "next_collection_id %" PRIu32 "\n",
+				       rcapfs_scanner_next_coll_id(sc));
 	if (rc == 0)
 		rc = rcapfs_scanner_names(sc, &names, &n);
 	for (i = 0; rc == 0 && i < n; i++) {
@@ -272,6 +283,7 @@ out:
 struct coll {
 	char name[RCAPFS_NAME_MAX + 1];
 	unsigned lineno; /* of its "collection" line */
+	uint32_t id;	 /* 0: none given */
 	bool have_cap;
 	uint64_t cap_bytes;
 	bool have_swap_idle;
@@ -289,7 +301,10 @@ struct loader {
 	struct coll *colls; /* room for RCAPFS_COLLECTIONS_MAX */
 	size_t n;
 	struct coll *cur; /* the open collection block, or NULL */
-	bool ended;	  /* the final end was read */
+	/* next_collection_id, or 0; and past the largest id given. */
+	uint32_t next_id;
+	uint32_t past_ids;
+	bool ended; /* the final end was read */
 };
 
 static int bad_line(const struct loader *ld, const char *fmt, ...)
@@ -335,6 +350,34 @@ static int load_ctl(struct loader *ld, const struct rcapfs_ctl_knob *k,
 	return 0;
 }
 
+/* An id: 1 to UINT32_MAX - 1. Returns 0 or -EINVAL. */
+static int parse_id(const char *v, size_t vlen, uint32_t *out)
+{
+	unsigned id;
+
+	if (rcapfs_parse_uint(v, vlen, 1, UINT32_MAX - 1, &id))
+		return -EINVAL;
+	*out = id;
+	return 0;
+}
+
+/* A collection's id line. */
+static int load_id(struct loader *ld, struct coll *c, const char *v,
+		   size_t vlen)
+{
+	if (c->id)
+		return bad_line(ld, "id given twice");
+	if (parse_id(v, vlen, &c->id))
+		return bad_line(ld, "bad id \"%.*s\"", quote_len(vlen), v);
+	for (size_t i = 0; i < ld->n; i++)
+		if (&ld->colls[i] != c && ld->colls[i].id == c->id)
+			return bad_line(ld, "id %" PRIu32 " given twice",
+					c->id);
+	if (c->id >= ld->past_ids)
+		ld->past_ids = c->id + 1;
+	return 0;
+}
+
 /* A line outside a collection block. */
 static int load_top(struct loader *ld, const char *key, size_t klen,
 		    const char *v, size_t vlen, bool has_value)
@@ -345,6 +388,14 @@ static int load_top(struct loader *ld, const char *key, size_t klen,
 
 	if (key_is(key, klen, "end") && !has_value) {
 		ld->ended = true;
+		return 0;
+	}
+	if (key_is(key, klen, "next_collection_id")) {
+		if (ld->next_id)
+			return bad_line(ld, "next_collection_id given twice");
+		if (parse_id(v, vlen, &ld->next_id))
+			return bad_line(ld, "bad next_collection_id \"%.*s\"",
+					quote_len(vlen), v);
 		return 0;
 	}
 	if (key_is(key, klen, "collection")) {
@@ -390,6 +441,8 @@ static int load_block(struct loader *ld, const char *key, size_t klen,
 		ld->cur = NULL;
 		return 0;
 	}
+	if (key_is(key, klen, "id"))
+		return load_id(ld, c, v, vlen);
 	if (key_is(key, klen, "cap")) {
 		if (c->have_cap)
 			return bad_line(ld, "cap given twice");
@@ -555,9 +608,13 @@ static int apply(struct rcapfs_scanner *sc, const struct loader *ld)
 			strerror(-rc));
 		return rc == -ERANGE ? -EINVAL : rc;
 	}
+	/* Collections without an id (an older file) get ids after all. */
+	rcapfs_scanner_raise_next_coll_id(
+		sc, ld->next_id > ld->past_ids ? ld->next_id : ld->past_ids);
 	for (i = 0; i < ld->n; i++) {
 		c = &ld->colls[i];
-		rc = rcapfs_scanner_create(sc, c->name);
+		rc = c->id ? rcapfs_scanner_create_id(sc, c->name, c->id)
+			   : rcapfs_scanner_create(sc, c->name);
 		if (rc)
 			goto undo;
 		created++;

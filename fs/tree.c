@@ -177,6 +177,50 @@ bool rcapfs_node_is_dir(enum rcapfs_node_kind kind)
 	       kind == RCAPFS_NODE_PROC || kind == RCAPFS_NODE_PROC_PID;
 }
 
+bool rcapfs_node_in_collection(enum rcapfs_node_kind kind)
+{
+	return kind >= RCAPFS_NODE_COLL && kind <= RCAPFS_NODE_COLL_SWAP_IDLE;
+}
+
+bool rcapfs_node_in_process(enum rcapfs_node_kind kind)
+{
+	return kind >= RCAPFS_NODE_PROC_PID && kind <= RCAPFS_NODE_PROC_XMAP;
+}
+
+void rcapfs_node_parent(const struct rcapfs_node *n, struct rcapfs_node *out)
+{
+	struct rcapfs_node p = *n;
+
+	switch (n->kind) {
+	case RCAPFS_NODE_ROOT:
+	case RCAPFS_NODE_CAPS:
+	case RCAPFS_NODE_CTL:
+	case RCAPFS_NODE_PROC:
+	case RCAPFS_NODE_PROM:
+		p.kind = RCAPFS_NODE_ROOT;
+		break;
+	case RCAPFS_NODE_COLL:
+		p.kind = RCAPFS_NODE_CAPS;
+		break;
+	case RCAPFS_NODE_CTL_KNOB:
+	case RCAPFS_NODE_CTL_STATUS:
+		p.kind = RCAPFS_NODE_CTL;
+		break;
+	case RCAPFS_NODE_PROC_PID:
+		p.kind = RCAPFS_NODE_PROC;
+		break;
+	case RCAPFS_NODE_PROC_PAGEDATA:
+	case RCAPFS_NODE_PROC_PAGEDATA_HW:
+	case RCAPFS_NODE_PROC_XMAP:
+		p.kind = RCAPFS_NODE_PROC_PID;
+		break;
+	default: /* the files of a collection */
+		p.kind = RCAPFS_NODE_COLL;
+		break;
+	}
+	*out = p;
+}
+
 bool rcapfs_node_size_uncached(enum rcapfs_node_kind kind)
 {
 	return kind == RCAPFS_NODE_PROC_PAGEDATA ||

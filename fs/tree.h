@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Node ids carry these numbers (fs/ino.h), and a server that takes over
+ * from another reads ids the other made: add kinds at the end only. */
 enum rcapfs_node_kind {
 	RCAPFS_NODE_ROOT,
 	RCAPFS_NODE_CAPS,
@@ -32,13 +34,16 @@ enum rcapfs_node_kind {
 	RCAPFS_NODE_PROM, /* rcapfs.prom */
 };
 
-/* A resolved path. name is the collection for RCAPFS_NODE_COLL*, pid the
- * process for RCAPFS_NODE_PROC_* below M/proc; start_ticks is 0 from a
- * lookup (whoever has the pid) and the process's start time once opened;
- * knob the index in rcapfs_ctl_knobs of a RCAPFS_NODE_CTL_KNOB. */
+/* A resolved path. name and id are the collection's for RCAPFS_NODE_COLL*
+ * (id 0 until the front fills it in), pid the process for
+ * RCAPFS_NODE_PROC_* below M/proc; start_ticks is 0 from a path lookup
+ * (whoever has the pid) and the process's start time once the front
+ * resolved it; knob the index in rcapfs_ctl_knobs of a
+ * RCAPFS_NODE_CTL_KNOB. */
 struct rcapfs_node {
 	enum rcapfs_node_kind kind;
 	char name[RCAPFS_NAME_MAX + 1];
+	uint32_t id;
 	pid_t pid;
 	uint64_t start_ticks;
 	unsigned knob;
@@ -65,6 +70,14 @@ int rcapfs_tree_parent(struct rcapfs_scanner *sc, const char *path,
 		       struct rcapfs_node *parent, const char **leaf);
 
 bool rcapfs_node_is_dir(enum rcapfs_node_kind kind);
+
+/* A collection's directory or one of its files; M/proc/PID or one of its
+ * files. */
+bool rcapfs_node_in_collection(enum rcapfs_node_kind kind);
+bool rcapfs_node_in_process(enum rcapfs_node_kind kind);
+
+/* The directory that holds n, into *out (the root's is the root). */
+void rcapfs_node_parent(const struct rcapfs_node *n, struct rcapfs_node *out);
 
 /* Whether root may write the node (control files). */
 bool rcapfs_node_writable(enum rcapfs_node_kind kind);

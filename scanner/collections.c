@@ -103,7 +103,17 @@ struct collection *scanner_find(const struct rcapfs_scanner *sc,
 	return find_pos(sc, name, &pos) ? sc->colls[pos] : NULL;
 }
 
-int rcapfs_scanner_create(struct rcapfs_scanner *sc, const char *name)
+/* Under sc->lock: whether a collection has id. */
+static bool id_taken(const struct rcapfs_scanner *sc, uint32_t id)
+{
+	for (size_t i = 0; i < sc->ncolls; i++)
+		if (sc->colls[i]->id == id)
+			return true;
+	return false;
+}
+
+/* Put a new collection in the table under id (0: the next one). */
+static int insert(struct rcapfs_scanner *sc, const char *name, uint32_t id)
 {
 	struct collection *c, **grown;
 	size_t pos;
@@ -115,11 +125,14 @@ int rcapfs_scanner_create(struct rcapfs_scanner *sc, const char *name)
 	if (!c)
 		return -ENOMEM;
 	pthread_mutex_lock(&sc->lock);
-	if (find_pos(sc, name, &pos)) {
+	if (id == 0)
+		id = sc->next_coll_id;
+	if (find_pos(sc, name, &pos) || id_taken(sc, id)) {
 		rc = -EEXIST;
 		goto out;
 	}
-	if (sc->ncolls >= RCAPFS_COLLECTIONS_MAX) {
+	/* Ids are never given twice: once past the last one, no more. */
+	if (sc->ncolls >= RCAPFS_COLLECTIONS_MAX || id == UINT32_MAX) {
 		rc = -ENOSPC;
 		goto out;
 	}
@@ -133,11 +146,72 @@ int rcapfs_scanner_create(struct rcapfs_scanner *sc, const char *name)
 		(sc->ncolls - pos) * sizeof(*grown));
 	grown[pos] = c;
 	sc->ncolls++;
+	c->id = id;
+	if (id >= sc->next_coll_id)
+		sc->next_coll_id = id + 1;
 	c = NULL;
 out:
 	pthread_mutex_unlock(&sc->lock);
 	scanner_collection_free(c);
 	return rc;
+}
+
+int rcapfs_scanner_create(struct rcapfs_scanner *sc, const char *name)
+{
+	return insert(sc, name, 0);
+}
+
+int rcapfs_scanner_create_id(struct rcapfs_scanner *sc, const char *name,
+			     uint32_t id)
+{
+	return id ? insert(sc, name, id) : -EINVAL;
+}
+
+int rcapfs_scanner_coll_id(struct rcapfs_scanner *sc, const char *name,
+			   uint32_t *id)
+{
+	struct collection *c;
+
+	pthread_mutex_lock(&sc->lock);
+	c = scanner_find(sc, name);
+	if (c)
+		*id = c->id;
+	pthread_mutex_unlock(&sc->lock);
+	return c ? 0 : -ENOENT;
+}
+
+int rcapfs_scanner_coll_name(struct rcapfs_scanner *sc, uint32_t id,
+			     char name[RCAPFS_NAME_MAX + 1])
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&sc->lock);
+	for (size_t i = 0; rc && i < sc->ncolls; i++) {
+		if (sc->colls[i]->id == id) {
+			strcpy(name, sc->colls[i]->name);
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&sc->lock);
+	return rc;
+}
+
+uint32_t rcapfs_scanner_next_coll_id(struct rcapfs_scanner *sc)
+{
+	uint32_t id;
+
+	pthread_mutex_lock(&sc->lock);
+	id = sc->next_coll_id;
+	pthread_mutex_unlock(&sc->lock);
+	return id;
+}
+
+void rcapfs_scanner_raise_next_coll_id(struct rcapfs_scanner *sc, uint32_t id)
+{
+	pthread_mutex_lock(&sc->lock);
+	if (id > sc->next_coll_id)
+		sc->next_coll_id = id;
+	pthread_mutex_unlock(&sc->lock);
 }
 
 int rcapfs_scanner_remove(struct rcapfs_scanner *sc, const char *name)

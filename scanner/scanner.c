@@ -46,6 +46,7 @@ int rcapfs_scanner_new(struct rcapfs_backend *be, struct rcapfs_scanner **out)
 	pthread_mutex_init(&sc->lock, NULL);
 	sc->be = be;
 	sc->ctl = defaults;
+	sc->next_coll_id = 1;
 	sc->page_size = page_size_of(be);
 	sc->created_ns = rcapfs_mono_ns();
 	*out = sc;

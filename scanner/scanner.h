@@ -84,6 +84,25 @@ int rcapfs_scanner_create(struct rcapfs_scanner *sc, const char *name);
 int rcapfs_scanner_remove(struct rcapfs_scanner *sc, const char *name);
 bool rcapfs_scanner_exists(struct rcapfs_scanner *sc, const char *name);
 
+/*
+ * Every collection has an id, 1 or more, that no other collection of the
+ * scanner is ever given (the FUSE front derives node ids from it; the
+ * state file keeps ids and the next one, so a restarted daemon gives the
+ * same). create gives the next; create_id gives id (a restore: -EINVAL
+ * for 0, -EEXIST when taken) and moves the next past it. coll_id and
+ * coll_name map one to the other: 0 or -ENOENT. next_coll_id is the id
+ * create would give (-ENOSPC once UINT32_MAX is reached);
+ * raise_next_coll_id moves it up to id, never down.
+ */
+int rcapfs_scanner_create_id(struct rcapfs_scanner *sc, const char *name,
+			     uint32_t id);
+int rcapfs_scanner_coll_id(struct rcapfs_scanner *sc, const char *name,
+			   uint32_t *id);
+int rcapfs_scanner_coll_name(struct rcapfs_scanner *sc, uint32_t id,
+			     char name[RCAPFS_NAME_MAX + 1]);
+uint32_t rcapfs_scanner_next_coll_id(struct rcapfs_scanner *sc);
+void rcapfs_scanner_raise_next_coll_id(struct rcapfs_scanner *sc, uint32_t id);
+
 /* Names of all collections, sorted; the caller frees the array and each
  * string with rcapfs_names_free(). Returns 0 or -ENOMEM. */
 int rcapfs_scanner_names(struct rcapfs_scanner *sc, char ***names, size_t *n);

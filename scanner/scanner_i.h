@@ -34,6 +34,7 @@ struct member {
 
 struct collection {
 	char name[RCAPFS_NAME_MAX + 1];
+	uint32_t id;   /* never given to another collection (fs/ino.h) */
 	unsigned refs; /* the table's and in-flight operations'; sc->lock */
 	bool removed;  /* no longer in the table */
 	uint64_t cap_bytes;
@@ -68,6 +69,7 @@ struct rcapfs_scanner {
 
 	struct collection **colls; /* sorted by name */
 	size_t ncolls;
+	uint32_t next_coll_id; /* the id of the next collection, from 1 */
 	struct rcapfs_ctl ctl;
 
 	bool walked;	       /* a full walk has been made */

@@ -56,6 +56,8 @@ static const char *errno_name(int e)
 		return "EPERM";
 	case ESRCH:
 		return "ESRCH";
+	case ESTALE:
+		return "ESTALE";
 	default:
 		snprintf(num, sizeof(num), "%d", e);
 		return num;

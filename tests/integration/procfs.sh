@@ -312,10 +312,11 @@ check "the owner reads its pagedata" \
 # shellcheck disable=SC2086
 check "the owner reads its xmap" $NOBODY "$CHECK" xmap "$M/proc/$N/xmap"
 
-# An exited process: ENOENT, also through a descriptor opened before.
+# An exited process: ENOENT by name; a descriptor opened before holds a
+# node that is gone: ESTALE.
 exec 3<"$M/proc/$N/pagedata"
 kill_quietly "$N"
-expect_eq "exited: a held pagedata descriptor reads ENOENT" "error ENOENT" \
+expect_eq "exited: a held pagedata descriptor answers ESTALE" "error ESTALE" \
 	"$("$CHECK" pagedata fd:3)"
 exec 3<&-
 expect_eq "exited: pagedata ENOENT" "error ENOENT" \

@@ -7,8 +7,7 @@
 #include "rcapfs/procfs.h"
 
 #include "tests/unit/fake_backend.h"
-#include "tests/unit/fixture_file.h"
-#include "tests/unit/scanner_fixture.h"
+#include "tests/unit/front_fixture.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,109 +23,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PAGE	  4096u
-#define VPID	  4242 /* a process of uid 1000 with one mapping */
-#define MAP_START 0x10000000ull
-
-static const struct rcapfs_caller root = {0, 0, 1};
-static const struct rcapfs_caller owner = {1000, 1000, 2};
-static const struct rcapfs_caller other = {65534, 65534, 3};
-
-struct fixture {
-	char dir[64];
-	char path[128]; /* dir/state */
-	struct rcapfs_backend *be;
-	struct rcapfs_scanner *sc;
-	struct rcapfs_front *front;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct rcapfs_features feat;
-	struct rcapfs_mapping m;
-	struct rcapfs_proc p[2];
-
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/rcapfs-test-front-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/state", f->dir);
-	scanner_fixture_new(&f->be, &f->sc);
-	memset(&feat, 0, sizeof(feat));
-	feat.page_size = PAGE;
-	fake_backend_set_features(f->be, &feat);
-	memset(p, 0, sizeof(p));
-	p[0] = (struct rcapfs_proc){.pid = 1, .start_ticks = 10};
-	strcpy(p[0].comm, "init");
-	p[1] = (struct rcapfs_proc){.pid = VPID,
-				    .ppid = 1,
-				    .ruid = 1000,
-				    .rgid = 1000,
-				    .start_ticks = 77};
-	strcpy(p[1].comm, "victim");
-	fake_backend_set_procs(f->be, p, 2);
-	memset(&m, 0, sizeof(m));
-	m.start = MAP_START;
-	m.end = MAP_START + 4 * PAGE;
-	m.flags = RCAPFS_MAP_READ | RCAPFS_MAP_WRITE | RCAPFS_MAP_ANON;
-	m.shmid = -1;
-	m.kernel_page_kb = m.mmu_page_kb = 4;
-	m.name = "";
-	fake_backend_add_mapping(f->be, VPID, &m);
-	fake_backend_touch(f->be, VPID, MAP_START, MAP_START + 2 * PAGE, true);
-	assert_int_equal(
-		rcapfs_front_new(
-			&(struct rcapfs_front_config){.sc = f->sc,
-						      .be = f->be,
-						      .state_path = f->path,
-						      .start_time = 1000},
-			&f->front),
-		0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	rcapfs_front_free(f->front);
-	scanner_fixture_free(f->be, f->sc);
-	fixture_file_remove_tree(f->dir);
-	free(f);
-	return 0;
-}
-
-static struct rcapfs_node node_as(struct fixture *f, const char *path,
-				  const struct rcapfs_caller *who)
-{
-	struct rcapfs_node n;
-
-	assert_int_equal(rcapfs_front_lookup(f->front, path, who, &n), 0);
-	return n;
-}
-
-static struct rcapfs_node node(struct fixture *f, const char *path)
-{
-	return node_as(f, path, &root);
-}
-
-/* Open path with flags as who; the id, or fail. */
-static uint64_t open_as(struct fixture *f, const char *path,
-			const struct rcapfs_caller *who, int flags)
-{
-	struct rcapfs_node n = node(f, path);
-	uint64_t fh = 0;
-
-	assert_int_equal(rcapfs_front_open(f->front, &n, who, flags, &fh), 0);
-	assert_true(fh != 0);
-	return fh;
-}
-
 static int open_rc(struct fixture *f, const char *path,
 		   const struct rcapfs_caller *who, int flags)
 {
-	struct rcapfs_node n = node(f, path);
+	struct rcapfs_node n = fx_node(f, path);
 	uint64_t fh = 0;
 	int rc = rcapfs_front_open(f->front, &n, who, flags, &fh);
 
@@ -135,29 +35,11 @@ static int open_rc(struct fixture *f, const char *path,
 	return rc;
 }
 
-/* What a read from off of fh gives, as a string (static storage). */
-static const char *read_at(struct fixture *f, uint64_t fh, off_t off)
-{
-	static char buf[4096];
-	size_t n = 0;
-
-	assert_int_equal(rcapfs_front_read(f->front, fh, &root, off, buf,
-					   sizeof(buf) - 1, &n),
-			 0);
-	buf[n] = '\0';
-	return buf;
-}
-
-static int write_str(struct fixture *f, uint64_t fh, const char *s)
-{
-	return rcapfs_front_write(f->front, fh, &root, s, strlen(s));
-}
-
 /* Write s into path in one open, as "echo s > path" does. */
 static int echo(struct fixture *f, const char *path, const char *s)
 {
-	uint64_t fh = open_as(f, path, &root, O_WRONLY | O_TRUNC);
-	int rc = write_str(f, fh, s);
+	uint64_t fh = fx_open_as(f, path, &root, O_WRONLY | O_TRUNC);
+	int rc = fx_write_str(f, fh, s);
 
 	rcapfs_front_release(f->front, fh);
 	return rc;
@@ -169,7 +51,7 @@ static const char *cat_as(struct fixture *f, const char *path,
 {
 	static char text[4096];
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
-	struct rcapfs_node n = node_as(f, path, who);
+	struct rcapfs_node n = fx_node_as(f, path, who);
 
 	assert_int_equal(rcapfs_front_render(f->front, &n, who, &b), 0);
 	assert_true(b.len < sizeof(text));
@@ -189,7 +71,7 @@ static const char *cat(struct fixture *f, const char *path)
 static void test_front__render(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_node n = node(f, "/caps"), c;
+	struct rcapfs_node n = fx_node(f, "/caps"), c;
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
 
 	assert_int_equal(echo(f, "/ctl/mode", "cold\n"), 0);
@@ -219,14 +101,14 @@ static void test_front__render(void **state)
 static void test_front__prom(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_node n = node(f, "/caps");
+	struct rcapfs_node n = fx_node(f, "/caps");
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
 	struct rcapfs_attr a;
 
 	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "web", &root), 0);
 	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "db.2", &root), 0);
 	assert_int_equal(echo(f, "/caps/web/cap", "64M\n"), 0);
-	n = node(f, "/rcapfs.prom");
+	n = fx_node(f, "/rcapfs.prom");
 	assert_int_equal(rcapfs_front_render(f->front, &n, &other, &b), 0);
 	assert_non_null(strstr(
 		b.data, "\nrcapfs_cap_bytes{collection=\"db.2\"} 0\n"
@@ -247,36 +129,36 @@ static void test_front__getattr(void **state)
 	struct rcapfs_node n;
 	struct rcapfs_attr a;
 
-	n = node(f, "/ctl/pressure");
+	n = fx_node(f, "/ctl/pressure");
 	assert_int_equal(rcapfs_front_getattr(f->front, &n, &other, &a), 0);
 	assert_int_equal(a.mode, S_IFREG | 0644);
 	assert_int_equal(a.size, 2); /* "0\n" */
 	assert_int_equal(a.time, 1000);
-	n = node(f, "/ctl/status");
+	n = fx_node(f, "/ctl/status");
 	assert_int_equal(rcapfs_front_getattr(f->front, &n, &other, &a), 0);
 	assert_int_equal(a.mode, S_IFREG | 0444);
 	assert_int_equal(a.size, strlen(cat(f, "/ctl/status")));
-	n = node(f, "/caps");
+	n = fx_node(f, "/caps");
 	assert_int_equal(rcapfs_front_getattr(f->front, &n, &other, &a), 0);
 	assert_int_equal(a.mode, S_IFDIR | 0755);
 	assert_int_equal(a.nlink, 2);
 	/* Below M/proc: the process's own, and the size a read needs. */
-	n = node(f, "/proc/4242");
+	n = fx_node(f, "/proc/4242");
 	assert_int_equal(rcapfs_front_getattr(f->front, &n, &other, &a), 0);
 	assert_int_equal(a.mode, S_IFDIR | 0555);
 	assert_int_equal(a.uid, 1000);
-	n = node(f, "/proc/4242/xmap");
+	n = fx_node(f, "/proc/4242/xmap");
 	assert_int_equal(rcapfs_front_getattr(f->front, &n, &other, &a), 0);
 	assert_int_equal(a.mode, S_IFREG | 0400);
 	assert_int_equal(a.uid, 1000);
 	assert_true(a.size > 0);
-	n = node(f, "/proc/99");
-	assert_int_equal(rcapfs_front_getattr(f->front, &n, &root, &a),
+	/* No such process: no such name. */
+	assert_int_equal(rcapfs_front_lookup(f->front, "/proc/99", &root, &n),
 			 -ENOENT);
 }
 
 /* fill for readdir: the names, space-separated, into a string. */
-static int collect(void *ctx, const char *name)
+static int collect(void *ctx, const char *name, uint64_t ino)
 {
 	char *s = ctx;
 
@@ -289,7 +171,7 @@ static const char *ls_as(struct fixture *f, const char *path,
 			 const struct rcapfs_caller *who)
 {
 	static char names[1024];
-	struct rcapfs_node n = node_as(f, path, who);
+	struct rcapfs_node n = fx_node_as(f, path, who);
 
 	names[0] = '\0';
 	assert_int_equal(
@@ -305,7 +187,7 @@ static const char *ls(struct fixture *f, const char *path)
 static void test_front__readdir(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_node n = node(f, "/caps");
+	struct rcapfs_node n = fx_node(f, "/caps");
 	char names[256] = "";
 
 	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "web", &root), 0);
@@ -316,13 +198,13 @@ static void test_front__readdir(void **state)
 			    ". .. cap members procs rss stats swap_idle");
 	strcpy(names, ". ..");
 	for (size_t i = 0; i < RCAPFS_CTL_NKNOBS; i++)
-		collect(names, rcapfs_ctl_knobs[i].file);
-	collect(names, "status");
+		collect(names, rcapfs_ctl_knobs[i].file, 0);
+	collect(names, "status", 0);
 	assert_string_equal(ls(f, "/ctl"), names);
 	assert_string_equal(ls(f, "/proc"), ". .. 1 4242");
 	assert_string_equal(ls(f, "/proc/4242"),
 			    ". .. pagedata pagedata_hw xmap");
-	n = node(f, "/ctl/mode");
+	n = fx_node(f, "/ctl/mode");
 	names[0] = '\0';
 	assert_int_equal(
 		rcapfs_front_readdir(f->front, &n, &root, collect, names),
@@ -334,17 +216,17 @@ static void test_front__readdir(void **state)
 static void test_front__permissions(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_node caps = node(f, "/caps"), n;
+	struct rcapfs_node caps = fx_node(f, "/caps"), n;
 
 	assert_int_equal(rcapfs_front_mkdir(f->front, &caps, "web", &other),
 			 -EACCES);
 	assert_int_equal(rcapfs_front_mkdir(f->front, &caps, "web", &root), 0);
-	n = node(f, "/ctl");
+	n = fx_node(f, "/ctl");
 	assert_int_equal(rcapfs_front_mkdir(f->front, &n, "x", &root), -EPERM);
 	assert_int_equal(rcapfs_front_rmdir(f->front, &n, &root), -EPERM);
-	n = node(f, "/caps/web/cap");
+	n = fx_node(f, "/caps/web/cap");
 	assert_int_equal(rcapfs_front_rmdir(f->front, &n, &root), -ENOTDIR);
-	n = node(f, "/caps/web");
+	n = fx_node(f, "/caps/web");
 	assert_int_equal(rcapfs_front_rmdir(f->front, &n, &other), -EACCES);
 
 	assert_int_equal(open_rc(f, "/caps/web/cap", &other, O_WRONLY),
@@ -362,13 +244,15 @@ static void test_front__permissions(void **state)
 	assert_int_equal(open_rc(f, "/proc/4242/pagedata", &owner, O_RDONLY),
 			 0);
 	assert_int_equal(open_rc(f, "/proc/4242/xmap", &root, O_RDONLY), 0);
-	assert_int_equal(open_rc(f, "/proc/99/xmap", &root, O_RDONLY), -ENOENT);
+	assert_int_equal(
+		rcapfs_front_lookup(f->front, "/proc/99/xmap", &root, &n),
+		-ENOENT);
 	assert_int_equal(open_rc(f, "/proc/4242/pagedata_hw", &other, O_RDONLY),
 			 -EACCES);
 	assert_int_equal(open_rc(f, "/proc/4242/pagedata_hw", &owner, O_RDONLY),
 			 0);
 
-	n = node(f, "/caps/web/cap");
+	n = fx_node(f, "/caps/web/cap");
 	assert_int_equal(rcapfs_front_truncate(f->front, &n, &root), 0);
 	assert_int_equal(rcapfs_front_truncate(f->front, &n, &other), -EACCES);
 	assert_int_equal(rcapfs_front_access(f->front, &n, &other, R_OK), 0);
@@ -377,13 +261,13 @@ static void test_front__permissions(void **state)
 	assert_int_equal(rcapfs_front_access(f->front, &n, &root, W_OK), 0);
 	assert_int_equal(rcapfs_front_access(f->front, &n, &root, X_OK),
 			 -EACCES);
-	n = node(f, "/caps/web/rss");
+	n = fx_node(f, "/caps/web/rss");
 	assert_int_equal(rcapfs_front_truncate(f->front, &n, &root), -EACCES);
 	assert_int_equal(rcapfs_front_access(f->front, &n, &root, W_OK),
 			 -EACCES);
-	n = node(f, "/caps");
+	n = fx_node(f, "/caps");
 	assert_int_equal(rcapfs_front_access(f->front, &n, &root, W_OK), 0);
-	n = node(f, "/proc/4242/pagedata");
+	n = fx_node(f, "/proc/4242/pagedata");
 	assert_int_equal(rcapfs_front_access(f->front, &n, &other, R_OK),
 			 -EACCES);
 	assert_int_equal(rcapfs_front_access(f->front, &n, &owner, R_OK), 0);
@@ -395,18 +279,18 @@ static void test_front__permissions(void **state)
 static void test_front__snapshot(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_node caps = node(f, "/caps");
+	struct rcapfs_node caps = fx_node(f, "/caps");
 	uint64_t fh;
 
 	assert_int_equal(rcapfs_front_mkdir(f->front, &caps, "web", &root), 0);
 	assert_int_equal(echo(f, "/caps/web/cap", "1K"), 0);
-	fh = open_as(f, "/caps/web/cap", &other, O_RDONLY);
+	fh = fx_open_as(f, "/caps/web/cap", &other, O_RDONLY);
 	assert_int_equal(echo(f, "/caps/web/cap", "2K\n"), 0);
-	assert_string_equal(read_at(f, fh, 0), "1024\n");
-	assert_string_equal(read_at(f, fh, 2), "24\n");
-	assert_string_equal(read_at(f, fh, 5), "");
-	assert_string_equal(read_at(f, fh, 99), "");
-	assert_string_equal(read_at(f, fh, 0), "2048\n");
+	assert_string_equal(fx_read_at(f, fh, 0), "1024\n");
+	assert_string_equal(fx_read_at(f, fh, 2), "24\n");
+	assert_string_equal(fx_read_at(f, fh, 5), "");
+	assert_string_equal(fx_read_at(f, fh, 99), "");
+	assert_string_equal(fx_read_at(f, fh, 0), "2048\n");
 	rcapfs_front_release(f->front, fh);
 }
 
@@ -415,18 +299,18 @@ static void test_front__snapshot(void **state)
 static void test_front__members_writes(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_node caps = node(f, "/caps");
+	struct rcapfs_node caps = fx_node(f, "/caps");
 	uint64_t fh;
 
 	assert_int_equal(rcapfs_front_mkdir(f->front, &caps, "web", &root), 0);
 	assert_int_equal(echo(f, "/caps/web/members", "uid 1\n"), 0);
-	fh = open_as(f, "/caps/web/members", &root, O_WRONLY | O_TRUNC);
-	assert_int_equal(write_str(f, fh, "uid 2\n"), 0);
-	assert_int_equal(write_str(f, fh, "uid 3\n"), 0);
+	fh = fx_open_as(f, "/caps/web/members", &root, O_WRONLY | O_TRUNC);
+	assert_int_equal(fx_write_str(f, fh, "uid 2\n"), 0);
+	assert_int_equal(fx_write_str(f, fh, "uid 3\n"), 0);
 	rcapfs_front_release(f->front, fh);
 	assert_string_equal(cat(f, "/caps/web/members"), "uid 2\nuid 3\n");
-	fh = open_as(f, "/caps/web/members", &root, O_WRONLY | O_APPEND);
-	assert_int_equal(write_str(f, fh, "uid 4\n"), 0);
+	fh = fx_open_as(f, "/caps/web/members", &root, O_WRONLY | O_APPEND);
+	assert_int_equal(fx_write_str(f, fh, "uid 4\n"), 0);
 	rcapfs_front_release(f->front, fh);
 	assert_string_equal(cat(f, "/caps/web/members"),
 			    "uid 2\nuid 3\nuid 4\n");
@@ -437,7 +321,7 @@ static void test_front__members_writes(void **state)
 static void test_front__bad_writes(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_node caps = node(f, "/caps");
+	struct rcapfs_node caps = fx_node(f, "/caps");
 	uint64_t fh;
 
 	assert_int_equal(rcapfs_front_mkdir(f->front, &caps, "web", &root), 0);
@@ -460,7 +344,7 @@ static void test_front__bad_writes(void **state)
 	assert_string_equal(cat(f, "/ctl/sample_interval"), "5\n");
 	assert_int_equal(echo(f, "/ctl/sample_interval", "86400"), 0);
 	assert_string_equal(cat(f, "/ctl/sample_interval"), "86400\n");
-	fh = open_as(f, "/caps/web/cap", &root, O_WRONLY);
+	fh = fx_open_as(f, "/caps/web/cap", &root, O_WRONLY);
 	assert_int_equal(rcapfs_front_write(f->front, fh, &other, "1G", 2),
 			 -EACCES);
 	rcapfs_front_release(f->front, fh);
@@ -471,7 +355,7 @@ static void test_front__bad_writes(void **state)
 static void test_front__unsaved_write(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_node caps = node(f, "/caps");
+	struct rcapfs_node caps = fx_node(f, "/caps");
 	char block[192];
 
 	assert_int_equal(rcapfs_front_mkdir(f->front, &caps, "web", &root), 0);
@@ -495,9 +379,9 @@ static void test_front__ids(void **state)
 	char buf[8];
 	size_t n;
 
-	a = open_as(f, "/ctl/mode", &root, O_RDONLY);
+	a = fx_open_as(f, "/ctl/mode", &root, O_RDONLY);
 	rcapfs_front_release(f->front, a);
-	b = open_as(f, "/ctl/mode", &root, O_RDONLY);
+	b = fx_open_as(f, "/ctl/mode", &root, O_RDONLY);
 	assert_true(a != b);
 	assert_int_equal(
 		rcapfs_front_read(f->front, a, &root, 0, buf, sizeof(buf), &n),
@@ -527,19 +411,19 @@ static void test_front__pagedata(void **state)
 	char buf[4096];
 	size_t got;
 
-	n = node(f, "/proc/4242/pagedata");
+	n = fx_node(f, "/proc/4242/pagedata");
 	assert_int_equal(rcapfs_front_getattr(f->front, &n, &other, &a), 0);
 	assert_int_equal(a.mode, S_IFREG | 0400);
 	assert_int_equal(a.size, size);
-	n = node(f, "/proc/4242/pagedata_hw");
+	n = fx_node(f, "/proc/4242/pagedata_hw");
 	assert_int_equal(rcapfs_front_getattr(f->front, &n, &other, &a), 0);
 	assert_int_equal(a.mode, S_IFREG | 0400);
 	assert_int_equal(a.uid, 1000);
 	assert_int_equal(a.size, size);
 
-	pd = open_as(f, "/proc/4242/pagedata", &owner, O_RDONLY);
-	hw = open_as(f, "/proc/4242/pagedata_hw", &owner, O_RDONLY);
-	xm = open_as(f, "/proc/4242/xmap", &owner, O_RDONLY);
+	pd = fx_open_as(f, "/proc/4242/pagedata", &owner, O_RDONLY);
+	hw = fx_open_as(f, "/proc/4242/pagedata_hw", &owner, O_RDONLY);
+	xm = fx_open_as(f, "/proc/4242/xmap", &owner, O_RDONLY);
 	assert_true(rcapfs_front_size_uncached(f->front, pd));
 	assert_true(rcapfs_front_size_uncached(f->front, hw));
 	assert_false(rcapfs_front_size_uncached(f->front, xm));
@@ -572,19 +456,19 @@ static void test_front__pagedata(void **state)
 static void test_front__left_open(void **state)
 {
 	struct fixture *f = *state;
-	struct rcapfs_node caps = node(f, "/caps");
+	struct rcapfs_node caps = fx_node(f, "/caps");
 	char buf[4096];
 	size_t n;
 	uint64_t pd;
 
 	assert_int_equal(rcapfs_front_mkdir(f->front, &caps, "web", &root), 0);
-	open_as(f, "/caps/web/procs", &root, O_RDONLY);
-	open_as(f, "/caps/web/stats", &root, O_RDONLY);
-	open_as(f, "/caps/web/members", &root, O_WRONLY | O_APPEND);
-	open_as(f, "/ctl/status", &other, O_RDONLY);
-	open_as(f, "/proc/4242/xmap", &owner, O_RDONLY);
-	open_as(f, "/proc/4242/pagedata_hw", &owner, O_RDONLY);
-	pd = open_as(f, "/proc/4242/pagedata", &owner, O_RDONLY);
+	fx_open_as(f, "/caps/web/procs", &root, O_RDONLY);
+	fx_open_as(f, "/caps/web/stats", &root, O_RDONLY);
+	fx_open_as(f, "/caps/web/members", &root, O_WRONLY | O_APPEND);
+	fx_open_as(f, "/ctl/status", &other, O_RDONLY);
+	fx_open_as(f, "/proc/4242/xmap", &owner, O_RDONLY);
+	fx_open_as(f, "/proc/4242/pagedata_hw", &owner, O_RDONLY);
+	pd = fx_open_as(f, "/proc/4242/pagedata", &owner, O_RDONLY);
 	assert_int_equal(rcapfs_front_read(f->front, pd, &owner, 0, buf,
 					   sizeof(buf), &n),
 			 0);
@@ -602,7 +486,7 @@ static const struct rcapfs_caller inside = {0, 0, CPID};
 
 static void enter_container(struct fixture *f)
 {
-	struct rcapfs_node caps = node(f, "/caps");
+	struct rcapfs_node caps = fx_node(f, "/caps");
 	struct rcapfs_proc p[3];
 
 	memset(p, 0, sizeof(p));
@@ -627,26 +511,27 @@ static void test_front__proc_in_caller_ns(void **state)
 	enter_container(f);
 	assert_string_equal(ls(f, "/proc"), ". .. 1 4242 5000");
 	assert_string_equal(ls_as(f, "/proc", &inside), ". .. 1 2");
-	assert_int_equal(node_as(f, "/proc/1", &inside).pid, VPID);
-	assert_int_equal(node_as(f, "/proc/2/xmap", &inside).pid, CPID);
-	assert_int_equal(node(f, "/proc/1").pid, 1);
+	assert_int_equal(fx_node_as(f, "/proc/1", &inside).pid, VPID);
+	assert_int_equal(fx_node_as(f, "/proc/2/xmap", &inside).pid, CPID);
+	assert_int_equal(fx_node(f, "/proc/1").pid, 1);
 	assert_int_equal(
 		rcapfs_front_lookup(f->front, "/proc/4242", &inside, &n),
 		-ENOENT);
 	assert_int_equal(rcapfs_front_lookup(f->front, "/proc/3", &inside, &n),
 			 -ENOENT);
-	n = node_as(f, "/proc/1", &inside);
+	n = fx_node_as(f, "/proc/1", &inside);
 	assert_int_equal(rcapfs_front_getattr(f->front, &n, &inside, &a), 0);
 	assert_int_equal(a.uid, 1000);
 	assert_string_equal(ls_as(f, "/proc/1", &inside),
 			    ". .. pagedata pagedata_hw xmap");
-	n = node(f, "/proc");
+	n = fx_node(f, "/proc");
 	assert_int_equal(rcapfs_front_child(f->front, &n, "2", &inside, &n), 0);
 	assert_int_equal(n.pid, CPID);
 	/* A caller FUSE gives no pid (from above the daemon's namespace)
 	 * numbers pids as the daemon. */
 	assert_int_equal(
-		node_as(f, "/proc/4242", &(struct rcapfs_caller){0, 0, 0}).pid,
+		fx_node_as(f, "/proc/4242", &(struct rcapfs_caller){0, 0, 0})
+			.pid,
 		VPID);
 }
 
@@ -658,13 +543,13 @@ static void test_front__pids_in_caller_ns(void **state)
 	uint64_t fh;
 
 	enter_container(f);
-	fh = open_as(f, "/caps/web/members", &inside, O_WRONLY | O_TRUNC);
+	fh = fx_open_as(f, "/caps/web/members", &inside, O_WRONLY | O_TRUNC);
 	assert_int_equal(
 		rcapfs_front_write(f->front, fh, &inside, "pid 1\n", 6), 0);
 	rcapfs_front_release(f->front, fh);
 	assert_string_equal(cat(f, "/caps/web/members"), "pid 4242\n");
 	assert_string_equal(cat_as(f, "/caps/web/members", &inside), "pid 1\n");
-	fh = open_as(f, "/caps/web/members", &inside, O_WRONLY | O_APPEND);
+	fh = fx_open_as(f, "/caps/web/members", &inside, O_WRONLY | O_APPEND);
 	assert_int_equal(rcapfs_front_write(f->front, fh, &inside,
 					    "  pid\t2 # the shell\n", 20),
 			 0);
@@ -673,8 +558,8 @@ static void test_front__pids_in_caller_ns(void **state)
 		rcapfs_front_write(f->front, fh, &inside, "pid 3\n", 6),
 		-EINVAL);
 	rcapfs_front_release(f->front, fh);
-	fh = open_as(f, "/caps/web/members", &root, O_WRONLY | O_APPEND);
-	assert_int_equal(write_str(f, fh, "pid 1\n"), 0);
+	fh = fx_open_as(f, "/caps/web/members", &root, O_WRONLY | O_APPEND);
+	assert_int_equal(fx_write_str(f, fh, "pid 1\n"), 0);
 	rcapfs_front_release(f->front, fh);
 	assert_string_equal(cat(f, "/caps/web/members"),
 			    "pid 4242\npid 5000\npid 1\n");
@@ -688,7 +573,9 @@ static void test_front__pids_in_caller_ns(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name)                                                                \
+	cmocka_unit_test_setup_teardown(name, front_fixture_setup,             \
+					front_fixture_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_front__render),
 		T(test_front__prom),

@@ -144,12 +144,12 @@ static void test_settings__saved(void **state)
 	assert_int_equal(rcapfs_settings_set_swap_idle(f->st, "web", 600), 0);
 	text = fixture_file_get(f->path, NULL);
 	assert_non_null(strstr(text, "pressure 40\n"));
-	assert_non_null(strstr(text, "collection web\ncap 536870912\n"
+	assert_non_null(strstr(text, "collection web\nid 1\ncap 536870912\n"
 				     "swap_idle 600\n"
 				     "member pid 100 start=5000\n"
 				     "member uid 33\nend\n"));
 	assert_non_null(
-		strstr(text, "collection db\ncap 0\nswap_idle 0\nend\n"));
+		strstr(text, "collection db\nid 2\ncap 0\nswap_idle 0\nend\n"));
 	free(text);
 	assert_int_equal(rcapfs_settings_remove(f->st, "db"), 0);
 	text = fixture_file_get(f->path, NULL);

@@ -260,7 +260,9 @@ static void test_state__format(void **state)
 				  "accounting pss\n"
 				  "idle_threshold 30\n"
 				  "rlimit_rss 0\n"
+				  "next_collection_id 5\n"
 				  "collection batch.jobs-1\n"
+				  "id 2\n"
 				  "cap 0\n"
 				  "swap_idle 0\n"
 				  "member cgroup /system.slice/batch\n"
@@ -269,16 +271,19 @@ static void test_state__format(void **state)
 				  "member comm [a-z]?x\n"
 				  "end\n"
 				  "collection db\n"
+				  "id 3\n"
 				  "cap 3072\n"
 				  "swap_idle 0\n"
 				  "member pid 200 start=6000\n"
 				  "member group nogroup\n"
 				  "end\n"
 				  "collection idle\n"
+				  "id 4\n"
 				  "cap 1073741824\n"
 				  "swap_idle 0\n"
 				  "end\n"
 				  "collection web\n"
+				  "id 1\n"
 				  "cap 536870912\n"
 				  "swap_idle 600\n"
 				  "member pid 100 start=5000\n"
@@ -455,6 +460,66 @@ static void test_state__older_file(void **state)
 	assert_int_equal(rcapfs_scanner_get_swap_idle(f->sc, "a", &swap_idle_s),
 			 0);
 	assert_int_equal(swap_idle_s, 0);
+}
+
+static uint32_t id_of(struct rcapfs_scanner *sc, const char *name)
+{
+	uint32_t id = 0;
+
+	assert_int_equal(rcapfs_scanner_coll_id(sc, name, &id), 0);
+	return id;
+}
+
+/* Ids survive a restart, and one a removed collection had is not given
+ * again by the restarted daemon. */
+static void test_state__ids_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct rcapfs_scanner *sc2 = new_scanner(f);
+	char name[RCAPFS_NAME_MAX + 1];
+
+	configure(f->sc);
+	assert_int_equal(rcapfs_scanner_create(f->sc, "gone"), 0);
+	assert_int_equal(id_of(f->sc, "gone"), 5);
+	assert_int_equal(rcapfs_scanner_remove(f->sc, "gone"), 0);
+	assert_int_equal(rcapfs_state_save(f->sc, f->path), 0);
+	assert_int_equal(rcapfs_state_load(sc2, f->path), 0);
+	assert_int_equal(id_of(sc2, "web"), id_of(f->sc, "web"));
+	assert_int_equal(id_of(sc2, "db"), id_of(f->sc, "db"));
+	assert_int_equal(id_of(sc2, "idle"), 4);
+	assert_int_equal(rcapfs_scanner_coll_name(sc2, 3, name), 0);
+	assert_string_equal(name, "db");
+	assert_int_equal(rcapfs_scanner_coll_name(sc2, 5, name), -ENOENT);
+	assert_int_equal(rcapfs_scanner_create(sc2, "new"), 0);
+	assert_int_equal(id_of(sc2, "new"), 6);
+	rcapfs_scanner_free(sc2);
+}
+
+/* A file from before ids: its collections get ids in file order, after
+ * any the file gives; ids given twice are refused. */
+static void test_state__ids_assigned(void **state)
+{
+	static const char older[] = "rcapfs-state 1\n"
+				    "collection b\ncap 0\nend\n"
+				    "collection a\nid 7\ncap 0\nend\n"
+				    "collection c\ncap 0\nend\n"
+				    "end\n";
+	static const char twice[] = "rcapfs-state 1\n"
+				    "collection b\nid 2\ncap 0\nend\n"
+				    "collection a\nid 2\ncap 0\nend\n"
+				    "end\n";
+	struct fixture *f = *state;
+	struct rcapfs_scanner *sc2 = new_scanner(f);
+
+	spit(f->in, older, strlen(older));
+	assert_int_equal(rcapfs_state_load(f->sc, f->in), 0);
+	assert_int_equal(id_of(f->sc, "a"), 7);
+	assert_int_equal(id_of(f->sc, "b"), 8);
+	assert_int_equal(id_of(f->sc, "c"), 9);
+	spit(f->in, twice, strlen(twice));
+	assert_int_equal(rcapfs_state_load(sc2, f->in), -EINVAL);
+	assert_pristine(sc2);
+	rcapfs_scanner_free(sc2);
 }
 
 /* Every proper prefix of a valid file is refused and changes nothing. */
@@ -721,6 +786,8 @@ int main(void)
 		T(test_state__concurrent_saves),
 		T(test_state__missing_file),
 		T(test_state__older_file),
+		T(test_state__ids_kept),
+		T(test_state__ids_assigned),
 		T(test_state__truncated),
 		T(test_state__bad_lines),
 		T(test_state__late_failure_undone),
