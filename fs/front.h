@@ -11,6 +11,7 @@
 
 #include "compat/backend.h"
 #include "compat/buf.h"
+#include "fs/render.h"
 #include "fs/tree.h"
 #include "scanner/scanner.h"
 
@@ -39,8 +40,9 @@ struct rcapfs_front_config {
 	/* borrowed, may be NULL: mappings a size query read, for the xmap
 	 * rendering after it */
 	struct rcapfs_procfs_cache *maps_cache;
-	const char *state_path; /* copied */
-	time_t start_time;	/* of every node's times */
+	const char *state_path;	       /* copied */
+	time_t start_time;	       /* of every node's times */
+	struct rcapfs_serving serving; /* shown in ctl/status */
 };
 
 /* Returns 0 and a front freed with rcapfs_front_free(), or -ENOMEM. */
