@@ -247,7 +247,7 @@ static int serve(char *argv0, struct rcapfs_takeover *t)
 	int rc;
 
 	if (access(kfs_path(crash, sizeof(crash), "crash"), F_OK) == 0) {
-		log_err("%s exists: exiting at start", crash);
+		log_warn("%s exists: exiting at start", crash);
 		return 3;
 	}
 	kfs_serving = (struct rcapfs_serving){.pid = getpid(),
