@@ -14,7 +14,8 @@ struct rcapfs_keeper_config {
 	const char *mountpoint;
 	/* Mount options in libfuse's syntax ("-o", "allow_other,..."),
 	 * argv[0] the program's name; options of the loop (-f, -d,
-	 * max_threads) are the server's, not these. */
+	 * max_threads) are the server's, not these. libfuse may add to
+	 * them: the caller frees them with fuse_opt_free_args. */
 	struct fuse_args *mount_args;
 	/* The server's command line; argv[0] is run as the binary now on
 	 * disk where this process's came from. */

@@ -255,6 +255,7 @@ static int serve(char *argv0, struct rcapfs_takeover *t)
 					      .server_restarts = t->restarts,
 					      .resend = t->resend};
 	se = fuse_session_new(&args, &kfs_ops, sizeof(kfs_ops), NULL);
+	fuse_opt_free_args(&args);
 	if (!se)
 		return 1;
 	rc = fuse_set_signal_handlers(se);
@@ -275,14 +276,15 @@ static int keep(char *argv[])
 	static char o[] = "-o", opts[] = "fsname=keeperfs,subtype=keeperfs";
 	char *margv[] = {argv[0], o, opts, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(3, margv);
+	int rc;
 
-	return rcapfs_keeper_run(&(struct rcapfs_keeper_config){
-		       .mountpoint = argv[1],
-		       .mount_args = &args,
-		       .server_argv = argv,
-	       })
-		       ? 1
-		       : 0;
+	rc = rcapfs_keeper_run(&(struct rcapfs_keeper_config){
+		.mountpoint = argv[1],
+		.mount_args = &args,
+		.server_argv = argv,
+	});
+	fuse_opt_free_args(&args);
+	return rc ? 1 : 0;
 }
 
 int main(int argc, char *argv[])
