@@ -4,7 +4,8 @@
 # connection (readers, a blocked read, a "container" with a directory and
 # a single-file bind never see ENOTCONN), SIGHUP replaces the server with
 # the binary on disk, a server dying at start is restarted with backoff,
-# SIGTERM and an unmount from outside end the keeper with 0. Runs in a
+# SIGTERM and an unmount from outside end the keeper with 0, and a kill -9
+# of the keeper ends the mount (as a daemon's death did). Runs in a
 # private mount namespace, so its mounts vanish with it.
 . "$top_builddir/tests/integration/lib.sh"
 require_mount_env
@@ -239,3 +240,16 @@ check "fusermount3 -u" fusermount3 -u "$M"
 st=0
 daemon_exit || st=$?
 expect_eq "the keeper exits 0 after an unmount from outside" 0 "$st"
+
+# kill -9 of the keeper itself ends the mount as a daemon's death did
+# before: its server dies with it and the mount answers ENOTCONN (a start
+# of rcapfs on it then detaches it).
+start_keeper
+S=$(status_of pid)
+kill_quietly "$DPID"
+DPID=
+server_gone() { ! kill -0 "$S" 2>/dev/null; }
+wait_for "the server dies with its keeper" "$WAIT" server_gone
+check "the mount is dead" sh -c "! cat '$M/hello' 2>'$T/dead.err'"
+check "... with ENOTCONN" grep -q "not connected" "$T/dead.err"
+fusermount3 -u -z "$M"
