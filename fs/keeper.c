@@ -293,9 +293,10 @@ static int next_timeout(const struct keeper *k)
 static void loop(struct keeper *k)
 {
 	while (!(k->stopping && !k->server)) {
+		/* A connection gone stays in POLLERR: no longer asked. */
 		struct pollfd p[3] = {
 			{.fd = k->sig[0], .events = POLLIN},
-			{.fd = k->handover.fuse_fd, .events = 0},
+			{.fd = k->gone ? -1 : k->handover.fuse_fd, .events = 0},
 			{.fd = k->ready[0], .events = POLLIN},
 		};
 		int64_t now;
@@ -309,7 +310,7 @@ static void loop(struct keeper *k)
 			on_signals(k);
 		if (p[2].revents & POLLIN)
 			on_ready(k);
-		if ((p[1].revents & (POLLERR | POLLNVAL)) && !k->gone) {
+		if (p[1].revents & (POLLERR | POLLNVAL)) {
 			log_info("the mount is gone (unmounted from outside)");
 			k->stopping = k->gone = true;
 			k->restart_at_ms = -1;
