@@ -49,6 +49,7 @@ int rcapfs_front_new(const struct rcapfs_front_config *cfg,
 	f->tr = rcapfs_scanner_tracker(cfg->sc);
 	f->maps_cache = cfg->maps_cache;
 	f->start_time = cfg->start_time;
+	f->serving = cfg->serving;
 	/* Until the connection says: what every kernel passes on. */
 	f->read_chunk = 32 * (size_t)sysconf(_SC_PAGESIZE);
 	rcapfs_front_pids_init(f);
@@ -234,15 +235,16 @@ int rcapfs_front_render(struct rcapfs_front *f, const struct rcapfs_node *n,
 	case RCAPFS_NODE_CTL_STATUS:
 		rc = rcapfs_scanner_status(f->sc, &status);
 		return rc ? rc
-			  : rcapfs_render_status(&status, PACKAGE_VERSION, out);
+			  : rcapfs_render_status(&status, &f->serving,
+						 PACKAGE_VERSION, out);
 	case RCAPFS_NODE_PROM:
 		rc = rcapfs_scanner_status(f->sc, &status);
 		if (rc == 0)
 			rc = rcapfs_scanner_all_stats(f->sc, &all, &ncolls);
 		if (rc)
 			return rc;
-		rc = rcapfs_render_prom(&status, PACKAGE_VERSION, all, ncolls,
-					out);
+		rc = rcapfs_render_prom(&status, &f->serving, PACKAGE_VERSION,
+					all, ncolls, out);
 		free(all);
 		return rc;
 	case RCAPFS_NODE_PROC_XMAP:

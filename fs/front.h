@@ -12,6 +12,7 @@
 
 #include "compat/backend.h"
 #include "compat/buf.h"
+#include "fs/render.h"
 #include "fs/tree.h"
 #include "scanner/scanner.h"
 
@@ -40,8 +41,9 @@ struct rcapfs_front_config {
 	/* borrowed, may be NULL: mappings a size query read, for the xmap
 	 * rendering after it */
 	struct rcapfs_procfs_cache *maps_cache;
-	const char *state_path; /* copied */
-	time_t start_time;	/* of every node's times */
+	const char *state_path;	       /* copied */
+	time_t start_time;	       /* of every node's times */
+	struct rcapfs_serving serving; /* shown in ctl/status */
 	/* Goes into every file handle id, so that ids a server before this
 	 * one gave are told from ours (fs/handles.h); 0: one is made from
 	 * the time and the pid. */

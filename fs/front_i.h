@@ -20,6 +20,7 @@ struct rcapfs_front {
 	struct rcapfs_handles *handles; /* of struct front_file */
 	size_t read_chunk;
 	time_t start_time;
+	struct rcapfs_serving serving;
 	/* The daemon's pid namespace; 0 where the backend cannot tell
 	 * (every caller then numbers pids as the daemon). */
 	uint64_t own_pidns;

@@ -367,7 +367,8 @@ int main(int argc, char *argv[])
 					      .be = be,
 					      .maps_cache = maps_cache,
 					      .state_path = o.state,
-					      .start_time = time(NULL)},
+					      .start_time = time(NULL),
+					      .serving = {.pid = getpid()}},
 		&front);
 	if (rc) {
 		log_err("cannot create the front: %s", strerror(-rc));

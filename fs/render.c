@@ -52,12 +52,27 @@ int rcapfs_render_stats(const struct rcapfs_stats *st, struct rcapfs_buf *out)
 		st->swapout_bytes);
 }
 
-int rcapfs_render_status(const struct rcapfs_status *st, const char *version,
+int rcapfs_render_serving(const struct rcapfs_serving *sv,
+			  struct rcapfs_buf *out)
+{
+	return rcapfs_buf_printf(out,
+				 "pid %ld\n"
+				 "keeper_pid %ld\n"
+				 "server_restarts %" PRIu64 "\n"
+				 "resend %d\n",
+				 (long)sv->pid, (long)sv->keeper_pid,
+				 sv->server_restarts, sv->resend);
+}
+
+int rcapfs_render_status(const struct rcapfs_status *st,
+			 const struct rcapfs_serving *sv, const char *version,
 			 struct rcapfs_buf *out)
 {
 	const struct rcapfs_features *f = &st->features;
+	size_t len = out->len;
+	int rc;
 
-	return rcapfs_buf_printf(
+	rc = rcapfs_buf_printf(
 		out,
 		"memory_utilization_pct %u\n"
 		"mem_total %" PRIu64 "\n"
@@ -74,16 +89,28 @@ int rcapfs_render_status(const struct rcapfs_status *st, const char *version,
 		"pfn_visible %d\n"
 		"cgroup_v2 %d\n"
 		"uptime_s %" PRIu64 "\n"
-		"version %s\n"
-		"rlimit_processes %" PRIu64 "\n"
-		"rlimit_pg %" PRIu64 "\n",
+		"version %s\n",
 		st->memory_utilization_pct, st->mem.mem_total,
 		st->mem.mem_available, st->mem.swap_total, st->mem.swap_free,
 		st->collections, rcapfs_fidelity_name(st->fidelity),
 		st->enforcement ? "supported" : "unsupported",
 		f->process_madvise, f->pagemap_scan, f->idle_page_tracking,
 		f->soft_dirty, f->pfn_visible, f->cgroup_v2, st->uptime_s,
-		version, st->rlimit_processes, st->rlimit_pg_bytes);
+		version);
+	if (rc == 0)
+		rc = rcapfs_render_serving(sv, out);
+	if (rc == 0)
+		rc = rcapfs_buf_printf(out,
+				       "rlimit_processes %" PRIu64 "\n"
+				       "rlimit_pg %" PRIu64 "\n",
+				       st->rlimit_processes,
+				       st->rlimit_pg_bytes);
+	if (rc && out->data) {
+		/* Leave out as it was: no half file. */
+		out->len = len;
+		out->data[len] = '\0';
+	}
+	return rc;
 }
 
 int rcapfs_render_pids(const pid_t *pids, size_t n, struct rcapfs_buf *out)
@@ -309,7 +336,8 @@ static int prom_global(struct rcapfs_buf *out, const char *name,
 	return rc ? rc : add_str(out, "\n");
 }
 
-static int prom_status(const struct rcapfs_status *st, const char *version,
+static int prom_status(const struct rcapfs_status *st,
+		       const struct rcapfs_serving *sv, const char *version,
 		       struct rcapfs_buf *out)
 {
 	const struct rcapfs_features *f = &st->features;
@@ -323,6 +351,7 @@ static int prom_status(const struct rcapfs_status *st, const char *version,
 		{"soft_dirty", f->soft_dirty},
 		{"pfn_visible", f->pfn_visible},
 		{"cgroup_v2", f->cgroup_v2},
+		{"fuse_resend", sv->resend},
 	};
 	int rc;
 
@@ -375,10 +404,19 @@ static int prom_status(const struct rcapfs_status *st, const char *version,
 		rc = prom_global(out, "rcapfs_uptime_seconds",
 				 "Time since the daemon started.", "%" PRIu64,
 				 st->uptime_s);
+	if (rc == 0)
+		rc = prom_head(out, "rcapfs_server_restarts_total", "counter",
+			       "Servers the keeper started after the first "
+			       "(crashes and upgrades).");
+	if (rc == 0)
+		rc = rcapfs_buf_printf(
+			out, "rcapfs_server_restarts_total %" PRIu64 "\n",
+			sv->server_restarts);
 	return rc;
 }
 
-int rcapfs_render_prom(const struct rcapfs_status *status, const char *version,
+int rcapfs_render_prom(const struct rcapfs_status *status,
+		       const struct rcapfs_serving *sv, const char *version,
 		       const struct rcapfs_named_stats *colls, size_t n,
 		       struct rcapfs_buf *out)
 {
@@ -389,7 +427,7 @@ int rcapfs_render_prom(const struct rcapfs_status *status, const char *version,
 	/* About 80 bytes a sample: one allocation for the whole file. */
 	rc = rcapfs_buf_reserve(out, 4096 + n * nfam * 80);
 	if (rc == 0)
-		rc = prom_status(status, version, out);
+		rc = prom_status(status, sv, version, out);
 	for (size_t f = 0; rc == 0 && f < nfam; f++) {
 		const struct prom_family *fam = &prom_families[f];
 		size_t namelen = strlen(fam->name);

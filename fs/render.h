@@ -9,16 +9,33 @@
 #include "rcapfs/stats.h"
 #include "scanner/scanner.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+/* The processes behind the mount (doc/design.md §6). */
+struct rcapfs_serving {
+	pid_t pid;		  /* the server: the process answering */
+	pid_t keeper_pid;	  /* 0 when it runs without a keeper */
+	uint64_t server_restarts; /* servers its keeper started after the first
+				   */
+	bool resend; /* the kernel re-sends the requests a dead server had read
+		      */
+};
 
 /* caps/NAME/stats: "key value" lines in the order rcapfs(8) lists them. */
 int rcapfs_render_stats(const struct rcapfs_stats *st, struct rcapfs_buf *out);
 
 /* ctl/status: "key value" lines; version is the package version. */
-int rcapfs_render_status(const struct rcapfs_status *st, const char *version,
+int rcapfs_render_status(const struct rcapfs_status *st,
+			 const struct rcapfs_serving *sv, const char *version,
 			 struct rcapfs_buf *out);
+
+/* The lines of ctl/status that sv gives: pid, keeper_pid, server_restarts,
+ * resend. */
+int rcapfs_render_serving(const struct rcapfs_serving *sv,
+			  struct rcapfs_buf *out);
 
 /* caps/NAME/procs: one pid per line, ascending (empty file for none). */
 int rcapfs_render_pids(const pid_t *pids, size_t n, struct rcapfs_buf *out);
@@ -35,7 +52,8 @@ int rcapfs_render_knob(const struct rcapfs_ctl_knob *k, unsigned v,
  * HELP and TYPE line per family: the gauges of ctl/status, then for each
  * family of stats one sample per collection of colls (n of them), with a
  * collection label. version is the package version. */
-int rcapfs_render_prom(const struct rcapfs_status *status, const char *version,
+int rcapfs_render_prom(const struct rcapfs_status *status,
+		       const struct rcapfs_serving *sv, const char *version,
 		       const struct rcapfs_named_stats *colls, size_t n,
 		       struct rcapfs_buf *out);
 

@@ -14,7 +14,7 @@ for kv in enforce=1 pressure=0 sample_interval=5 scan_interval=15 \
 	expect_eq "default ctl/${kv%%=*}" "${kv#*=}" "$(cat "$M/ctl/${kv%%=*}")"
 done
 expect_eq "status keys in order" \
-	"memory_utilization_pct mem_total mem_available swap_total swap_free collections fidelity enforcement process_madvise pagemap_scan idle_page_tracking soft_dirty pfn_visible cgroup_v2 uptime_s version rlimit_processes rlimit_pg" \
+	"memory_utilization_pct mem_total mem_available swap_total swap_free collections fidelity enforcement process_madvise pagemap_scan idle_page_tracking soft_dirty pfn_visible cgroup_v2 uptime_s version pid keeper_pid server_restarts resend rlimit_processes rlimit_pg" \
 	"$(cut -d' ' -f1 "$M/ctl/status" | tr '\n' ' ' | sed 's/ $//')"
 status_of() {
 	awk -v k="$1" '$1 == k {print $2}' "$M/ctl/status"
@@ -37,6 +37,7 @@ else
 		"$(status_of enforcement)"
 fi
 expect_eq "status collections 0" 0 "$(status_of collections)"
+expect_eq "status pid is the daemon's" "$DPID" "$(status_of pid)"
 
 check "mkdir caps/web" mkdir "$M/caps/web"
 expect_eq "collection files" "cap members procs rss stats swap_idle" \

@@ -169,6 +169,14 @@ static const struct rcapfs_status busy_status = {
 	.rlimit_pg_bytes = 201326592,
 };
 
+/* A server the keeper restarted twice, on a kernel that re-sends. */
+static const struct rcapfs_serving busy_serving = {
+	.pid = 4321,
+	.keeper_pid = 4300,
+	.server_restarts = 2,
+	.resend = true,
+};
+
 static void test_render__status(void **state)
 {
 	static const char *const keys[] = {
@@ -188,6 +196,10 @@ static void test_render__status(void **state)
 		"cgroup_v2",
 		"uptime_s",
 		"version",
+		"pid",
+		"keeper_pid",
+		"server_restarts",
+		"resend",
 		"rlimit_processes",
 		"rlimit_pg",
 	};
@@ -195,14 +207,16 @@ static void test_render__status(void **state)
 	struct rcapfs_buf b = RCAPFS_BUF_INIT;
 
 	(void)state;
-	assert_int_equal(rcapfs_render_status(&st, "0.1.0", &b), 0);
+	assert_int_equal(rcapfs_render_status(&st, &busy_serving, "0.1.0", &b),
+			 0);
 	assert_one_newline(&b);
 	assert_keys(&b, keys, sizeof(keys) / sizeof(keys[0]));
 	golden_check("status.ok", &b);
 	/* a backend that cannot page out, such as the stub */
 	st.enforcement = false;
 	rcapfs_buf_reset(&b);
-	assert_int_equal(rcapfs_render_status(&st, "0.1.0", &b), 0);
+	assert_int_equal(rcapfs_render_status(&st, &busy_serving, "0.1.0", &b),
+			 0);
 	assert_non_null(strstr(b.data, "\nenforcement unsupported\n"));
 	rcapfs_buf_release(&b);
 }
@@ -264,8 +278,9 @@ static void test_render__prom(void **state)
 	(void)state;
 	colls[2].st.scan_time_ns = 2000000001;
 	colls[2].st.cap_bytes = 0;
-	assert_int_equal(
-		rcapfs_render_prom(&busy_status, "0.1.0", colls, 3, &b), 0);
+	assert_int_equal(rcapfs_render_prom(&busy_status, &busy_serving,
+					    "0.1.0", colls, 3, &b),
+			 0);
 	assert_one_newline(&b);
 	assert_prom_shape(&b);
 	assert_non_null(strstr(
@@ -276,6 +291,10 @@ static void test_render__prom(void **state)
 			"2.000000001\n"));
 	assert_non_null(strstr(b.data, "\nrcapfs_memory_utilization_ratio "
 				       "0.37\n"));
+	assert_non_null(strstr(b.data, "\nrcapfs_server_restarts_total 2\n"));
+	assert_non_null(
+		strstr(b.data,
+		       "\nrcapfs_kernel_feature{feature=\"fuse_resend\"} 1\n"));
 	golden_check("prom.ok", &b);
 	rcapfs_buf_release(&b);
 }
@@ -289,7 +308,9 @@ static void test_render__prom_empty(void **state)
 	(void)state;
 	st.collections = 0;
 	st.memory_utilization_pct = 100;
-	assert_int_equal(rcapfs_render_prom(&st, "0.1.0", NULL, 0, &b), 0);
+	assert_int_equal(
+		rcapfs_render_prom(&st, &busy_serving, "0.1.0", NULL, 0, &b),
+		0);
 	assert_one_newline(&b);
 	assert_prom_shape(&b);
 	assert_non_null(strstr(b.data, "\nrcapfs_collections 0\n"));
@@ -323,7 +344,8 @@ static void test_render__prom_label(void **state)
 	assert_int_equal(rcapfs_render_prom_label("", &b), 0);
 	assert_int_equal(b.len, 0);
 	/* The renderer escapes names and the version through it. */
-	assert_int_equal(rcapfs_render_prom(&busy_status, "1\"2", &odd, 1, &b),
+	assert_int_equal(rcapfs_render_prom(&busy_status, &busy_serving, "1\"2",
+					    &odd, 1, &b),
 			 0);
 	assert_non_null(strstr(b.data, "{version=\"1\\\"2\","));
 	assert_non_null(strstr(
