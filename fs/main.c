@@ -1,6 +1,9 @@
 /*
- * rcapfs [options] MOUNTPOINT: parse options, restore the state, recover a
- * mountpoint left dead by a crash, and run the FUSE loop.
+ * rcapfs [options] MOUNTPOINT. Started by the user (or systemd) it is the
+ * keeper: it recovers a mountpoint left dead by a crash, mounts, and keeps
+ * the connection served by servers it starts with the same command line
+ * (fs/keeper.h). Started by a keeper it is the server: it restores the
+ * state and serves the connection it was handed (fs/takeover.h).
  */
 #include "config.h"
 
@@ -11,13 +14,16 @@
 #include "compat/backend.h"
 #include "compat/log.h"
 #include "fs/front.h"
+#include "fs/keeper.h"
 #include "fs/ops.h"
 #include "fs/pidns.h"
 #include "fs/procfs.h"
 #include "fs/state.h"
+#include "fs/takeover.h"
 #include "scanner/scanner.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <signal.h>
 #include <stddef.h>
@@ -162,83 +168,128 @@ static int catch_termination(void)
 }
 
 /*
- * The session in three steps, so that a server handed a connection that is
- * mounted already replaces only the second: session_new makes it,
- * session_mount mounts it, session_run serves it until the end. Exit codes
- * as fuse_main numbers its failures (3 to 8).
+ * Serve the connection t hands over until a termination signal or the end
+ * of the mount, which the keeper unmounts. A loop that ended because the
+ * kernel aborted the connection ends cleanly: Linux answers a reader of a
+ * connection it tore down with ECONNABORTED rather than ENODEV at times
+ * (seen after a lazy unmount when the last open file closes); libfuse
+ * takes ENODEV for the normal end and ECONNABORTED for a failure. Exit
+ * codes as fuse_main numbers its failures.
  */
-static int session_new(struct fuse_args *args, struct rcapfs_fs *fs)
-{
-	fs->session = fuse_session_new(args, rcapfs_fs_ops(),
-				       sizeof(struct fuse_lowlevel_ops), fs);
-	return fs->session ? 0 : 3;
-}
-
-static int session_mount(struct rcapfs_fs *fs, const char *mountpoint)
-{
-	return fuse_session_mount(fs->session, mountpoint) ? 4 : 0;
-}
-
-/*
- * A loop that ended because the kernel aborted the connection ends
- * cleanly: Linux answers a reader of a connection it tore down with
- * ECONNABORTED rather than ENODEV at times (seen after a lazy unmount when
- * the last open file closes); libfuse takes ENODEV for the normal end and
- * ECONNABORTED for a failure.
- */
-static int session_run(struct rcapfs_fs *fs, const struct fuse_cmdline_opts *co)
-{
-	struct fuse_session *se = fs->session;
-	struct fuse_loop_config *cfg;
-	int ret = 0, rc;
-
-	if (fuse_daemonize(co->foreground))
-		return 5;
-	if (fuse_set_signal_handlers(se))
-		return 6;
-	cfg = fuse_loop_cfg_create();
-	if (!cfg) {
-		ret = 7;
-		goto out;
-	}
-	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)co->clone_fd);
-	fuse_loop_cfg_set_idle_threads(cfg, co->max_idle_threads);
-	fuse_loop_cfg_set_max_threads(cfg, co->max_threads);
-	rc = fuse_session_loop_mt(se, cfg);
-	if (rc == -ECONNABORTED)
-		log_info("the kernel ended the connection (%s)", strerror(-rc));
-	else if (rc)
-		ret = 8;
-	fuse_loop_cfg_destroy(cfg);
-out:
-	fuse_remove_signal_handlers(se);
-	return ret;
-}
-
-/* fuse_main's steps over the low-level session. */
-static int serve(struct fuse_args *args, struct rcapfs_fs *fs)
+static int serve(struct fuse_args *args, struct rcapfs_fs *fs,
+		 const struct rcapfs_takeover *t)
 {
 	struct fuse_cmdline_opts co;
+	struct fuse_loop_config *cfg = NULL;
 	struct fuse_session *se;
-	int ret;
+	int ret = 0, rc;
 
 	if (fuse_parse_cmdline(args, &co))
 		return 1;
-	ret = session_new(args, fs);
-	if (ret)
+	se = fuse_session_new(args, rcapfs_fs_ops(),
+			      sizeof(struct fuse_lowlevel_ops), fs);
+	if (!se) {
+		ret = 3;
 		goto out;
-	ret = session_mount(fs, co.mountpoint);
-	if (ret == 0) {
-		ret = session_run(fs, &co);
-		fuse_session_unmount(fs->session);
 	}
-	se = fs->session;
-	/* From here a termination signal just ends the process. */
-	fs->session = NULL;
-	fuse_session_destroy(se);
+	fs->session = se;
+	if (fuse_set_signal_handlers(se)) {
+		ret = 6;
+		goto out;
+	}
+	cfg = fuse_loop_cfg_create();
+	rc = cfg ? rcapfs_takeover_start(t, se) : -ENOMEM;
+	if (rc) {
+		log_err("cannot take the connection over: %s", strerror(-rc));
+		ret = 4;
+		goto out;
+	}
+	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)co.clone_fd);
+	fuse_loop_cfg_set_idle_threads(cfg, co.max_idle_threads);
+	fuse_loop_cfg_set_max_threads(cfg, co.max_threads);
+	rc = fuse_session_loop_mt(se, cfg);
+	if (rc == -ECONNABORTED)
+		log_info("the kernel ended the connection (%s)", strerror(-rc));
+	else if (rc < 0)
+		ret = 8;
 out:
+	fuse_loop_cfg_destroy(cfg);
+	if (se) {
+		fuse_remove_signal_handlers(se);
+		/* From here a termination signal just ends the process. */
+		fs->session = NULL;
+		fuse_session_destroy(se);
+	}
 	free(co.mountpoint);
 	return ret;
+}
+
+/* Without -f the keeper leaves the foreground once the mount answers, so
+ * that "rcapfs M && ls M" works: the parent waits for one byte the ready
+ * hook writes (or for the pipe to close, a failure). The keeper keeps its
+ * directory, from which the servers it starts take relative paths. */
+static int ready_fd = -1;
+
+static void on_ready(void *arg)
+{
+	if (ready_fd >= 0 && write(ready_fd, "1", 1) != 1)
+		log_warn("cannot tell the parent the mount answers: %s",
+			 strerror(errno));
+	if (ready_fd >= 0)
+		close(ready_fd);
+	ready_fd = -1;
+}
+
+static int leave_foreground(void)
+{
+	int p[2], null;
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	ready_fd = p[1];
+	if (setsid() < 0)
+		return -errno;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return -errno;
+	dup2(null, STDIN_FILENO);
+	dup2(null, STDOUT_FILENO);
+	dup2(null, STDERR_FILENO);
+	close(null);
+	return 0;
+}
+
+/* The keeper: mount and keep the connection served by servers started
+ * with argv (doc/design.md §6.1). Returns the exit code. */
+static int keep(struct fuse_args *args, char *argv[])
+{
+	struct fuse_cmdline_opts co;
+	int rc;
+
+	if (fuse_parse_cmdline(args, &co))
+		return 1;
+	rc = co.foreground ? 0 : leave_foreground();
+	if (rc == 0)
+		rc = rcapfs_keeper_run(&(struct rcapfs_keeper_config){
+			.mountpoint = co.mountpoint,
+			.mount_args = args,
+			.server_argv = argv,
+			.ready = on_ready,
+		});
+	if (rc)
+		log_err("%s: %s", co.mountpoint, strerror(-rc));
+	free(co.mountpoint);
+	return rc ? 1 : 0;
 }
 
 /* Returns the state path (malloc'd, caller frees) or NULL. */
@@ -279,6 +330,36 @@ static int prepare_mountpoint(struct rcapfs_backend *be, const char *mp)
 	return stat(mp, &st) ? -errno : 0;
 }
 
+/* The process the user starts: recover a mountpoint a crash left dead,
+ * then mount and keep it (keep). Returns the exit code. */
+static int start_keeper(const struct opts *o, struct fuse_args *args,
+			char *argv[])
+{
+	struct rcapfs_backend *be;
+	int rc;
+
+	rc = rcapfs_backend_new(o->proc_root ? o->proc_root : "/proc",
+				o->sys_root ? o->sys_root : "/sys", &be);
+	if (rc) {
+		log_err("cannot open the process tables: %s", strerror(-rc));
+		return 1;
+	}
+	rc = prepare_mountpoint(be, o->mountpoint);
+	rcapfs_backend_free(be);
+	if (rc) {
+		log_err("mountpoint %s: %s", o->mountpoint, strerror(-rc));
+		return 1;
+	}
+	/* Containers and scripts of other users read the tree; the daemon
+	 * checks who may write itself. */
+	if ((geteuid() == 0 && !o->allow_other &&
+	     fuse_opt_add_arg(args, "-oallow_other")) ||
+	    fuse_opt_add_arg(args, "-ofsname=rcapfs,subtype=rcapfs"))
+		return 1;
+	log_info("rcapfs %s mounting %s", PACKAGE_VERSION, o->mountpoint);
+	return keep(args, argv);
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -286,6 +367,7 @@ int main(int argc, char *argv[])
 	struct rcapfs_scanner *sc = NULL;
 	struct rcapfs_procfs_cache *maps_cache = NULL;
 	struct rcapfs_front *front = NULL;
+	struct rcapfs_takeover t;
 	struct rcapfs_fs fs;
 	struct opts o = {0};
 	bool initial_pidns;
@@ -313,6 +395,16 @@ int main(int argc, char *argv[])
 	}
 	rcapfs_log_setup(!o.foreground,
 			 o.debug ? RCAPFS_LOG_DEBUG : RCAPFS_LOG_INFO);
+	rc = rcapfs_takeover_from_env(&t);
+	if (rc < 0) {
+		log_err("%s: %s", RCAPFS_TAKEOVER_ENV, strerror(-rc));
+		ret = 2;
+		goto out;
+	}
+	if (rc == 0) {
+		ret = start_keeper(&o, &args, argv);
+		goto out;
+	}
 	if (!o.state && !(o.state = default_state_path())) {
 		log_err("no state file: give --state FILE");
 		goto out;
@@ -347,28 +439,21 @@ int main(int argc, char *argv[])
 		log_err("cannot create the mappings cache: %s", strerror(-rc));
 		goto out;
 	}
-	rc = prepare_mountpoint(be, o.mountpoint);
-	if (rc) {
-		log_err("mountpoint %s: %s", o.mountpoint, strerror(-rc));
-		goto out;
-	}
-	/* Containers and scripts of other users read the tree; the daemon
-	 * checks who may write itself. */
-	if (geteuid() == 0 && !o.allow_other &&
-	    fuse_opt_add_arg(&args, "-oallow_other"))
-		goto out;
 	/* At most 16 workers, 8 of them idle (libfuse 3.12 and later: 10
 	 * and unbounded). */
-	if (fuse_opt_add_arg(&args, "-ofsname=rcapfs,subtype=rcapfs") ||
-	    fuse_opt_add_arg(&args, "-omax_threads=16,max_idle_threads=8"))
+	if (fuse_opt_add_arg(&args, "-omax_threads=16,max_idle_threads=8"))
 		goto out;
 	rc = rcapfs_front_new(
-		&(struct rcapfs_front_config){.sc = sc,
-					      .be = be,
-					      .maps_cache = maps_cache,
-					      .state_path = o.state,
-					      .start_time = time(NULL),
-					      .serving = {.pid = getpid()}},
+		&(struct rcapfs_front_config){
+			.sc = sc,
+			.be = be,
+			.maps_cache = maps_cache,
+			.state_path = o.state,
+			.start_time = time(NULL),
+			.serving = {.pid = getpid(),
+				    .keeper_pid = t.keeper_pid,
+				    .server_restarts = t.restarts,
+				    .resend = t.resend}},
 		&front);
 	if (rc) {
 		log_err("cannot create the front: %s", strerror(-rc));
@@ -380,9 +465,9 @@ int main(int argc, char *argv[])
 	g_fs = &fs;
 	if (catch_termination())
 		goto out;
-	log_info("rcapfs %s mounting %s (state %s)", PACKAGE_VERSION,
-		 o.mountpoint, o.state);
-	ret = serve(&args, &fs);
+	log_info("rcapfs %s serving %s (state %s, keeper %ld)", PACKAGE_VERSION,
+		 o.mountpoint, o.state, (long)t.keeper_pid);
+	ret = serve(&args, &fs, &t);
 	/* The session is gone: a late signal just ends the process. */
 	g_fs = NULL;
 out:
