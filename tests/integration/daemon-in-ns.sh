@@ -62,11 +62,14 @@ expect_eq "consumer A sees the bare directory" "" \
 D=$T/d/run/rcapfs
 mkdir -p "$D"
 lock_daemons -s
-unshare -m --propagation shared sh -c "mount --rbind '$M' '$D' &&
-	mount --make-rshared '$D' &&
-	exec '$RCAPFS' -f --state '$STATE' '$D'" >>"$LOG" 2>&1 8>&- &
-DPID=$!
-daemon_ready
+daemon_container() {
+	unshare -m --propagation shared sh -c "mount --rbind '$M' '$D' &&
+		mount --make-rshared '$D' &&
+		exec '$RCAPFS' -f --state '$STATE' '$D'" >>"$LOG" 2>&1 8>&- &
+	DPID=$!
+	daemon_ready
+}
+daemon_container
 ok "the daemon's mount reaches the host"
 check "the daemon has a mount namespace of its own" \
 	[ "$(readlink "/proc/$DPID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
@@ -129,6 +132,19 @@ check "the host's directory is no longer a mount" \
 	sh -c "! mountpoint -q '$M'"
 check "... nor consumer A's FUSE mount" \
 	inside "$A_INIT" "! grep -q ' $A fuse' /proc/self/mounts"
+check "consumer B's file, bound from the mount that ended, fails" \
+	inside "$B_INIT" "! cat '$F' 2>/dev/null"
+
+# Started again, the daemon's new mount reaches the host and consumer A,
+# whose bind came before any mount, but not B, which bound the old one.
+daemon_container
+wait_for "consumer A receives the new mount" 20 \
+	inside "$A_INIT" "cat '$A/ctl/status' >/dev/null"
+expect_eq "... with the cap restored" 16777216 \
+	"$(inside "$A_INIT" "cat '$A/caps/x/cap'")"
+check "consumer B's directory does not" \
+	inside "$B_INIT" "! cat '$B/ctl/status' 2>/dev/null"
+term_daemon "SIGTERM again"
 
 # A daemon in its own pid namespace (docker without --pid=host) mounts,
 # but warns at start. U is unshare, the daemon its child (pid 1 there).
