@@ -35,10 +35,11 @@ installed() {
 install_deps() {
 	proc_dev=libproc2-dev
 	# prometheus (promtool), prometheus-node-exporter and curl: the
-	# metrics test; gnuplot-nox: examples/plot-caps.sh and its test.
+	# metrics test; gnuplot-nox: examples/plot-caps.sh and its test;
+	# python3-yaml: the check of examples/k8s.
 	pkgs="build-essential autoconf automake pkg-config fuse3 libfuse3-dev
 		libcmocka-dev valgrind clang clang-format procps util-linux
-		prometheus prometheus-node-exporter curl gnuplot-nox"
+		prometheus prometheus-node-exporter curl gnuplot-nox python3-yaml"
 	missing=
 	for p in $pkgs $proc_dev; do
 		installed "$p" || missing="$missing $p"

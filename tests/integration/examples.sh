@@ -3,6 +3,15 @@
 . "$top_builddir/tests/integration/lib.sh"
 require_backend linux "user lookups"
 setup
+# The Kubernetes manifests: no cluster here, so what they must hold.
+if python3 -c 'import yaml' 2>/dev/null; then
+	check "examples/k8s hold what a daemon and a consumer need" \
+		python3 "$SRCDIR/tests/integration/k8s-manifests.py" \
+		"$SRCDIR/examples/k8s/rcapfs-daemonset.yaml" \
+		"$SRCDIR/examples/k8s/rcapfs-consumer.yaml"
+else
+	echo "SKIP: examples/k8s not checked: no YAML parser (python3-yaml)"
+fi
 start_daemon
 echo 1 >"$M/ctl/sample_interval"
 out=$(sh "$SRCDIR/examples/cap-user.sh" -m "$M" root 2G)

@@ -19,21 +19,8 @@ C=$T/c
 mkdir "$C"
 
 # The container: its init (pid 1 there) is "sleep 601", its pid 2
-# "sleep 600"; it binds the mount at C. Nothing it starts holds the
-# test's stdout.
-unshare -m -p -f --mount-proc sh -c "sleep 600 & exec sleep 601" \
-	>/dev/null 2>&1 &
-U=$!
-VICTIMS="$VICTIMS $U"
-children() { tr -d ' ' 2>/dev/null <"/proc/$1/task/$1/children"; }
-container_up() {
-	INIT=$(children "$U")
-	[ -n "$INIT" ] && [ -n "$(children "$INIT")" ] &&
-		[ "$(cat "/proc/$INIT/comm")" = sleep ]
-}
-wait_for "the container starts" 20 container_up || exit 1
-C2=$(children "$INIT")
-VICTIMS="$VICTIMS $INIT $C2"
+# "sleep 600"; it binds the mount at C.
+container true -m
 check "the container binds the mount" nsenter -t "$INIT" -m mount --bind "$M" "$C"
 # cin CMD: a shell command run inside the container.
 cin() { nsenter -t "$INIT" -m -p sh -c "$1"; }

@@ -22,15 +22,9 @@ pc() {
 		"$PC" "$@"
 }
 
-# children PID: its children's pids, on one line.
-children() {
-	# shellcheck disable=SC2005,SC2046
-	echo $(cat "/proc/$1/task/$1/children" 2>/dev/null)
-}
-
-# container [INNER]: a pid namespace whose init (pid 1) is "sleep 601";
+# ns_container [INNER]: a pid namespace whose init (pid 1) is "sleep 601";
 # its pid 2 is "sleep 600", or INNER. Sets U (unshare), I (the init).
-container() {
+ns_container() {
 	unshare -p -f --mount-proc sh -c "${1:-sleep 600} & exec sleep 601" \
 		>/dev/null 2>&1 &
 	U=$!
@@ -44,15 +38,15 @@ container_up() {
 		[ "$(cat "/proc/$I/comm")" = sleep ]
 }
 
-container
+ns_container
 I1=$I
 C1=$(children "$I1")
-container
+ns_container
 I2=$I
 C2=$(children "$I2")
 # The nested one: pid 2 of the third namespace is an unshare whose child
 # (pid 3 there) is the init of a fourth.
-container "unshare -p -f --mount-proc sleep 602"
+ns_container "unshare -p -f --mount-proc sleep 602"
 I3=$I
 INNER=$(children "$I3")
 wait_for "the nested container starts" 20 sh -c "[ -n \"\$(cat /proc/$INNER/task/$INNER/children)\" ]"
