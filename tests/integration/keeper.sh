@@ -8,6 +8,7 @@
 # of the keeper ends the mount (as a daemon's death did). Runs in a
 # private mount namespace, so its mounts vanish with it.
 . "$top_builddir/tests/integration/lib.sh"
+. "$SRCDIR/tests/integration/lib-keeper.sh"
 require_mount_env
 KFS=$top_builddir/tests/integration/keeperfs
 [ -x "$KFS" ] || skip "keeperfs not built"
@@ -39,50 +40,9 @@ start_keeper() {
 	# shellcheck disable=SC2086
 	KEEPERFS_DIR=$KD $lib_vg "$BIN" "$M" >>"$LOG" 2>&1 &
 	DPID=$!
+	STATUS=$M/status
 	wait_for "the keeper's mount answers" "$WAIT" cat "$M/status" \
 		>/dev/null 2>&1 || exit 1
-}
-
-status_of() {
-	awk -v k="$1" '$1 == k {print $2}' "$M/status"
-}
-
-# replaced OLD: the mount answers from a server other than OLD.
-replaced() {
-	lib_p=$(status_of pid 2>/dev/null)
-	[ -n "$lib_p" ] && [ "$lib_p" != "$1" ]
-}
-
-# reader_start NAME CMD: run CMD (a shell command printing one line) in a
-# loop until NAME.stop exists; each result that is not NAME.want's
-# content is kept in NAME.bad, and NAME.count counts the reads.
-reader_start() {
-	rm -f "$T/$1.stop" "$T/$1.bad"
-	echo 0 >"$T/$1.count"
-	(
-		n=0
-		while [ ! -e "$T/$1.stop" ]; do
-			got=$(sh -c "$2" 2>&1)
-			[ "$got" = "$(cat "$T/$1.want")" ] ||
-				echo "$got" >>"$T/$1.bad"
-			n=$((n + 1))
-			echo "$n" >"$T/$1.count"
-		done
-	) >/dev/null 2>&1 &
-	eval "READER_$1=\$!"
-}
-
-# reads_past NAME N: NAME has read more than N times.
-reads_past() {
-	[ "$(cat "$T/$1.count")" -gt "$2" ]
-}
-
-# reader_stop NAME: stop the loop; it must have read only right values.
-reader_stop() {
-	touch "$T/$1.stop"
-	eval "wait \$READER_$1"
-	expect_eq "$1: every read gave the right value" "" \
-		"$(sort -u "$T/$1.bad" 2>/dev/null)"
 }
 
 start_keeper

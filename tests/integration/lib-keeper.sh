@@ -1,0 +1,47 @@
+# Shell functions of the tests of a kept connection (keeper.sh with
+# keeperfs, takeover.sh with rcapfs): which server answers, and readers
+# that run across the kills of servers. Sourced after lib.sh; $STATUS is
+# the file with the pid, keeper_pid, server_restarts and resend lines.
+
+# status_of KEY: KEY's value in the status file $STATUS.
+status_of() {
+	awk -v k="$1" '$1 == k {print $2}' "$STATUS"
+}
+
+# replaced OLD: the mount answers from a server other than OLD.
+replaced() {
+	lib_p=$(status_of pid 2>/dev/null)
+	[ -n "$lib_p" ] && [ "$lib_p" != "$1" ]
+}
+
+# reader_start NAME CMD: run CMD (a shell command printing one line) in a
+# loop until NAME.stop exists; each result that is not NAME.want's
+# content is kept in NAME.bad, and NAME.count counts the reads.
+reader_start() {
+	rm -f "$T/$1.stop" "$T/$1.bad"
+	echo 0 >"$T/$1.count"
+	(
+		n=0
+		while [ ! -e "$T/$1.stop" ]; do
+			got=$(sh -c "$2" 2>&1)
+			[ "$got" = "$(cat "$T/$1.want")" ] ||
+				echo "$got" >>"$T/$1.bad"
+			n=$((n + 1))
+			echo "$n" >"$T/$1.count"
+		done
+	) >/dev/null 2>&1 &
+	eval "READER_$1=\$!"
+}
+
+# reads_past NAME N: NAME has read more than N times.
+reads_past() {
+	[ "$(cat "$T/$1.count")" -gt "$2" ]
+}
+
+# reader_stop NAME: stop the loop; it must have read only right values.
+reader_stop() {
+	touch "$T/$1.stop"
+	eval "wait \$READER_$1"
+	expect_eq "$1: every read gave the right value" "" \
+		"$(sort -u "$T/$1.bad" 2>/dev/null)"
+}
