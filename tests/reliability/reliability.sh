@@ -5,6 +5,7 @@
 # anything it counts as a fault happened. RELIABILITY_SHORT=1 runs a shorter
 # version (CI): fewer kills, a shorter load.
 . "$top_builddir/tests/integration/lib.sh"
+. "$SRCDIR/tests/integration/lib-keeper.sh"
 VICTIM=$top_builddir/tests/victim
 SHORT=${RELIABILITY_SHORT:-0}
 if [ "$SHORT" = 1 ]; then
@@ -18,6 +19,9 @@ else
 fi
 setup
 start_daemon
+STATUS=$M/ctl/status
+# The process that serves (the keeper's child): its files and memory.
+SPID=$(status_of pid)
 echo 1 >"$M/ctl/sample_interval"
 echo 1 >"$M/ctl/scan_interval"
 # The hostile-input collections match real processes of the machine (uid
@@ -177,7 +181,7 @@ done
 echo "== Races with the processes it manages"
 rmdir "$M/caps/h"
 echo 1 >"$M/ctl/enforce"
-fds0=$(fds_of "$DPID")
+fds0=$(fds_of "$SPID")
 mkdir "$M/caps/churn" "$M/caps/outsider"
 for b in /usr/bin/true /bin/true; do
 	[ -x "$b" ] && cp "$b" "$T/churnproc" && break
@@ -283,11 +287,11 @@ if [ -w /proc/sys/kernel/ns_last_pid ]; then
 fi
 echo "process moves between cgroups: not tried on a real mount (the tests may not create or change the machine's cgroups); tests/unit/test_scanner (cgroup_move) tries it on the fake backend"
 
-fds1=$(fds_of "$DPID")
+fds1=$(fds_of "$SPID")
 [ "$fds1" -le $((fds0 + 2)) ] || {
 	RACE_FAULTS=$((RACE_FAULTS + 1))
 	fail "fd leak: $fds0 before, $fds1 after:" \
-		"$(ls -l "/proc/$DPID/fd" | awk 'NR > 1 { print $NF }' | sort | uniq -c | tr '\n' ' ')"
+		"$(ls -l "/proc/$SPID/fd" | awk 'NR > 1 { print $NF }' | sort | uniq -c | tr '\n' ' ')"
 }
 if [ -n "${OUTSIDER:-}" ]; then
 	at=$(awk '$1 == "at" {print $2}' "$M/caps/outsider/stats")
@@ -318,8 +322,8 @@ if [ -x "$VICTIM" ]; then
 	busy_scanned() { [ "$(awk '$1 == "scans" {print $2}' "$M/caps/busy/stats")" -gt 0 ]; }
 	wait_for "the scanner works on the busy victim" 60 busy_scanned
 fi
-rss0=$(rss_kb_of "$DPID")
-fds0=$(fds_of "$DPID")
+rss0=$(rss_kb_of "$SPID")
+fds0=$(fds_of "$SPID")
 scans0=$(awk '$1 == "scans" {print $2}' "$M/caps/busy/stats" 2>/dev/null || echo 0)
 mkdir "$M/caps/load"
 echo "comm sleep" >"$M/caps/load/members"
@@ -353,13 +357,88 @@ wait $workers
 LOAD_OPS=$(cat "$T"/load.* | awk '{ n += $2 } END { print n + 0 }')
 LOAD_ERRORS=$(cat "$T"/load.* | awk '{ n += $1 } END { print n + 0 }')
 [ "$LOAD_ERRORS" = 0 ] || { fail "load: $LOAD_ERRORS errors"; head "$T/load.err"; }
-rss1=$(rss_kb_of "$DPID")
-fds1=$(fds_of "$DPID")
+rss1=$(rss_kb_of "$SPID")
+fds1=$(fds_of "$SPID")
 LOAD_SCANS=$(($(awk '$1 == "scans" {print $2}' "$M/caps/busy/stats" 2>/dev/null || echo 0) - scans0))
 # Flat: allocator arenas of 16 FUSE threads may settle a few MiB higher once;
 # growth beyond that under a steady load is a leak.
 [ "$rss1" -le $((rss0 + 8192)) ] || fail "load: daemon rss grew from ${rss0} kB to ${rss1} kB"
 [ "$fds1" -le $((fds0 + 2)) ] || fail "load: fds grew from $fds0 to $fds1"
+
+# ---- 8. Kills of the server amid clients -------------------------------------
+# 8 shell clients each write their collection's cap and read it back while
+# the server is killed with -9, again and again; the keeper holds the
+# connection, so a client sees a delay, never an error, and every write
+# acknowledged is there when the last server answers.
+echo "== Kills of the server amid clients"
+SKILLS=20
+SK_ERRORS=0
+SK_LOST=0
+rm -f "$T/sk.stop"
+c=0
+clients=
+while [ $c -lt 8 ]; do
+	mkdir "$M/caps/sk$c"
+	echo 0 >"$T/sk$c.acked"
+	(
+		v=0
+		errs=0
+		while [ ! -e "$T/sk.stop" ]; do
+			v=$((v + 1))
+			if echo "${v}K" >"$M/caps/sk$c/cap"; then
+				echo "$v" >"$T/sk$c.acked"
+				[ "$(cat "$M/caps/sk$c/cap")" = $((v * 1024)) ] ||
+					errs=$((errs + 1))
+			else
+				errs=$((errs + 1))
+			fi
+		done
+		echo "$errs" >"$T/sk$c.errors"
+	) 2>>"$T/sk.err" &
+	clients="$clients $!"
+	c=$((c + 1))
+done
+# clients_past N...: every client has acknowledged more writes than the
+# count given for it.
+clients_past() {
+	lib_c=0
+	for lib_n in "$@"; do
+		[ "$(cat "$T/sk$lib_c.acked")" -gt "$lib_n" ] || return 1
+		lib_c=$((lib_c + 1))
+	done
+}
+acked_now() { cat "$T"/sk[0-7].acked | tr '\n' ' '; }
+k=0
+while [ $k -lt $SKILLS ]; do
+	# shellcheck disable=SC2046
+	wait_for "kill $k: every client writes" 60 clients_past $(acked_now) ||
+		break
+	S=$(status_of pid)
+	kill -9 "$S"
+	wait_for "kill $k: a new server answers" 60 replaced "$S" || break
+	k=$((k + 1))
+done
+# shellcheck disable=SC2046
+wait_for "every client writes after the last kill" 60 clients_past $(acked_now)
+touch "$T/sk.stop"
+# shellcheck disable=SC2086
+wait $clients
+SK_ERRORS=$(cat "$T"/sk[0-7].errors | awk '{ n += $1 } END { print n + 0 }')
+[ "$SK_ERRORS" = 0 ] || { fail "server kills: $SK_ERRORS client errors"; head "$T/sk.err"; }
+c=0
+while [ $c -lt 8 ]; do
+	acked=$(cat "$T/sk$c.acked")
+	got=$(($(cat "$M/caps/sk$c/cap") / 1024))
+	if [ "$got" != "$acked" ]; then
+		SK_LOST=$((SK_LOST + 1))
+		fail "client $c: acknowledged $acked, found $got"
+	fi
+	rmdir "$M/caps/sk$c"
+	c=$((c + 1))
+done
+expect_eq "server kills: the keeper counted every restart" "$k" \
+	"$(status_of server_restarts)"
+SKILLS=$k
 
 # ---- 5. Crashes: kill -9 during a stream of writes --------------------------
 echo "== Crashes: kill -9 during a stream of writes"
@@ -381,7 +460,7 @@ term_daemon "SIGTERM"
 check "SIGTERM: the mount is gone" sh -c "! mountpoint -q '$M'"
 
 printf '\nreliability report%s\n' "$([ "$SHORT" = 1 ] && echo ' (short)')"
-printf '  %-38s %s\n' \
+printf '  %-46s %s\n' \
 	"bad inputs tried" "$BAD_TRIED" \
 	"bad inputs answered wrongly" "$BAD_WRONG" \
 	"bad inputs that changed state" "$CHANGED" \
@@ -396,5 +475,8 @@ printf '  %-38s %s\n' \
 	"load: errors" "$LOAD_ERRORS" \
 	"load: daemon rss before/after kB" "$rss0 / $rss1" \
 	"load: daemon fds before/after" "$fds0 / $fds1" \
+	"server kills amid 8 clients" "$SKILLS" \
+	"client errors across server kills" "$SK_ERRORS" \
+	"acknowledged writes lost across server kills" "$SK_LOST" \
 	"kill -9 during writes survived" "$KILLS" \
 	"acknowledged writes lost" "$LOST"
