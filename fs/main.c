@@ -6,6 +6,7 @@
 
 #include "compat/backend.h"
 #include "compat/log.h"
+#include "compat/notify.h"
 #include "fs/front.h"
 #include "fs/ops.h"
 #include "fs/pidns.h"
@@ -199,6 +200,7 @@ static int serve(struct fuse_args *args, struct rcapfs_fs *fs)
 					.max_idle_threads =
 						co.max_idle_threads};
 	rc = fuse_loop_mt(fuse, &cfg);
+	rcapfs_notify_stopping();
 	if (rc == -ECONNABORTED)
 		log_info("the kernel ended the connection (%s)", strerror(-rc));
 	else if (rc)

@@ -9,6 +9,7 @@
 #include "fs/ops.h"
 
 #include "compat/log.h"
+#include "compat/notify.h"
 #include "fs/front.h"
 
 #include <errno.h>
@@ -256,6 +257,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	rc = rcapfs_scanner_start(fs->sc);
 	if (rc)
 		log_err("cannot start the sampling thread: %s", strerror(-rc));
+	/* The kernel holds every request until this INIT is answered, so
+	 * from here on the mount answers. */
+	rcapfs_notify_ready();
 	return fs;
 }
 
