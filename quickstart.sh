@@ -106,9 +106,10 @@ install_package_deps() {
 		PKG_WHY="this is not a Debian machine (no apt-get)"
 		return 0
 	}
-	# systemd for systemd-analyze verify (it installs without running);
-	# python3 for the install test's NOTIFY_SOCKET.
-	missing=$(missing debhelper lintian dpkg-dev fakeroot systemd python3)
+	# systemd for systemd-analyze (it installs without running); python3
+	# for the install test's NOTIFY_SOCKET, strace for its system calls.
+	missing=$(missing debhelper lintian dpkg-dev fakeroot systemd python3 \
+		strace)
 	[ -n "$missing" ] || return 0
 	echo "quickstart: installing$missing"
 	# shellcheck disable=SC2086

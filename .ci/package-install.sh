@@ -60,6 +60,21 @@ rss_at_most() {
 	[ "$(cat "$M/caps/pkg/rss")" -le "$1" ]
 }
 
+# expand_filter ENTRY...: the system calls SystemCallFilter= ENTRY...
+# allows, each @group expanded, and the groups it names in turn.
+expand_filter() {
+	for e in "$@"; do
+		case $e in
+		@*)
+			# shellcheck disable=SC2046
+			expand_filter $(systemd-analyze syscall-filter "$e" |
+				sed -n 's/^ \{1,\}\([@a-z0-9_-]\{1,\}\)$/\1/p')
+			;;
+		*) echo "$e" ;;
+		esac
+	done
+}
+
 # The rcapfs-related names on the system: what a package left behind.
 names() {
 	find /etc /usr /var /run \( -path /var/log -o -path /var/cache \
@@ -94,9 +109,13 @@ with open(sys.argv[2], "a") as out:
 	nnp=
 	[ "$(unit_line NoNewPrivileges)" = yes ] && nnp=--no-new-privs
 	echo "ExecStart: $(unit_line ExecStart) (bounding set $bset $nnp)"
+	# strace (when there) records the daemon's system calls for the
+	# check against SystemCallFilter= below.
+	trace=
+	command -v strace >/dev/null && trace="strace -f -qq -o $T/trace"
 	# shellcheck disable=SC2046,SC2086
 	NOTIFY_SOCKET=$T/notify setpriv --bounding-set="$bset" $nnp \
-		$(unit_line ExecStart) >"$T/daemon.log" 2>&1 &
+		$trace $(unit_line ExecStart) >"$T/daemon.log" 2>&1 &
 	DPID=$!
 	if ! wait_for 60 grep -qx READY=1 "$T/notify.out"; then
 		fail "no READY=1 from the daemon"
@@ -154,6 +173,17 @@ with open(sys.argv[2], "a") as out:
 	$ExecStopPost || true
 	check "ExecStopPost removed the mountpoint" test ! -e "$M"
 	check "the state kept the collection" grep -q pkg "$STATE_DIR/state"
+	if [ -n "$trace" ]; then
+		sed -n 's/^[0-9]* \([a-z0-9_]*\)(.*/\1/p' "$T/trace" |
+			sort -u >"$T/syscalls"
+		# shellcheck disable=SC2046
+		expand_filter $(unit_line SystemCallFilter) | sort -u >"$T/allowed"
+		comm -23 "$T/syscalls" "$T/allowed" >"$T/denied"
+		check "SystemCallFilter= allows the $(wc -l <"$T/syscalls") system calls made ($(tr '\n' ' ' <"$T/denied"))" \
+			test ! -s "$T/denied"
+	else
+		echo "SKIP: the system calls against SystemCallFilter=: no strace"
+	fi
 	kill "$LPID"
 	echo "daemon log:"
 	cat "$T/daemon.log"
@@ -227,10 +257,11 @@ check "the unit's life, in a private mount namespace" \
 dpkg -r rcapfs rcapfs-dev
 names >"$T/names.removed"
 # What dpkg and deb-systemd-helper keep of a removed (not purged) package.
-comm -13 "$T/names.before" "$T/names.removed" |
-	grep -v -e "^$STATE_DIR" -e '^/var/lib/dpkg/info/rcapfs\.' \
-		-e '^/var/lib/systemd/deb-systemd-helper-' \
-		-e '^/etc/systemd/system/.*rcapfs\.service$' >"$T/left" || true
+echo "after dpkg -r:"
+comm -13 "$T/names.before" "$T/names.removed" | tee "$T/kept"
+grep -v -e "^$STATE_DIR" -e '^/var/lib/dpkg/info/rcapfs\.' \
+	-e '^/var/lib/systemd/deb-systemd-helper-' \
+	-e '^/etc/systemd/system/.*rcapfs\.service$' "$T/kept" >"$T/left" || true
 check "dpkg -r: nothing left but the state ($(cat "$T/left"))" \
 	test ! -s "$T/left"
 check "dpkg -r: the state kept" test -s "$STATE_DIR/state"
