@@ -32,18 +32,25 @@ installed() {
 		'$1 == "ii" && index(a, " " $2 " ") { f = 1 } END { exit !f }'
 }
 
+# missing PACKAGE...: those not installed (see installed), each after a
+# space.
+missing() {
+	for p in "$@"; do
+		installed "$p" || printf ' %s' "$p"
+	done
+}
+
 install_deps() {
 	proc_dev=libproc2-dev
 	# prometheus (promtool), prometheus-node-exporter and curl: the
 	# metrics test; gnuplot-nox: examples/plot-caps.sh and its test;
 	# python3-yaml: the check of examples/k8s.
 	pkgs="build-essential autoconf automake pkg-config fuse3 libfuse3-dev
-		libcmocka-dev valgrind clang clang-format procps util-linux
-		prometheus prometheus-node-exporter curl gnuplot-nox python3-yaml"
-	missing=
-	for p in $pkgs $proc_dev; do
-		installed "$p" || missing="$missing $p"
-	done
+		libsystemd-dev libcmocka-dev valgrind clang clang-format procps
+		util-linux prometheus prometheus-node-exporter curl gnuplot-nox
+		python3-yaml"
+	# shellcheck disable=SC2086
+	missing=$(missing $pkgs $proc_dev)
 	[ -n "$missing" ] || return 0
 	echo "quickstart: installing$missing"
 	$SUDO apt-get update -qq
@@ -71,10 +78,7 @@ PORT_WHY_I386=
 port_install() {
 	arch=$1
 	shift
-	missing=
-	for p in "$@"; do
-		installed "$p" || missing="$missing $p"
-	done
+	missing=$(missing "$@")
 	[ -n "$missing" ] || return 0
 	echo "quickstart: installing$missing"
 	added=
@@ -109,6 +113,59 @@ install_port_deps() {
 	port_install arm64 gcc-aarch64-linux-gnu libfuse3-dev:arm64 \
 		libcmocka-dev:arm64 "$proc_dev:arm64" ||
 		PORT_WHY_ARM64="apt-get could not install gcc-aarch64-linux-gnu and the arm64 libfuse3-dev, libcmocka-dev and $proc_dev"
+}
+
+# The Debian packages (debian/): built, checked by lintian, installed,
+# run as the unit runs the daemon and purged. What they need is installed
+# here; a machine that cannot have it skips them, saying why.
+PKG_WHY=
+install_package_deps() {
+	command -v apt-get >/dev/null 2>&1 || {
+		PKG_WHY="this is not a Debian machine (no apt-get)"
+		return 0
+	}
+	# systemd for systemd-analyze (it installs without running); python3
+	# for the install test's NOTIFY_SOCKET, strace for its system calls.
+	missing=$(missing debhelper lintian dpkg-dev fakeroot systemd python3 \
+		strace)
+	[ -n "$missing" ] || return 0
+	echo "quickstart: installing$missing"
+	# shellcheck disable=SC2086
+	$SUDO apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+			--no-remove $missing ||
+		PKG_WHY="apt-get could not install$missing"
+}
+
+# package DIR: the .debs built in DIR from a clean copy of the tree (what
+# git tracks, and what it would track, as it is now), with
+# dpkg-buildpackage; then lintian, whose errors fail. make check runs in
+# stages of its own: nocheck here.
+package() {
+	dir=$1
+	version=$(dpkg-parsechangelog -S Version)
+	ac=$(sed -n 's/^AC_INIT(\[rcapfs\], \[\([^]]*\)\].*/\1/p' configure.ac)
+	if [ "$version" != "$ac" ]; then
+		echo "debian/changelog says $version, configure.ac $ac"
+		return 1
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir/rcapfs-$version"
+	# shellcheck disable=SC2016
+	git ls-files -z --cached --others --exclude-standard |
+		xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' _ |
+		tar --null -T - -cf - | tar -xf - -C "$dir/rcapfs-$version" ||
+		return 1
+	(cd "$dir/rcapfs-$version" &&
+		DEB_BUILD_OPTIONS="nocheck parallel=$JOBS" \
+			dpkg-buildpackage -us -uc -b) || return 1
+	lintian --fail-on error --info --pedantic "$dir"/rcapfs_*.changes
+}
+
+# package_install DIR: .ci/package-install.sh on what package DIR built.
+package_install() {
+	.ci/package-install.sh "$1"/rcapfs-[0-9]*/ "$1"/rcapfs_*.deb \
+		"$1"/rcapfs-dev_*.deb
 }
 
 # port_stage NAME WHY COMMAND...: the stage NAME (see stage) and how long it
@@ -206,9 +263,10 @@ mount)
 test)
 	install_deps
 	install_port_deps
+	install_package_deps
 	build build --enable-werror
 	build build-san CC=clang --enable-werror --enable-sanitizers
-	build build-stub --enable-werror --with-backend=stub
+	build build-stub --enable-werror --with-backend=stub --without-libsystemd
 	status=0
 	# stage NAME COMMAND...: run one stage, its output kept in
 	# build/NAME.out, one PASS or FAIL line for it in build/stages.
@@ -255,6 +313,14 @@ test)
 	# tree, with its source read-only, then installed and uninstalled.
 	stage distcheck make -C build -j"$JOBS" distcheck
 	failures "$(echo build/rcapfs-*/_build/sub)"
+	# The .debs: built from a clean copy, lintian, then installed, the
+	# daemon run by the unit's lines and checked, removed and purged.
+	port_stage package "$PKG_WHY" package build/package
+	why=$PKG_WHY
+	[ -n "$why" ] || ls build/package/rcapfs_*.deb >/dev/null 2>&1 ||
+		why="the package did not build"
+	[ -n "$why" ] || why=$(.ci/package-install.sh --why)
+	port_stage package-install "$why" package_install build/package
 	# Every fuzzer for a few seconds (libFuzzer, clang).
 	stage fuzz-short make -C build-san fuzz-short
 	# The reliability report, short version.
@@ -268,11 +334,11 @@ test)
 		build/check-sanitizers.log"
 	# shellcheck disable=SC2086
 	pass=$(($(count PASS $logs) + $(lines '^PASS: valgrind' build/check-valgrind.out) +
-		$(lines '^PASS: \(fuzz\|check-rel\|format\|cross\|i386\|distcheck\)' build/stages)))
+		$(lines '^PASS: \(fuzz\|check-rel\|format\|cross\|i386\|distcheck\|package\)' build/stages)))
 	# shellcheck disable=SC2086
 	fail=$(($(count FAIL $logs) + $(count ERROR $logs) +
 		$(lines '^FAIL: valgrind' build/check-valgrind.out) +
-		$(lines '^FAIL: \(fuzz\|check-rel\|format\|cross\|i386\|distcheck\)' build/stages)))
+		$(lines '^FAIL: \(fuzz\|check-rel\|format\|cross\|i386\|distcheck\|package\)' build/stages)))
 	# shellcheck disable=SC2086
 	[ "$fail" = 0 ] && [ "$status" != 0 ] && fail=1
 	# shellcheck disable=SC2086

@@ -13,6 +13,7 @@
 
 #include "compat/backend.h"
 #include "compat/log.h"
+#include "compat/notify.h"
 #include "fs/front.h"
 #include "fs/keeper.h"
 #include "fs/ops.h"
@@ -232,6 +233,8 @@ static int ready_fd = -1;
 
 static void on_ready(void *arg)
 {
+	/* systemd (Type=notify) hears it from the process it started. */
+	rcapfs_notify_ready();
 	if (ready_fd >= 0 && write(ready_fd, "1", 1) != 1)
 		log_warn("cannot tell the parent the mount answers: %s",
 			 strerror(errno));
@@ -286,6 +289,7 @@ static int keep(struct fuse_args *args, char *argv[])
 			.server_argv = argv,
 			.ready = on_ready,
 		});
+	rcapfs_notify_stopping();
 	if (rc)
 		log_err("%s: %s", co.mountpoint, strerror(-rc));
 	free(co.mountpoint);
