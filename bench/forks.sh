@@ -44,10 +44,10 @@ storm() {
 			bench_fail "members"
 		bench_wait_until "$sp" 30 "the storm a member" storm_member
 	fi
-	d0=$(bench_cpu_ns "$BENCH_DPID")
+	d0=$(bench_cpu_ns "$BENCH_SPID")
 	echo go >"$FIFO"
 	wait "$sp" || bench_fail "the storm failed"
-	d1=$(bench_cpu_ns "$BENCH_DPID")
+	d1=$(bench_cpu_ns "$BENCH_SPID")
 	echo "$((d1 - d0)) $(cat "$BENCH_TMP/storm.out")" >>"$BENCH_TMP/storms"
 	: >"$BENCH_MNT/caps/f/members"
 }

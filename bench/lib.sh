@@ -21,6 +21,7 @@ BENCH_RESULTS=${BENCH_RESULTS:-$top_builddir/bench/results.txt}
 BENCH_RUNS=${BENCH_RUNS:-5}
 BENCH_TMP=
 BENCH_DPID=
+BENCH_SPID=
 BENCH_MNT=
 BENCH_PIDS=
 BENCH_MOUNTS=
@@ -137,8 +138,9 @@ bench_wait_until() {
 }
 
 # bench_start_daemon [ARGS...]: mount rcapfs on $BENCH_MNT with a fresh
-# state file, in the foreground in the background (BENCH_DPID), and wait
-# until ctl/status answers. One daemon at a time.
+# state file, in the foreground in the background (BENCH_DPID, the keeper;
+# BENCH_SPID its server), and wait until ctl/status answers. One daemon at
+# a time.
 bench_start_daemon() {
 	[ -z "$BENCH_DPID" ] || bench_stop_daemon
 	BENCH_MNT=$BENCH_TMP/mnt
@@ -151,6 +153,9 @@ bench_start_daemon() {
 		cat "$BENCH_TMP/daemon.log" >&2
 		bench_fail "rcapfs did not come up"
 	fi
+	# The process that serves (BENCH_DPID is its keeper): what costs
+	# are measured of.
+	BENCH_SPID=$(awk '$1 == "pid" {print $2}' "$BENCH_MNT/ctl/status")
 }
 
 # bench_stop_daemon: unmount and reap the daemon.

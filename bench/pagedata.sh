@@ -64,15 +64,15 @@ measure() {
 	i=0
 	while [ $i -le "$BENCH_RUNS" ]; do
 		a=$(one_us "$TIME" pagedata "$BENCH_MNT/proc/$V/pagedata" 1 \
-			"$BENCH_DPID")
+			"$BENCH_SPID")
 		b=$(one_us "$TIME" pagedata "$BENCH_MNT/proc/$V/pagedata_hw" \
-			1 "$BENCH_DPID")
+			1 "$BENCH_SPID")
 		c=$(one_us "$TIME" pagemap "$V" 1)
 		d=$(one_us "$TIME" file "/proc/$V/smaps" 1)
 		e=$(one_us "$TIME" sources "$V" 1)
 		f=$(one_us "$TIME" sources-hw "$V" 1)
 		g=$(one_us "$TIME" file "$BENCH_MNT/proc/$V/xmap" 1 \
-			"$BENCH_DPID")
+			"$BENCH_SPID")
 		if [ $i -gt 0 ]; then
 			pd="$pd $a" hw="$hw $b" pm="$pm $c" sm="$sm $d"
 			src="$src $e" srchw="$srchw $f" xm="$xm $g"

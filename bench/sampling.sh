@@ -62,9 +62,9 @@ per_sample_us() {
 		[ $ps_tries -le $((RUNS * 3)) ] ||
 			bench_fail "samples do not come a second apart"
 		s0=$(next_sample)
-		c0=$(bench_cpu_ns "$BENCH_DPID")
+		c0=$(bench_cpu_ns "$BENCH_SPID")
 		sleep "$PER_WINDOW.3"
-		c1=$(bench_cpu_ns "$BENCH_DPID")
+		c1=$(bench_cpu_ns "$BENCH_SPID")
 		s1=$(samples)
 		[ $((s1 - s0)) = "$PER_WINDOW" ] || continue
 		ps_vals="$ps_vals $(((c1 - c0) / 1000 / PER_WINDOW))"
@@ -139,7 +139,7 @@ measure() {
 		ctl scan_interval 86400
 		next_sample >/dev/null
 		resample_us=$(per_sample_us)
-		rss_kb=$(bench_rss_kb "$BENCH_DPID")
+		rss_kb=$(bench_rss_kb "$BENCH_SPID")
 	fi
 	bench_stop_daemon
 

@@ -37,7 +37,10 @@ else
 		"$(status_of enforcement)"
 fi
 expect_eq "status collections 0" 0 "$(status_of collections)"
-expect_eq "status pid is the daemon's" "$DPID" "$(status_of pid)"
+expect_eq "status keeper_pid is the process started" "$DPID" \
+	"$(status_of keeper_pid)"
+expect_eq "status pid is its server, a child of it" "$DPID" \
+	"$(awk '$1 == "PPid:" {print $2}' "/proc/$(status_of pid)/status")"
 
 check "mkdir caps/web" mkdir "$M/caps/web"
 expect_eq "collection files" "cap members procs rss stats swap_idle" \
