@@ -89,7 +89,7 @@ port_install() {
 	# shellcheck disable=SC2086
 	if $SUDO apt-get update -qq &&
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-			--no-remove $missing; then
+			--no-remove --no-install-recommends $missing; then
 		return 0
 	fi
 	[ -z "$added" ] || $SUDO dpkg --remove-architecture "$added" || true
@@ -103,6 +103,15 @@ install_port_deps() {
 		return 0
 	fi
 	gcc_major=$(gcc -dumpversion | cut -d. -f1)
+	# libc6-dev-i386 recommends gcc-multilib, which the cross compiler
+	# cannot stay beside: installed that way before (automatically), it
+	# goes, since the i386 readers do without it.
+	for p in gcc-multilib "gcc-$gcc_major-multilib"; do
+		if installed "$p" && apt-mark showauto "$p" | grep -qx "$p"; then
+			DEBIAN_FRONTEND=noninteractive $SUDO apt-get remove -y \
+				-qq "$p" || true
+		fi
+	done
 	port_install i386 "lib32gcc-$gcc_major-dev" libc6-dev-i386 \
 		linux-libc-dev:i386 ||
 		PORT_WHY_I386="apt-get could not install lib32gcc-$gcc_major-dev, libc6-dev-i386 and linux-libc-dev:i386"

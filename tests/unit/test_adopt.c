@@ -355,14 +355,10 @@ int main(void)
 	cmocka_unit_test_setup_teardown(name, front_fixture_setup,             \
 					front_fixture_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_adopt__listed_ids),
-		T(test_adopt__ids_resolve),
-		T(test_adopt__ids_after_restart),
-		T(test_adopt__stale),
-		T(test_adopt__snapshot),
-		T(test_adopt__own_ids),
-		T(test_adopt__members),
-		T(test_adopt__pagedata),
+		T(test_adopt__listed_ids),	  T(test_adopt__ids_resolve),
+		T(test_adopt__ids_after_restart), T(test_adopt__stale),
+		T(test_adopt__snapshot),	  T(test_adopt__own_ids),
+		T(test_adopt__members),		  T(test_adopt__pagedata),
 	};
 #undef T
 
