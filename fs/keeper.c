@@ -139,6 +139,7 @@ static int spawn(struct keeper *k)
 	sigset_t all, old;
 	pid_t self = getpid(), pid;
 	char **env;
+	int err;
 
 	k->handover.restarts = k->started;
 	env = env_new(k);
@@ -147,12 +148,13 @@ static int spawn(struct keeper *k)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
+	err = errno;
 	if (pid == 0)
 		exec_server(k, env, &old, self);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	env_free(env);
 	if (pid < 0)
-		return -errno;
+		return -err;
 	k->server = pid;
 	k->started++;
 	k->spawned_ms = now_ms();

@@ -27,7 +27,7 @@ struct rcapfs_takeover {
 	int fuse_fd;  /* the connection's /dev/fuse descriptor */
 	int ready_fd; /* one byte is written here once the mount answers */
 	pid_t keeper_pid;
-	uint64_t restarts; /* servers started before this one, less one */
+	uint64_t restarts; /* servers the keeper started before this one */
 	bool resend;	   /* the kernel re-sends a dead server's requests */
 	unsigned char init[RCAPFS_TAKEOVER_INIT_MAX];
 	size_t init_len;

@@ -33,7 +33,7 @@ cp "$KFS" "$BIN"
 WAIT=30
 [ -n "${RCAPFS_VALGRIND:-}" ] && WAIT=180
 
-start_keeper() {
+launch_keeper() {
 	lib_vg=
 	[ -n "${RCAPFS_VALGRIND:-}" ] &&
 		lib_vg="$RCAPFS_VALGRIND --trace-children=yes --log-file=$T/valgrind.%p.log"
@@ -41,6 +41,10 @@ start_keeper() {
 	KEEPERFS_DIR=$KD $lib_vg "$BIN" "$M" >>"$LOG" 2>&1 &
 	DPID=$!
 	STATUS=$M/status
+}
+
+start_keeper() {
+	launch_keeper
 	wait_for "the keeper's mount answers" "$WAIT" cat "$M/status" \
 		>/dev/null 2>&1 || exit 1
 }
@@ -172,11 +176,12 @@ fi
 touch "$KD/crash"
 S=$(status_of pid)
 kill -9 "$S"
+# restarts_logged N: N servers or more exited at start.
 restarts_logged() {
-	[ "$(grep -c 'exited with status 3 .*restarting it in' "$LOG")" -ge 4 ]
+	[ "$(grep -c 'exited with status 3 .*restarting it in' "$LOG")" -ge "$1" ]
 }
 wait_for "servers dying at start are restarted, each logged" \
-	"$((WAIT * 2))" restarts_logged
+	"$((WAIT * 2))" restarts_logged 4
 # (Doubling up to a ceiling: never shorter than the one before, and
 # longer in the end.)
 check "with a delay growing from one to the next" sh -c \
@@ -203,6 +208,20 @@ check "fusermount3 -u" fusermount3 -u "$M"
 st=0
 daemon_exit || st=$?
 expect_eq "the keeper exits 0 after an unmount from outside" 0 "$st"
+
+# Servers that die before the first one answered INIT: the kernel still
+# waits for that answer, and the first server that can start gives it.
+touch "$KD/crash"
+n=$(grep -c 'exited with status 3 ' "$LOG")
+launch_keeper
+wait_for "servers dying before INIT was answered are restarted" \
+	"$((WAIT * 2))" restarts_logged "$((n + 2))"
+rm "$KD/crash"
+wait_for "then the mount answers" "$((WAIT * 2))" cat "$M/status" \
+	>/dev/null 2>&1
+expect_eq "status server_restarts counts them" "$(($(grep -c 'exited with status 3 ' "$LOG") - n))" \
+	"$(status_of server_restarts)"
+term_daemon "SIGTERM after a start without a server"
 
 # kill -9 of the keeper itself ends the mount as a daemon's death did
 # before: its server dies with it and the mount answers ENOTCONN (a start

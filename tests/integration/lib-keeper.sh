@@ -27,7 +27,10 @@ reader_start() {
 			[ "$got" = "$(cat "$T/$1.want")" ] ||
 				echo "$got" >>"$T/$1.bad"
 			n=$((n + 1))
-			echo "$n" >"$T/$1.count"
+			# Replaced whole: a reader of the count never sees it
+			# empty.
+			echo "$n" >"$T/$1.count.new"
+			mv -f "$T/$1.count.new" "$T/$1.count"
 		done
 	) >/dev/null 2>&1 &
 	eval "READER_$1=\$!"
