@@ -139,19 +139,23 @@ static int opt_proc(void *data, const char *arg, int key,
 }
 
 static struct rcapfs_fs *g_fs;
+static volatile sig_atomic_t g_stop;
 
 /*
- * SIGTERM, SIGINT, SIGHUP end the loop as libfuse's own handlers would, but
- * as a clean stop: serve() then unmounts and returns 0, so a service
- * manager sees a normal exit. (libfuse leaves a handler it finds in place.)
+ * SIGTERM, SIGINT, SIGHUP (from the keeper) end the server's loop as
+ * libfuse's own handlers would, but as a clean stop: serve() returns 0.
+ * (libfuse leaves a handler it finds in place.) Before the loop the server
+ * stops as soon as it looks (g_stop); after it, it is ending already: its
+ * threads are joined and its memory freed whatever signals come (the
+ * keeper sends SIGTERM to a server whose connection went as well).
  */
 static void on_terminate(int sig)
 {
 	struct fuse_session *se = g_fs ? g_fs->session : NULL;
 
-	if (!se)
-		_exit(0);
-	fuse_session_exit(se);
+	g_stop = 1;
+	if (se)
+		fuse_session_exit(se);
 }
 
 static int catch_termination(void)
@@ -198,6 +202,9 @@ static int serve(struct fuse_args *args, struct rcapfs_fs *fs,
 		ret = 6;
 		goto out;
 	}
+	/* A stop that came before the session could be told ends it here. */
+	if (g_stop)
+		goto out;
 	cfg = fuse_loop_cfg_create();
 	rc = cfg ? rcapfs_takeover_start(t, se) : -ENOMEM;
 	if (rc) {
@@ -217,7 +224,8 @@ out:
 	fuse_loop_cfg_destroy(cfg);
 	if (se) {
 		fuse_remove_signal_handlers(se);
-		/* From here a termination signal just ends the process. */
+		/* From here a termination signal changes nothing: the
+		 * server is ending. */
 		fs->session = NULL;
 		fuse_session_destroy(se);
 	}
@@ -472,7 +480,7 @@ int main(int argc, char *argv[])
 	log_info("rcapfs %s serving %s (state %s, keeper %ld)", PACKAGE_VERSION,
 		 o.mountpoint, o.state, (long)t.keeper_pid);
 	ret = serve(&args, &fs, &t);
-	/* The session is gone: a late signal just ends the process. */
+	/* The session is gone: a late signal only sets g_stop. */
 	g_fs = NULL;
 out:
 	/* Files whose RELEASE never came (the mount ended first) go here,
