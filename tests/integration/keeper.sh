@@ -12,15 +12,7 @@
 require_mount_env
 KFS=$top_builddir/tests/integration/keeperfs
 [ -x "$KFS" ] || skip "keeperfs not built"
-command -v unshare >/dev/null || skip "needs unshare (util-linux)"
-command -v nsenter >/dev/null || skip "needs nsenter (util-linux)"
-if [ -z "${KEEPER_UNSHARED:-}" ]; then
-	unshare -m --propagation private true 2>/dev/null ||
-		skip "unshare cannot make a mount namespace here"
-	KEEPER_UNSHARED=1 exec unshare -m --propagation private sh "$0"
-fi
-unshare -m -p -f --mount-proc true >/dev/null 2>&1 ||
-	skip "unshare cannot make pid and mount namespaces here"
+keeper_namespaces
 setup
 KD=$T/kdir
 BIN=$T/bin/keeperfs

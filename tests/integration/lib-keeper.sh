@@ -3,6 +3,22 @@
 # that run across the kills of servers. Sourced after lib.sh; $STATUS is
 # the file with the pid, keeper_pid, server_restarts and resend lines.
 
+# keeper_namespaces: the test needs unshare and nsenter, pid and mount
+# namespaces; it runs again inside a mount namespace of its own with
+# private propagation (once: KEEPER_UNSHARED), so its mounts vanish with
+# it. Skips, saying why, where any of that is missing.
+keeper_namespaces() {
+	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+	command -v nsenter >/dev/null || skip "needs nsenter (util-linux)"
+	if [ -z "${KEEPER_UNSHARED:-}" ]; then
+		unshare -m --propagation private true 2>/dev/null ||
+			skip "unshare cannot make a mount namespace here"
+		KEEPER_UNSHARED=1 exec unshare -m --propagation private sh "$0"
+	fi
+	unshare -m -p -f --mount-proc true >/dev/null 2>&1 ||
+		skip "unshare cannot make pid and mount namespaces here"
+}
+
 # status_of KEY: KEY's value in the status file $STATUS.
 status_of() {
 	awk -v k="$1" '$1 == k {print $2}' "$STATUS"

@@ -11,15 +11,7 @@
 . "$top_builddir/tests/integration/lib.sh"
 . "$SRCDIR/tests/integration/lib-keeper.sh"
 require_mount_env
-command -v unshare >/dev/null || skip "needs unshare (util-linux)"
-command -v nsenter >/dev/null || skip "needs nsenter (util-linux)"
-if [ -z "${TAKEOVER_UNSHARED:-}" ]; then
-	unshare -m --propagation private true 2>/dev/null ||
-		skip "unshare cannot make a mount namespace here"
-	TAKEOVER_UNSHARED=1 exec unshare -m --propagation private sh "$0"
-fi
-unshare -m -p -f --mount-proc true >/dev/null 2>&1 ||
-	skip "unshare cannot make pid and mount namespaces here"
+keeper_namespaces
 setup
 # Under memcheck servers start slowly: deadlines (never assertions) grow.
 WAIT=30
